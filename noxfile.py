@@ -1,0 +1,69 @@
+"""Sessions for developing wiw and for running the example workshop.
+
+``nox`` runs lint, typecheck and tests; ``nox -s build run`` builds the
+example workshop and serves it; ``nox -s smoke`` checks it end to end.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+WORKSHOP = str(ROOT / "example_workshop")
+QR_PNG = str(ROOT / "workshop-qr.png")
+
+
+def _install(session: nox.Session, *groups: str) -> None:
+    session.install("-e", ".")
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    _install(session, "lint")
+    session.run("ruff", "check", ".", *session.posargs)
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check the package, the tests and this file with mypy --strict."""
+    _install(session, "typecheck")
+    session.run("mypy", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (integration tests need a Docker engine)."""
+    _install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(default=False)
+def build(session: nox.Session) -> None:
+    """Build the example workshop's image and show its size and build time."""
+    _install(session)
+    session.run("wiw", "build", WORKSHOP, *session.posargs)
+
+
+@nox.session(default=False)
+def run(session: nox.Session) -> None:
+    """Serve the example workshop: print its URL and QR code until Ctrl-C."""
+    _install(session)
+    session.run("wiw", "run", WORKSHOP, "--qr", QR_PNG, *session.posargs)
+
+
+@nox.session(default=False)
+def smoke(session: nox.Session) -> None:
+    """Run the example image, check JupyterLab lists the lessons, and clean up."""
+    _install(session)
+    session.run("wiw", "smoke", WORKSHOP, *session.posargs)

@@ -1,0 +1,7 @@
+"""Run the ``wiw`` command as ``python -m wiw``."""
+
+import sys
+
+from wiw.cli import main
+
+sys.exit(main())

@@ -1,0 +1,174 @@
+"""The ``wiw`` command: build, run, check and prune workshop images."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from wiw import errors
+from wiw._context import DEFAULT_BASE_IMAGE, render_context
+from wiw._smoke import check_lab
+from wiw._version import __version__
+from wiw.hub import Hub
+from wiw.image import GIB, Image
+from wiw.qr import qr_terminal, save_qr
+from wiw.workshop import Workshop
+
+__all__ = ["main"]
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _target(text: str, tag: str | None) -> tuple[Image, Workshop | None]:
+    """Resolve a workshop folder (built as ``tag``) or an image reference to an image."""
+    if Path(text).is_dir():
+        workshop = Workshop(text)
+        return Image(tag or Image.default_ref(workshop)), workshop
+    return Image(text), None
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build a workshop's image."""
+    workshop = Workshop(args.folder)
+    if args.dry_run:
+        context = render_context(workshop, base_image=args.base_image)
+        out.print(context.dockerfile)
+        for name in sorted(context.files):
+            out.print(f"  {name}")
+        return 0
+    image = Image.build(
+        workshop,
+        tag=args.tag,
+        base_image=args.base_image,
+        no_cache=args.no_cache,
+        min_free=int(args.min_free_gib * GIB),
+    )
+    out.print(f"[green]built[/] {image.ref}  size {image.size / 1e6:.0f} MB")
+    if record := image.last_build:
+        out.print(
+            f"in {record.duration:.1f} s ({record.cached_steps}/{record.steps} steps cached)"
+        )
+    return 0
+
+
+def _announce(url: str, qr_path: str | None) -> None:
+    out.print(qr_terminal(url))
+    out.print(f"[bold]Workshop URL:[/] {url}")
+    if qr_path:
+        out.print(f"QR code saved to {save_qr(url, qr_path)}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a workshop image and serve it until Ctrl-C."""
+    image, _ = _target(args.target, args.tag)
+    with Hub.run(image, port=args.port, public=args.public) as hub:
+        _announce(hub.wait_for_token(timeout=args.timeout), args.qr)
+        err.print("Serving; press Ctrl-C to stop and remove the container.")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            err.print("Stopping.")
+    return 0
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    """Run the image, check JupyterLab answers and lists the lessons, then clean up."""
+    image, workshop = _target(args.target, args.tag)
+    expected = (
+        sorted({p.relative_to(workshop.path).parts[0] for p in workshop.lessons})
+        if workshop
+        else []
+    )
+    with Hub.run(image) as hub:
+        result = check_lab(hub.wait_for_token(timeout=args.timeout), expected)
+    out.print(f"JupyterLab answered {result.lab_status}; home lists: {', '.join(result.files)}")
+    if not result.ok:
+        err.print(f"[red]smoke failed[/]: missing lessons {result.missing}")
+        return 1
+    out.print("[green]smoke passed[/]")
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Remove old wiw images, keeping the newest per workshop."""
+    result = Image.prune(keep=args.keep, workshop=args.workshop, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for name in result.removed:
+        out.print(f"{verb} {name}")
+    for name in result.skipped:
+        out.print(f"[yellow]skipped[/] {name} (in use)")
+    out.print(
+        f"{verb} {len(result.removed)} image(s), {result.reclaimed / 1e6:.0f} MB; "
+        f"kept {len(result.kept)}"
+    )
+    return 0
+
+
+def cmd_qr(args: argparse.Namespace) -> int:
+    """Print a URL's QR code, and save it as PNG."""
+    _announce(args.url, args.png)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wiw", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"wiw {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help=cmd_build.__doc__)
+    build.add_argument("folder", nargs="?", default=".", help="the workshop folder")
+    build.add_argument("--tag", help="image reference (default: wiw/FOLDER:latest)")
+    build.add_argument("--base-image", default=DEFAULT_BASE_IMAGE, help="image to start from")
+    build.add_argument("--no-cache", action="store_true", help="rebuild every step")
+    build.add_argument("--min-free-gib", type=float, default=1.0, help="free disk needed")
+    build.add_argument("--dry-run", action="store_true", help="show the build context only")
+    build.set_defaults(func=cmd_build)
+
+    for name, func in (("run", cmd_run), ("smoke", cmd_smoke)):
+        cmd = sub.add_parser(name, help=func.__doc__)
+        cmd.add_argument("target", nargs="?", default=".", help="workshop folder or image")
+        cmd.add_argument(
+            "--timeout", type=float, default=120.0, help="seconds to wait for the URL"
+        )
+        cmd.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
+        cmd.set_defaults(func=func)
+        if name == "run":
+            cmd.add_argument("--port", type=int, help="host port (default: a free one)")
+            cmd.add_argument("--public", action="store_true", help="listen on all interfaces")
+            cmd.add_argument("--qr", metavar="PNG", help="also save the QR code here")
+
+    prune = sub.add_parser("prune", help=cmd_prune.__doc__)
+    prune.add_argument("--keep", type=int, default=1, help="newest images to keep per workshop")
+    prune.add_argument("--workshop", help="only this workshop's images")
+    prune.add_argument("--dry-run", action="store_true", help="only say what would go")
+    prune.set_defaults(func=cmd_prune)
+
+    qr = sub.add_parser("qr", help=cmd_qr.__doc__)
+    qr.add_argument("url")
+    qr.add_argument("--png", help="save the QR code as this PNG file")
+    qr.set_defaults(func=cmd_qr)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``wiw`` command line; return its exit status."""
+    args = _parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except errors.WiwError as exc:
+        err.print(f"[bold red]error:[/] {type(exc).__name__}", markup=True)
+        err.print(str(exc), markup=False)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Everything that can go wrong in wiw, as one tree of exceptions.
+
+Catch :class:`WiwError` to handle them all::
+
+    WiwError
+    ├── WorkshopError               the lessons folder is not usable
+    │   ├── WorkshopNotFound
+    │   ├── NoLessons
+    │   └── InvalidNotebook
+    ├── InvalidName                 an image name, tag or label is malformed
+    ├── InvalidOption               a port, timeout or limit is out of range
+    ├── NotEnoughDisk               too little free space to build
+    ├── EngineError                 the container engine said no
+    │   ├── EngineMissing           no docker/podman executable
+    │   ├── EngineUnavailable       the engine is not running
+    │   │   └── EnginePermissionDenied
+    │   ├── ImageNotFound
+    │   ├── BuildFailed
+    │   └── PortInUse
+    └── HubError                    the workshop server did not come up
+        ├── HubExited               it stopped before it was ready
+        └── TokenTimeout            it never printed a URL in time
+
+Every error formats its own message: what happened, the evidence (command,
+exit code, the last lines of output) with secrets redacted, and a hint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = [
+    "BuildFailed",
+    "EngineError",
+    "EngineMissing",
+    "EnginePermissionDenied",
+    "EngineUnavailable",
+    "HubError",
+    "HubExited",
+    "ImageNotFound",
+    "InvalidName",
+    "InvalidNotebook",
+    "InvalidOption",
+    "NoLessons",
+    "NotEnoughDisk",
+    "PortInUse",
+    "TokenTimeout",
+    "WiwError",
+    "WorkshopError",
+    "WorkshopNotFound",
+    "redact",
+]
+
+_SECRETS = re.compile(
+    r"""(?ix)
+    (?P<key>
+        [?&]token=
+      | \b(?:[A-Z_]*TOKEN|[A-Z_]*PASSWORD|[A-Z_]*SECRET|api[_-]?key)\s*[=:]\s*
+      | \bauthorization:\s*(?:token|bearer|basic)\s+
+      | --password[= ]
+    )
+    (?P<value>[^\s&'"]+)
+    """
+)
+
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """Hide tokens, passwords and other secrets in text meant for people.
+
+    Args:
+        text: Any text: a command line, a log, an error message.
+
+    Returns:
+        The text with every secret value replaced by ``[redacted]``.
+    """
+    return _SECRETS.sub(lambda m: m.group("key") + REDACTED, text)
+
+
+class WiwError(Exception):
+    """Base of every error wiw raises."""
+
+    hint: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        command: Sequence[str] | None = None,
+        exit_code: int | None = None,
+        stderr: str | None = None,
+        log_tail: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+        self.command = list(command) if command is not None else None
+        self.exit_code = exit_code
+        self.stderr = stderr
+        self.log_tail = list(log_tail)
+
+    def evidence(self) -> list[str]:
+        """Return the lines that show what happened, secrets redacted."""
+        lines: list[str] = []
+        if self.command:
+            lines.append("command: " + " ".join(self.command))
+        if self.exit_code is not None:
+            lines.append(f"exit code: {self.exit_code}")
+        if self.stderr and self.stderr.strip():
+            lines.append("stderr: " + self.stderr.strip())
+        if self.log_tail:
+            lines.append(f"last {len(self.log_tail)} log lines:")
+            lines.extend("  " + line for line in self.log_tail)
+        return [redact(line) for line in lines]
+
+    def __str__(self) -> str:
+        parts = [redact(self.message), *self.evidence()]
+        if self.hint:
+            parts.append("hint: " + redact(self.hint))
+        return "\n".join(parts)
+
+
+class WorkshopError(WiwError):
+    """The workshop folder cannot be used as it is."""
+
+
+class WorkshopNotFound(WorkshopError):
+    """The workshop folder does not exist or is not a folder."""
+
+    hint = "Pass the folder that holds the lesson notebooks (*.ipynb)."
+
+
+class NoLessons(WorkshopError):
+    """The workshop folder holds no lesson notebooks."""
+
+    hint = "Add at least one Jupyter notebook (*.ipynb) to the folder."
+
+
+class InvalidNotebook(WorkshopError):
+    """A lesson notebook is not valid notebook JSON."""
+
+    hint = "Open and save the notebook in JupyterLab, or fix the file shown."
+
+
+class InvalidName(WiwError, ValueError):
+    """An image reference, tag or label does not follow the engine's rules."""
+
+    hint = "Use lowercase letters, digits and separators (. _ -), e.g. 'wiw/my-workshop:2026-11'."
+
+
+class InvalidOption(WiwError, ValueError):
+    """An option (a port, a timeout, a count) is outside the range it allows."""
+
+    hint = "Check the value against the range given in the message."
+
+
+class NotEnoughDisk(WiwError):
+    """The engine has too little free disk space for a build."""
+
+    def __init__(
+        self, message: str, *, free: int, required: int, reclaimable: int, hint: str
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.free = free
+        self.required = required
+        self.reclaimable = reclaimable
+
+
+class EngineError(WiwError):
+    """The container engine refused or failed a command."""
+
+    hint = "Run the command shown yourself to see the engine's full answer."
+
+
+class EngineMissing(EngineError):
+    """No container engine client (docker or podman) is installed."""
+
+    hint = "Install Docker (https://docs.docker.com/engine/install/) or Podman."
+
+
+class EngineUnavailable(EngineError):
+    """The container engine is installed but does not answer."""
+
+    hint = "Start the engine (e.g. 'sudo systemctl start docker') and check 'docker info'."
+
+
+class EnginePermissionDenied(EngineUnavailable):
+    """The engine answers, but this user may not talk to it."""
+
+    hint = (
+        "Add yourself to the 'docker' group (then log in again) or use rootless Docker or Podman."
+    )
+
+
+class ImageNotFound(EngineError):
+    """The image does not exist on the engine."""
+
+    hint = "Build it first ('wiw build FOLDER') or check the name with 'docker images'."
+
+
+class BuildFailed(EngineError):
+    """The image build stopped with an error."""
+
+    hint = "The last build lines above show the failing step; fix it and build again."
+
+
+class PortInUse(EngineError):
+    """The host port asked for is already taken."""
+
+    hint = "Choose another port, or leave the port out so that wiw picks a free one."
+
+
+class HubError(WiwError):
+    """The workshop server did not become ready."""
+
+
+class HubExited(HubError):
+    """The workshop server stopped before it printed its URL."""
+
+    hint = "The server's last log lines above say why it stopped."
+
+
+class TokenTimeout(HubError):
+    """The workshop server printed no URL before the deadline."""
+
+    hint = (
+        "The server may still be starting on a slow machine: raise the timeout, "
+        "or check that the image runs a Jupyter server."
+    )

@@ -1,0 +1,348 @@
+"""Workshop images: build, inspect, tag, remove and prune the ones wiw made."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wiw import _labels, errors
+from wiw._context import DEFAULT_BASE_IMAGE, BuildContext, render_context
+from wiw._docker import Engine, ImageInfo, default_engine
+from wiw._progress import BuildTracker, ProgressCallback, RichBuildDisplay
+from wiw._version import __version__
+from wiw.workshop import Workshop
+
+__all__ = ["BuildRecord", "Image", "PruneResult"]
+
+GIB = 2**30
+DEFAULT_MIN_FREE = 1 * GIB  # the seed's "make sure you have at least 1 GB free"
+MIN_FREE_INODES = 20_000
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What happened during a build.
+
+    Attributes:
+        duration: Wall-clock seconds the build took.
+        steps: How many Dockerfile steps it ran.
+        cached_steps: How many of them came from the build cache.
+        log_tail: The last lines the builder printed.
+    """
+
+    duration: float
+    steps: int
+    cached_steps: int
+    log_tail: Sequence[str]
+
+
+@dataclass
+class PruneResult:
+    """What :meth:`Image.prune` removed (or would remove, in a dry run).
+
+    Attributes:
+        removed: References (or ids) of the images removed.
+        kept: References (or ids) of the wiw images kept.
+        skipped: Images that could not be removed (e.g. a container uses them).
+        reclaimed: Bytes the removed images took (shared layers counted once each).
+    """
+
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    reclaimed: int = 0
+
+
+def build_command(
+    engine: Engine,
+    context_dir: Path,
+    *,
+    ref: str,
+    labels: dict[str, str],
+    build_args: dict[str, str],
+    iidfile: Path,
+    no_cache: bool = False,
+) -> tuple[list[str], dict[str, str]]:
+    """Return the client arguments and environment for one build.
+
+    BuildKit (``docker buildx build``) is used when the client has buildx;
+    otherwise the legacy builder, which is what podman and a bare Docker
+    client offer.
+    """
+    if engine.has_buildx:
+        args, env = ["buildx", "build", "--progress=plain", "--load"], {}
+    else:
+        # --force-rm: the legacy builder otherwise keeps a failed step's container.
+        args = ["build", "--force-rm"]
+        env = {} if engine.is_podman else {"DOCKER_BUILDKIT": "0"}
+    args += ["--iidfile", str(iidfile), "--tag", ref]
+    for key, value in sorted(labels.items()):
+        args += ["--label", f"{key}={value}"]
+    for key, value in sorted(build_args.items()):
+        args += ["--build-arg", f"{key}={value}"]
+    if no_cache:
+        args.append("--no-cache")
+    args.append(str(context_dir))
+    return args, env
+
+
+class Image:
+    """A container image on an engine, usually one wiw built for a workshop.
+
+    Args:
+        ref: An image reference (``wiw/intro:latest``) or id (``sha256:...``).
+        engine: The engine that holds it; the default engine if omitted.
+
+    Raises:
+        wiw.errors.InvalidName: ``ref`` is not a valid reference.
+    """
+
+    def __init__(self, ref: str, *, engine: Engine | None = None) -> None:
+        if not ref.startswith("sha256:"):
+            _labels.parse_ref(ref)
+        self.ref = ref
+        self.engine = engine or default_engine()
+        self.last_build: BuildRecord | None = None
+
+    def __repr__(self) -> str:
+        return f"Image({self.ref!r})"
+
+    @staticmethod
+    def default_ref(workshop: Workshop) -> str:
+        """The reference wiw gives a workshop's image unless told otherwise."""
+        return f"wiw/{workshop.name}:latest"
+
+    @classmethod
+    def build(
+        cls,
+        workshop: Workshop,
+        *,
+        tag: str | None = None,
+        base_image: str = DEFAULT_BASE_IMAGE,
+        no_cache: bool = False,
+        on_progress: ProgressCallback | None = None,
+        show_progress: bool | None = None,
+        min_free: int = DEFAULT_MIN_FREE,
+        engine: Engine | None = None,
+    ) -> Image:
+        """Build the image of a workshop.
+
+        Args:
+            workshop: The workshop to build.
+            tag: The reference to give the image; :meth:`default_ref` if omitted.
+            base_image: The image to start from (must offer ``apt-get``).
+            no_cache: Build every step afresh.
+            on_progress: Called with a :class:`~wiw.BuildProgress` for each
+                line the builder prints.
+            show_progress: Show a progress bar; by default when stderr is a terminal.
+            min_free: Bytes that must be free on the engine's disk to start.
+            engine: The engine to build on; the default engine if omitted.
+
+        Returns:
+            The built image, with :attr:`last_build` describing the build.
+
+        Raises:
+            wiw.errors.NotEnoughDisk: Less than ``min_free`` bytes are free.
+            wiw.errors.BuildFailed: A build step failed; the error holds the
+                builder's last lines.
+        """
+        image = cls(tag or cls.default_ref(workshop), engine=engine)
+        _labels.parse_ref(base_image)
+        check_free_disk(image.engine, min_free)
+        context = render_context(workshop, base_image=base_image)
+        labels = _labels.labels_for(workshop.name, "image", __version__)
+        if show_progress is None:
+            show_progress = sys.stderr.isatty()
+        if not show_progress:
+            image._build(context, labels, no_cache=no_cache, on_progress=on_progress)
+            return image
+        with RichBuildDisplay(f"building {image.ref}") as display:
+
+            def both(event: Any) -> None:
+                display.update(event)
+                if on_progress:
+                    on_progress(event)
+
+            image._build(context, labels, no_cache=no_cache, on_progress=both)
+        return image
+
+    def _build(
+        self,
+        context: BuildContext,
+        labels: dict[str, str],
+        *,
+        no_cache: bool,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        tracker, tail = BuildTracker(), deque[str](maxlen=40)
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="wiw-build-") as tmp:
+            context_dir, iidfile = Path(tmp) / "context", Path(tmp) / "iid"
+            context.write(context_dir)
+            args, env = build_command(
+                self.engine,
+                context_dir,
+                ref=self.ref,
+                labels=labels,
+                build_args=dict(context.build_args),
+                iidfile=iidfile,
+                no_cache=no_cache,
+            )
+            try:
+                for line in self.engine.stream(args, env=env):
+                    tail.append(line)
+                    event = tracker.feed(line)
+                    if on_progress:
+                        on_progress(event)
+            except errors.EngineError as exc:
+                raise _build_error(exc, tracker, self.ref) from exc
+        self.last_build = BuildRecord(
+            time.monotonic() - started, tracker.total, tracker.cached, list(tail)
+        )
+
+    def _inspect(self) -> Any:
+        record = self.engine.image_inspect(self.ref)
+        if record is None:
+            raise errors.ImageNotFound(f"Image {self.ref} does not exist on the engine.")
+        return record
+
+    @property
+    def exists(self) -> bool:
+        """Whether the image is present on the engine."""
+        return self.engine.image_inspect(self.ref) is not None
+
+    @property
+    def id(self) -> str:
+        """The image's id (``sha256:...``)."""
+        return str(self._inspect().id)
+
+    @property
+    def size(self) -> int:
+        """The image's uncompressed size in bytes."""
+        return int(self._inspect().size)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The image's labels."""
+        return dict(self._inspect().config.labels or {})
+
+    def tag(self, new_ref: str) -> Image:
+        """Give the image another reference and return it as an Image."""
+        _labels.parse_ref(new_ref)
+        self._inspect()
+        self.engine.image_tag(self.ref, new_ref)
+        return Image(new_ref, engine=self.engine)
+
+    def remove(self) -> None:
+        """Remove this reference from the engine (the image goes with its last tag)."""
+        self._inspect()
+        self.engine.image_remove(self.ref)
+
+    @staticmethod
+    def prune(
+        *,
+        keep: int = 1,
+        workshop: str | None = None,
+        dry_run: bool = False,
+        engine: Engine | None = None,
+    ) -> PruneResult:
+        """Remove old images that wiw built, keeping the newest ``keep`` per workshop.
+
+        Only images labelled by wiw are considered; nothing else, and no
+        volume, is ever touched.
+
+        Args:
+            keep: How many of the newest images to keep for each workshop.
+            workshop: Only prune this workshop's images.
+            dry_run: Report what would go without removing anything.
+            engine: The engine to prune; the default engine if omitted.
+
+        Returns:
+            What was removed, kept and skipped.
+        """
+        if keep < 0:
+            raise ValueError("keep must be 0 or more")
+        engine = engine or default_engine()
+        groups: dict[str, list[ImageInfo]] = {}
+        for img in engine.images_labelled(f"{_labels.MANAGED}=true"):
+            name = img.labels.get(_labels.WORKSHOP, "")
+            if workshop is None or name == workshop:
+                groups.setdefault(name, []).append(img)
+        result = PruneResult()
+        for images in groups.values():
+            images.sort(key=lambda i: i.created, reverse=True)
+            result.kept.extend(i.name for i in images[:keep])
+            for img in images[keep:]:
+                _prune_one(engine, img, result, dry_run=dry_run)
+        return result
+
+
+def _prune_one(engine: Engine, img: ImageInfo, result: PruneResult, *, dry_run: bool) -> None:
+    try:
+        if not dry_run:
+            for ref in img.tags or [img.id]:
+                engine.image_remove(ref)
+    except errors.EngineError:
+        result.skipped.append(img.name)
+        return
+    result.removed.append(img.name)
+    result.reclaimed += img.size
+
+
+def _build_error(exc: errors.EngineError, tracker: BuildTracker, ref: str) -> errors.WiwError:
+    if isinstance(exc, errors.EngineUnavailable | errors.EngineMissing):
+        return exc
+    where = (
+        f" at step {tracker.step}/{tracker.total}: {tracker.description}" if tracker.step else ""
+    )
+    return errors.BuildFailed(
+        f"Building {ref} failed{where}",
+        command=exc.command,
+        exit_code=exc.exit_code,
+        log_tail=exc.log_tail[-25:],
+    )
+
+
+def free_disk(engine: Engine) -> tuple[int, int] | None:
+    """Return free ``(bytes, inodes)`` on the engine's data disk, or None if not local."""
+    root = engine.data_root()
+    path = Path(root) if root else None
+    while path is not None and not path.exists() and path != path.parent:
+        path = path.parent
+    if path is None or not root or path == path.parent:
+        return None
+    stats = os.statvfs(path)
+    return shutil.disk_usage(path).free, stats.f_favail
+
+
+def check_free_disk(engine: Engine, min_free: int) -> None:
+    """Refuse to build when the engine's disk is too full.
+
+    Raises:
+        wiw.errors.NotEnoughDisk: Fewer than ``min_free`` bytes or too few inodes are free.
+    """
+    found = free_disk(engine)
+    if found is None:
+        return
+    free, inodes = found
+    # statvfs reports 0 available inodes on filesystems without a fixed count (btrfs).
+    if free >= min_free and (inodes >= MIN_FREE_INODES or inodes == 0):
+        return
+    reclaimable = Image.prune(keep=1, dry_run=True, engine=engine).reclaimed
+    raise errors.NotEnoughDisk(
+        f"Only {free / GIB:.2f} GiB ({inodes} inodes) free for the engine; "
+        f"a build needs {min_free / GIB:.2f} GiB and {MIN_FREE_INODES} inodes.",
+        free=free,
+        required=min_free,
+        reclaimable=reclaimable,
+        hint=f"'wiw prune' would reclaim about {reclaimable / GIB:.2f} GiB of old wiw images; "
+        "or free space on the engine's disk.",
+    )

@@ -1,0 +1,154 @@
+"""Building, tagging and pruning images on a real engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tarfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import wiw
+from wiw._labels import MANAGED, WORKSHOP
+
+
+def test_example_workshop_builds_with_labels(example_image: wiw.Image) -> None:
+    """The example image exists, carries wiw's labels and a plausible size."""
+    assert example_image.exists
+    assert example_image.labels[MANAGED] == "true"
+    assert example_image.labels[WORKSHOP] == "example-workshop"
+    assert 100e6 < example_image.size < 2e9
+    record = example_image.last_build
+    assert record is not None
+    assert record.steps > 10
+
+
+def edit_first_lesson(folder: Path) -> None:
+    """Add a markdown cell to lesson 1, as an instructor fixing a typo would."""
+    path = folder / "lesson01.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("One more note."))
+    nbformat.write(notebook, path)
+
+
+def test_lesson_edit_rebuilds_from_cache(
+    example_image: wiw.Image, workshop_copy: Path, run_id: str, made_images: list[str]
+) -> None:
+    """Editing one lesson reinstalls nothing: every dependency step comes from the cache."""
+    edit_first_lesson(workshop_copy)
+    ref = f"wiw-test/example-workshop:edited-{run_id}"
+    made_images.append(ref)
+    lines: list[str] = []
+    image = wiw.Image.build(
+        wiw.Workshop(workshop_copy),
+        tag=ref,
+        engine=example_image.engine,
+        on_progress=lambda event: lines.append(event.line),
+        show_progress=False,
+    )
+    record = image.last_build
+    assert record is not None
+    assert image.id != example_image.id
+    assert not [
+        line for line in lines if line.startswith(("Collecting ", "Successfully installed"))
+    ]
+    copy_step = next(i for i, line in enumerate(lines) if "workshop/lessons/" in line)
+    # Every step before the lessons' COPY was served from the cache.
+    assert record.cached_steps >= sum(1 for line in lines[:copy_step] if "pip install" in line)
+    assert any("Using cache" in line or "CACHED" in line for line in lines[:copy_step])
+    assert not any(" ---> Running in" in line for line in lines[:copy_step] if "RUN" in line)
+
+
+def build_variant(folder: Path, name: str, tag: str, engine: wiw.Engine, n: int) -> wiw.Image:
+    """Build the workshop in ``folder`` under ``name`` with lesson content variant ``n``."""
+    (folder / "variant.txt").write_text(f"variant {n}\n")
+    return wiw.Image.build(
+        wiw.Workshop(folder, name=name), tag=tag, engine=engine, show_progress=False
+    )
+
+
+def import_unlabelled(engine: wiw.Engine, ref: str, tmp_path: Path) -> None:
+    """Create an image wiw did not make: an empty filesystem imported under ``ref``."""
+    archive = tmp_path / "empty.tar"
+    (tmp_path / "hello.txt").write_text("not wiw's")
+    with tarfile.open(archive, "w") as tar:
+        tar.add(tmp_path / "hello.txt", arcname="hello.txt")
+    subprocess.run(
+        [*engine.client_call, "import", str(archive), ref], check=True, capture_output=True
+    )
+
+
+def test_prune_keeps_newest_and_leaves_unlabelled_alone(
+    example_image: wiw.Image,
+    workshop_copy: Path,
+    run_id: str,
+    made_images: list[str],
+    tmp_path: Path,
+) -> None:
+    """prune(keep=1) removes older images of a workshop and never touches others."""
+    engine, name = example_image.engine, f"prune-{run_id}"
+    refs = [f"wiw-test/prune:{run_id}-{n}" for n in range(3)]
+    made_images.extend(refs)
+    for n, ref in enumerate(refs):
+        build_variant(workshop_copy, name, ref, engine, n)
+    stranger = f"wiw-test/not-ours:{run_id}"
+    made_images.append(stranger)
+    import_unlabelled(engine, stranger, tmp_path)
+
+    dry = wiw.Image.prune(keep=1, workshop=name, dry_run=True, engine=engine)
+    assert sorted(dry.removed) == sorted(refs[:2])
+    assert all(wiw.Image(ref, engine=engine).exists for ref in refs)
+
+    result = wiw.Image.prune(keep=1, workshop=name, engine=engine)
+    assert sorted(result.removed) == sorted(refs[:2])
+    assert result.kept == [refs[2]]
+    assert [wiw.Image(ref, engine=engine).exists for ref in refs] == [False, False, True]
+    assert wiw.Image(stranger, engine=engine).exists
+    assert example_image.exists
+
+
+def test_tag_and_remove(example_image: wiw.Image, run_id: str, made_images: list[str]) -> None:
+    """Tagging adds a reference to the same image; removing it leaves the original."""
+    ref = f"wiw-test/tagged:{run_id}"
+    made_images.append(ref)
+    tagged = example_image.tag(ref)
+    assert tagged.id == example_image.id
+    tagged.remove()
+    assert not tagged.exists
+    assert example_image.exists
+
+
+def test_not_enough_disk_refuses_before_building(
+    example_image: wiw.Image, workshop_copy: Path, run_id: str
+) -> None:
+    """With too little free disk the build is refused, saying what is free and reclaimable."""
+    ref = f"wiw-test/too-big:{run_id}"
+    with pytest.raises(wiw.NotEnoughDisk) as caught:
+        wiw.Image.build(
+            wiw.Workshop(workshop_copy), tag=ref, min_free=2**60, engine=example_image.engine
+        )
+    err = caught.value
+    assert 0 < err.free < err.required
+    assert "GiB" in str(err)
+    assert "wiw prune" in str(err)
+    assert not wiw.Image(ref, engine=example_image.engine).exists
+
+
+def test_failing_requirement_raises_build_failed_with_pip_error(
+    example_image: wiw.Image, workshop_copy: Path, run_id: str
+) -> None:
+    """A requirement that does not exist fails the build with pip's error in the log tail."""
+    (workshop_copy / "requirements.txt").write_text("wiw-no-such-package-xyz==0.0.1\n")
+    ref = f"wiw-test/broken:{run_id}"
+    with pytest.raises(wiw.BuildFailed) as caught:
+        wiw.Image.build(
+            wiw.Workshop(workshop_copy), tag=ref, engine=example_image.engine, show_progress=False
+        )
+    err = caught.value
+    assert err.exit_code not in (None, 0)
+    assert any("wiw-no-such-package-xyz" in line for line in err.log_tail)
+    assert "requirements.txt" in err.message
+    assert not wiw.Image(ref, engine=example_image.engine).exists
+    json.dumps(err.evidence())

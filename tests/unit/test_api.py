@@ -1,0 +1,28 @@
+"""The public API is exactly what wiw means to offer."""
+
+from __future__ import annotations
+
+import wiw
+
+PUBLIC = {
+    "BuildFailed", "BuildProgress", "BuildRecord", "Engine", "EngineError", "EngineMissing",
+    "EnginePermissionDenied", "EngineUnavailable", "Hub", "HubError", "HubExited", "Image",
+    "ImageNotFound", "InvalidName", "InvalidNotebook", "InvalidOption", "NoLessons",
+    "NotEnoughDisk", "PortInUse", "PruneResult", "TokenTimeout", "WiwError", "Workshop",
+    "WorkshopError", "WorkshopNotFound", "__version__", "qr_for_url", "qr_terminal", "save_qr",
+}  # fmt: skip
+
+
+def test_all_is_exactly_the_public_names() -> None:
+    """``wiw.__all__`` lists the public names and nothing private."""
+    assert set(wiw.__all__) == PUBLIC
+    for name in wiw.__all__:
+        assert hasattr(wiw, name)
+
+
+def test_public_callables_have_docstrings() -> None:
+    """Every public class and function documents itself."""
+    for name in wiw.__all__:
+        obj = getattr(wiw, name)
+        if callable(obj):
+            assert obj.__doc__, name

@@ -1,0 +1,130 @@
+"""Engine failures become typed wiw errors with evidence, secrets redacted."""
+
+from __future__ import annotations
+
+import stat
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import wiw
+from wiw import errors
+from wiw._docker import Engine, classify
+
+# Real texts printed by the Docker 28 client and engine 20.10 on failure.
+REAL_STDERR = {
+    "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+    "Is the docker daemon running?": errors.EngineUnavailable,
+    "permission denied while trying to connect to the Docker daemon socket at "
+    'unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.50/info": '
+    "dial unix /var/run/docker.sock: connect: permission denied": errors.EnginePermissionDenied,
+    "Error response from daemon: no such image: wiw/none:1: No such image: wiw/none:1": (
+        errors.ImageNotFound
+    ),
+    "Error response from daemon: driver failed programming external connectivity on endpoint "
+    "wiw-ws-2a28c681 (4a8a03): Error starting userland proxy: listen tcp4 127.0.0.1:47535: "
+    "bind: address already in use": errors.PortInUse,
+    "Error response from daemon: driver failed programming external connectivity on endpoint "
+    "x (y): Bind for 127.0.0.1:8888 failed: port is already allocated": errors.PortInUse,
+    "Cannot connect to Podman. Please verify your connection to the Linux system using "
+    "`podman system connection list`, or try `podman machine init`": errors.EngineUnavailable,
+    "Error response from daemon: conflict: unable to remove repository reference": (
+        errors.EngineError
+    ),
+}
+
+
+def fake_client(tmp_path: Path, stderr: str, code: int = 1) -> Engine:
+    """An engine whose client replays ``stderr`` and exits with ``code``."""
+    script = tmp_path / "docker"
+    script.write_text(
+        textwrap.dedent(
+            f"""\
+            #!/bin/sh
+            cat >&2 <<'WIW_EOF'
+            {stderr}
+            WIW_EOF
+            exit {code}
+            """
+        )
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return Engine([str(script)])
+
+
+@pytest.mark.parametrize(("stderr", "expected"), list(REAL_STDERR.items()))
+def test_real_engine_texts_map_to_situations(stderr: str, expected: type[Exception]) -> None:
+    """Each real error text names the matching situation."""
+    assert classify(stderr) is expected
+
+
+@pytest.mark.parametrize(("stderr", "expected"), list(REAL_STDERR.items()))
+def test_fake_client_failures_raise_typed_errors_with_evidence(
+    tmp_path: Path, stderr: str, expected: type[Exception]
+) -> None:
+    """A failing client call raises the typed error carrying command, exit code and stderr."""
+    engine = fake_client(tmp_path, stderr, code=125)
+    with pytest.raises(expected) as caught:
+        engine.ping()
+    err = caught.value
+    assert isinstance(err, errors.EngineError)
+    assert err.exit_code == 125
+    assert err.command is not None
+    assert err.command[0].endswith("docker")
+    assert err.stderr is not None
+    assert stderr[:40] in err.stderr
+    assert err.hint
+    assert "hint: " in str(err)
+
+
+def test_missing_client_is_engine_missing() -> None:
+    """A client that is not installed raises EngineMissing, inside the WiwError family."""
+    with pytest.raises(wiw.EngineMissing) as caught:
+        Engine(["/nonexistent/docker"]).ping()
+    assert isinstance(caught.value, wiw.WiwError)
+
+
+def test_python_on_whales_failures_are_translated(tmp_path: Path) -> None:
+    """Calls made through python-on-whales come out as wiw errors too."""
+    engine = fake_client(tmp_path, "Cannot connect to the Docker daemon at unix:///x.sock.")
+    with pytest.raises(wiw.EngineUnavailable):
+        engine.image_inspect("wiw/example:latest")
+
+
+def test_tokens_and_passwords_are_redacted_everywhere() -> None:
+    """Secrets in the message, command, stderr and log lines never show in str(error)."""
+    err = errors.HubExited(
+        "server at http://127.0.0.1:8888/lab?token=s3cr3tt0ken failed",
+        command=["docker", "login", "--password", "hunter22", "-e", "JUPYTERHUB_API_TOKEN=abc"],
+        stderr="Authorization: token deadbeefcafe",
+        log_tail=["http://x:8888/?token=0123456789abcdef&next=/lab", "PASSWORD=letmein"],
+    )
+    text = str(err)
+    for secret in (
+        "s3cr3tt0ken",
+        "hunter22",
+        "abc",
+        "deadbeefcafe",
+        "0123456789abcdef",
+        "letmein",
+    ):
+        assert secret not in text.replace("[redacted]", "")
+    assert "next=/lab" in text
+
+
+@given(st.text(alphabet="0123456789abcdef", min_size=6, max_size=64))
+def test_redacted_token_values_never_survive(token: str) -> None:
+    """Any token value in a URL is gone after redaction."""
+    assert token not in errors.redact(f"see http://h:1/lab?token={token} now")
+
+
+def test_every_error_is_a_wiw_error_with_a_docstring() -> None:
+    """The exception tree has one root and each class says what went wrong."""
+    for name in errors.__all__:
+        obj = getattr(errors, name)
+        if isinstance(obj, type):
+            assert issubclass(obj, errors.WiwError)
+            assert obj.__doc__

@@ -1,0 +1,106 @@
+"""Build output from both builders becomes step-by-step progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wiw._docker import Engine
+from wiw._progress import BuildTracker
+from wiw.image import build_command
+
+LEGACY = """\
+Step 1/4 : ARG BASE_IMAGE=debian:bookworm-slim
+Step 2/4 : FROM ${BASE_IMAGE}
+ ---> 62bdc59921e8
+Step 3/4 : RUN pip install -r /srv/wiw/requirements.txt
+ ---> Using cache
+ ---> 8a3fce65ecf3
+Step 4/4 : COPY workshop/lessons/ /srv/wiw/lessons/
+ ---> 5d1c0e0f2a11
+Successfully built 5d1c0e0f2a11
+"""
+
+BUILDKIT = """\
+#5 [1/3] FROM docker.io/library/debian:bookworm-slim
+#5 CACHED
+#6 [2/3] RUN pip install -r /srv/wiw/requirements.txt
+#6 CACHED
+#7 [3/3] COPY workshop/lessons/ /srv/wiw/lessons/
+#7 DONE 0.1s
+"""
+
+
+def feed_all(text: str) -> BuildTracker:
+    """Feed every line of ``text`` to a new tracker."""
+    tracker = BuildTracker()
+    for line in text.splitlines():
+        tracker.feed(line)
+    return tracker
+
+
+def test_legacy_builder_steps_and_cache_hits() -> None:
+    """The legacy builder's 'Step n/N' and 'Using cache' lines are counted."""
+    tracker = feed_all(LEGACY)
+    assert (tracker.step, tracker.total, tracker.cached) == (4, 4, 1)
+    assert tracker.description.startswith("COPY workshop/lessons/")
+
+
+def test_buildkit_steps_and_cache_hits() -> None:
+    """BuildKit's '#n [i/N]' and '#n CACHED' lines are counted."""
+    tracker = feed_all(BUILDKIT)
+    assert (tracker.step, tracker.total, tracker.cached) == (3, 3, 2)
+
+
+@given(st.lists(st.text()))
+def test_any_output_is_tolerated(lines: list[str]) -> None:
+    """Unexpected lines never raise and never make progress go backwards."""
+    tracker, last = BuildTracker(), 0
+    for line in lines:
+        event = tracker.feed(line)
+        assert event.step >= last
+        last = event.step
+
+
+def docker_engine(*, buildx: bool) -> Engine:
+    """A docker engine whose buildx detection is already settled (no client is run)."""
+    engine = Engine(["docker"])
+    engine.__dict__["has_buildx"] = buildx  # the cached_property's slot
+    return engine
+
+
+def command_for(engine: Engine) -> tuple[list[str], dict[str, str]]:
+    """The build command for a fixed context, reference, label and build argument."""
+    return build_command(
+        engine,
+        Path("/ctx"),
+        ref="wiw/x:1",
+        labels={"a": "b"},
+        build_args={"B": "c"},
+        iidfile=Path("/iid"),
+    )
+
+
+def test_build_command_prefers_buildx_and_falls_back() -> None:
+    """With buildx the build uses BuildKit and --load; without, the legacy builder."""
+    kit, kit_env = command_for(docker_engine(buildx=True))
+    legacy, legacy_env = command_for(docker_engine(buildx=False))
+    assert kit[:2] == ["buildx", "build"]
+    assert "--load" in kit
+    assert kit_env == {}
+    assert legacy[:2] == ["build", "--force-rm"]
+    assert legacy_env == {"DOCKER_BUILDKIT": "0"}
+    for args in (kit, legacy):
+        assert args[-1] == "/ctx"
+        assert args[args.index("--label") + 1] == "a=b"
+        assert args[args.index("--build-arg") + 1] == "B=c"
+        assert args[args.index("--tag") + 1] == "wiw/x:1"
+
+
+def test_podman_builds_without_buildkit_switch() -> None:
+    """Podman takes plain 'build' and needs no DOCKER_BUILDKIT switch."""
+    args, env = command_for(Engine(["podman"]))
+    assert args[0] == "build"
+    assert env == {}
