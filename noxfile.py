@@ -63,6 +63,16 @@ def run(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def notebooks(session: nox.Session) -> None:
+    """Build the example workshop and run every lesson inside its image."""
+    _install(session)
+    session.run("wiw", "build", WORKSHOP)
+    session.run(
+        "wiw", "test", WORKSHOP, "--json", str(ROOT / "lesson-report.json"), *session.posargs
+    )
+
+
+@nox.session(default=False)
 def smoke(session: nox.Session) -> None:
     """Run the example image, check JupyterLab lists the lessons, and clean up."""
     _install(session)

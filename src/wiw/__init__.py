@@ -28,28 +28,33 @@ from wiw.errors import (
     InvalidName,
     InvalidNotebook,
     InvalidOption,
+    LessonRunFailed,
     NoLessons,
     NotEnoughDisk,
     PortInUse,
     TokenTimeout,
+    UnsupportedFile,
     WiwError,
     WorkshopError,
     WorkshopNotFound,
 )
 from wiw.hub import Hub
 from wiw.image import BuildRecord, Image, PruneResult
+from wiw.lessons import CellFailure, LessonReport, LessonResult
 from wiw.qr import qr_for_url, qr_terminal, save_qr
-from wiw.workshop import Workshop
+from wiw.workshop import Environment, Workshop
 
 __all__ = [
     "BuildFailed",
     "BuildProgress",
     "BuildRecord",
+    "CellFailure",
     "Engine",
     "EngineError",
     "EngineMissing",
     "EnginePermissionDenied",
     "EngineUnavailable",
+    "Environment",
     "Hub",
     "HubError",
     "HubExited",
@@ -58,11 +63,15 @@ __all__ = [
     "InvalidName",
     "InvalidNotebook",
     "InvalidOption",
+    "LessonReport",
+    "LessonResult",
+    "LessonRunFailed",
     "NoLessons",
     "NotEnoughDisk",
     "PortInUse",
     "PruneResult",
     "TokenTimeout",
+    "UnsupportedFile",
     "WiwError",
     "Workshop",
     "WorkshopError",

@@ -14,14 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wiw.workshop import Workshop
+from wiw.errors import WorkshopError
+from wiw.workshop import DEPENDENCY_FILES, Workshop
 
 __all__ = ["DEFAULT_BASE_IMAGE", "BuildContext", "render_context", "support_dir"]
 
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 # The files of the `jupyterhub/` folder that go into every image.
 SUPPORT_FILES = ("requirements.txt", "jupyter_server_config.py", "wiw-start")
-_EXECUTABLE = frozenset({"wiw/wiw-start"})
+# The only Python the default base (Debian 12) offers.
+DEFAULT_BASE_PYTHON = "3.11"
 
 
 def support_dir() -> Path:
@@ -63,7 +65,8 @@ class BuildContext:
             else:
                 shutil.copyfile(source, target)
             # Fixed modes keep the build cache independent of the host's umask.
-            os.chmod(target, 0o755 if name in _EXECUTABLE else 0o644)
+            executable = isinstance(source, Path) and os.access(source, os.X_OK)
+            os.chmod(target, 0o755 if executable else 0o644)
 
 
 def render_context(workshop: Workshop, *, base_image: str = DEFAULT_BASE_IMAGE) -> BuildContext:
@@ -74,15 +77,61 @@ def render_context(workshop: Workshop, *, base_image: str = DEFAULT_BASE_IMAGE) 
         base_image: The image the Dockerfile starts from.
 
     Returns:
-        The context: wiw's support files under ``wiw/``, the workshop's
-        dependency files under ``workshop/``, its lessons under
-        ``workshop/lessons/``, and the Dockerfile.
+        The context. A workshop with its own Dockerfile is its own context.
+        Otherwise: wiw's support files under ``wiw/``, the dependency files
+        under ``workshop/``, the workshop's package and ``postBuild`` under
+        ``workshop/package/`` (without notebooks, so that editing a lesson
+        reinstalls nothing), its lessons under ``workshop/lessons/``, and the
+        Dockerfile.
+
+    Raises:
+        wiw.errors.WorkshopError: ``runtime.txt`` asks for a Python the base lacks.
     """
+    env = workshop.environment
+    if env.dockerfile:
+        return _own_dockerfile_context(workshop, env.dockerfile)
     support = support_dir()
     files: dict[str, bytes | Path] = {"Dockerfile": support / "Dockerfile"}
     for name in SUPPORT_FILES:
         files[f"wiw/{name}"] = support / name
-    files["workshop/requirements.txt"] = workshop.requirements or b""
+    files["workshop/requirements.txt"] = env.requirements or b""
+    files["workshop/apt.txt"] = env.apt or b""
+    files["workshop/package/.wiw-package"] = b""
+    content = [(p.relative_to(workshop.path).as_posix(), p) for p in workshop.content_files()]
+    if env.package:
+        for name, path in content:
+            if path.suffix != ".ipynb":
+                files[f"workshop/package/{name}"] = path
+        for name in ("pyproject.toml", "setup.py", "setup.cfg"):
+            if (workshop.path / name).is_file():
+                files[f"workshop/package/{name}"] = workshop.path / name
+    if env.post_build:
+        files["workshop/package/postBuild"] = env.post_build
+    for name, path in content:
+        files[f"workshop/lessons/{name}"] = path
+    build_args = {"BASE_IMAGE": base_image, **_python_arg(env.python, base_image)}
+    return BuildContext(files=files, build_args=build_args)
+
+
+def _python_arg(python: str | None, base_image: str) -> dict[str, str]:
+    """Return the PYTHON build argument that honours runtime.txt, if it can be."""
+    if python is None or python in ("3", DEFAULT_BASE_PYTHON):
+        return {}
+    if base_image == DEFAULT_BASE_IMAGE:
+        raise WorkshopError(
+            f"runtime.txt asks for Python {python}; {base_image} offers {DEFAULT_BASE_PYTHON}.",
+            hint=f"Write 'python-{DEFAULT_BASE_PYTHON}' in runtime.txt, or pass a base image "
+            f"whose apt offers python{python} (--base-image).",
+        )
+    return {"PYTHON": f"python{python}"}
+
+
+def _own_dockerfile_context(workshop: Workshop, dockerfile: Path) -> BuildContext:
+    """The context of a workshop that brings its own Dockerfile: the folder as it is."""
+    files: dict[str, bytes | Path] = {"Dockerfile": dockerfile}
     for path in workshop.content_files():
-        files[f"workshop/lessons/{path.relative_to(workshop.path).as_posix()}"] = path
-    return BuildContext(files=files, build_args={"BASE_IMAGE": base_image})
+        files[path.relative_to(workshop.path).as_posix()] = path
+    for path in workshop.path.iterdir():
+        if path.is_file() and path.name in DEPENDENCY_FILES:
+            files.setdefault(path.name, path)
+    return BuildContext(files=files)

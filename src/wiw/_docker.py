@@ -134,6 +134,8 @@ class ContainerSpec:
     command: Sequence[str] = ()
     publish: Sequence[tuple[str, int | None, int]] = ()
     envs: Mapping[str, str] = field(default_factory=dict)
+    memory: str | None = None
+    pids_limit: int | None = None
 
     def publish_args(self) -> list[tuple[str, str]]:
         """Return the ``-p`` values for python-on-whales (``host_ip:port``, ``container``)."""
@@ -285,6 +287,8 @@ class Engine:
                 labels=dict(spec.labels),
                 publish=spec.publish_args(),
                 envs=dict(spec.envs),
+                memory=spec.memory,
+                pids_limit=spec.pids_limit,
             )
         return str(container.id)
 

@@ -95,6 +95,24 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    """Run every lesson inside the workshop's image and report."""
+    workshop = Workshop(args.folder)
+    image = Image(args.tag or Image.default_ref(workshop))
+    with err.status(f"Running {len(workshop.lessons)} lessons in {image.ref}"):
+        report = workshop.test(
+            image, cell_timeout=args.cell_timeout, parallel=args.parallel, memory=args.memory
+        )
+    out.print(report.table())
+    for result in report.failed:
+        if result.failure:
+            out.print(f"[red]{result.lesson}[/], cell {result.failure.cell}:")
+            out.print(result.failure.traceback, markup=False, highlight=False)
+    if args.json:
+        Path(args.json).write_text(report.to_json())
+    return 0 if report.ok else 1
+
+
 def cmd_prune(args: argparse.Namespace) -> int:
     """Remove old wiw images, keeping the newest per workshop."""
     result = Image.prune(keep=args.keep, workshop=args.workshop, dry_run=args.dry_run)
@@ -142,6 +160,15 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--port", type=int, help="host port (default: a free one)")
             cmd.add_argument("--public", action="store_true", help="listen on all interfaces")
             cmd.add_argument("--qr", metavar="PNG", help="also save the QR code here")
+
+    test = sub.add_parser("test", help=cmd_test.__doc__)
+    test.add_argument("folder", nargs="?", default=".", help="the workshop folder")
+    test.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
+    test.add_argument("--cell-timeout", type=int, default=120, help="seconds a cell may run")
+    test.add_argument("--parallel", type=int, default=2, help="lessons run at once")
+    test.add_argument("--memory", help="memory limit for the run, e.g. 2g")
+    test.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    test.set_defaults(func=cmd_test)
 
     prune = sub.add_parser("prune", help=cmd_prune.__doc__)
     prune.add_argument("--keep", type=int, default=1, help="newest images to keep per workshop")

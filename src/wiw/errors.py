@@ -6,7 +6,8 @@ Catch :class:`WiwError` to handle them all::
     ├── WorkshopError               the lessons folder is not usable
     │   ├── WorkshopNotFound
     │   ├── NoLessons
-    │   └── InvalidNotebook
+    │   ├── InvalidNotebook
+    │   └── UnsupportedFile         a dependency file wiw does not read
     ├── InvalidName                 an image name, tag or label is malformed
     ├── InvalidOption               a port, timeout or limit is out of range
     ├── NotEnoughDisk               too little free space to build
@@ -17,6 +18,7 @@ Catch :class:`WiwError` to handle them all::
     │   ├── ImageNotFound
     │   ├── BuildFailed
     │   └── PortInUse
+    ├── LessonRunFailed             the lessons could not be run to a report
     └── HubError                    the workshop server did not come up
         ├── HubExited               it stopped before it was ready
         └── TokenTimeout            it never printed a URL in time
@@ -42,10 +44,12 @@ __all__ = [
     "InvalidName",
     "InvalidNotebook",
     "InvalidOption",
+    "LessonRunFailed",
     "NoLessons",
     "NotEnoughDisk",
     "PortInUse",
     "TokenTimeout",
+    "UnsupportedFile",
     "WiwError",
     "WorkshopError",
     "WorkshopNotFound",
@@ -146,6 +150,10 @@ class InvalidNotebook(WorkshopError):
     hint = "Open and save the notebook in JupyterLab, or fix the file shown."
 
 
+class UnsupportedFile(WorkshopError):
+    """The workshop describes its environment in a format wiw does not read."""
+
+
 class InvalidName(WiwError, ValueError):
     """An image reference, tag or label does not follow the engine's rules."""
 
@@ -212,6 +220,12 @@ class PortInUse(EngineError):
     """The host port asked for is already taken."""
 
     hint = "Choose another port, or leave the port out so that wiw picks a free one."
+
+
+class LessonRunFailed(WiwError):
+    """Running the lessons stopped before the runner could report on them."""
+
+    hint = "The last output lines above say why; a memory limit too low is a common cause."
 
 
 class HubError(WiwError):

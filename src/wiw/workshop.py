@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from wiw import errors
 
+if TYPE_CHECKING:
+    from wiw.image import Image
+    from wiw.lessons import LessonReport
+
 __all__ = ["Workshop"]
 
-# Files that describe the environment rather than being lesson content.
-DEPENDENCY_FILES = frozenset({"requirements.txt"})
-# Never copied into an image: version control, editor and Jupyter by-products.
+# Files that describe the environment (Binder's conventions) rather than lessons.
+ENV_FILES = ("requirements.txt", "apt.txt", "postBuild", "runtime.txt")
+PACKAGE_FILES = ("pyproject.toml", "setup.py")
+# Formats other tools understand but wiw does not, and what to use instead.
+UNSUPPORTED = {
+    "environment.yml": "list pip packages in requirements.txt and Debian packages in apt.txt",
+    "environment.yaml": "list pip packages in requirements.txt and Debian packages in apt.txt",
+    "Pipfile": "export it with 'pipenv requirements > requirements.txt'",
+    "Pipfile.lock": "export it with 'pipenv requirements > requirements.txt'",
+    "install.R": "R lessons are not supported yet; use a Dockerfile in the workshop folder",
+    "DESCRIPTION": "R packages are not supported yet; use a Dockerfile in the workshop folder",
+    "Project.toml": "Julia is not supported yet; use a Dockerfile in the workshop folder",
+    "default.nix": "use requirements.txt and apt.txt, or a Dockerfile",
+    "start": "wiw starts JupyterLab itself; put set-up steps in postBuild",
+}
+DEPENDENCY_FILES = frozenset({*ENV_FILES, *PACKAGE_FILES, "setup.cfg", "Dockerfile"})
+BINDER_DIRS = ("binder", ".binder")
+_RUNTIME = re.compile(r"^python-(\d+)(?:\.(\d+))?(?:\.\d+)?$")
 _IGNORED_NAMES = frozenset(
     {".git", ".hg", ".svn", ".ipynb_checkpoints", "__pycache__", ".DS_Store", ".venv"}
+    | set(BINDER_DIRS)
 )
 _MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 
@@ -35,6 +57,78 @@ def slugify(text: str) -> str:
     """
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:64].strip("-") or "workshop"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where a workshop's environment is described, as Binder users lay it out.
+
+    Attributes:
+        folder: The folder the files come from: ``binder/`` or ``.binder/``
+            when present (they take precedence, as in repo2docker), else the
+            workshop folder.
+        requirements: ``requirements.txt``: pip packages.
+        apt: ``apt.txt``: Debian packages.
+        post_build: ``postBuild``: a script run as the learner at build time.
+        python: The Python named by ``runtime.txt`` (e.g. ``"3.11"``), if any.
+        package: ``pyproject.toml`` or ``setup.py`` at the top of the workshop:
+            the folder's own package, installed into the image.
+        dockerfile: A ``Dockerfile`` of the workshop's own, built as it is.
+    """
+
+    folder: Path
+    requirements: Path | None = None
+    apt: Path | None = None
+    post_build: Path | None = None
+    python: str | None = None
+    package: Path | None = None
+    dockerfile: Path | None = None
+
+
+def detect_environment(root: Path) -> Environment:
+    """Find a workshop's dependency files, without building anything.
+
+    Raises:
+        wiw.errors.UnsupportedFile: A file in a format wiw does not read is present.
+        wiw.errors.WorkshopError: ``postBuild`` is not executable or ``runtime.txt``
+            is malformed.
+    """
+    folder = next((root / d for d in BINDER_DIRS if (root / d).is_dir()), root)
+    for name, instead in UNSUPPORTED.items():
+        if (folder / name).is_file():
+            raise errors.UnsupportedFile(
+                f"{folder / name} is not a format wiw reads.", hint=f"Instead, {instead}."
+            )
+
+    def found(name: str, where: Path = folder) -> Path | None:
+        return where / name if (where / name).is_file() else None
+
+    post_build = found("postBuild")
+    if post_build and not os.access(post_build, os.X_OK):
+        raise errors.WorkshopError(
+            f"{post_build} is not executable.", hint=f"Run 'chmod +x {post_build}'."
+        )
+    runtime = found("runtime.txt")
+    return Environment(
+        folder=folder,
+        requirements=found("requirements.txt"),
+        apt=found("apt.txt"),
+        post_build=post_build,
+        python=_python_version(runtime) if runtime else None,
+        package=found("pyproject.toml", root) or found("setup.py", root),
+        dockerfile=found("Dockerfile"),
+    )
+
+
+def _python_version(runtime: Path) -> str:
+    text = runtime.read_text(encoding="utf-8", errors="replace").strip()
+    match = _RUNTIME.match(text)
+    if not match:
+        raise errors.WorkshopError(
+            f"{runtime} says {text[:60]!r}, not a Python version.",
+            hint="Write one line such as 'python-3.11'.",
+        )
+    return ".".join(g for g in match.groups() if g)
 
 
 @dataclass(frozen=True)
@@ -57,6 +151,7 @@ class Workshop:
 
     path: Path
     name: str
+    environment: Environment
 
     def __init__(self, path: str | Path, *, name: str | None = None) -> None:
         folder = Path(path).expanduser()
@@ -64,6 +159,7 @@ class Workshop:
             raise errors.WorkshopNotFound(f"Workshop folder not found: {folder}")
         object.__setattr__(self, "path", folder.resolve())
         object.__setattr__(self, "name", slugify(name or self.path.name))
+        object.__setattr__(self, "environment", detect_environment(self.path))
         lessons = self.lessons
         if not lessons:
             raise errors.NoLessons(f"No lesson notebooks (*.ipynb) in {self.path}")
@@ -78,8 +174,38 @@ class Workshop:
     @property
     def requirements(self) -> Path | None:
         """The pip ``requirements.txt`` file, if the workshop has one."""
-        candidate = self.path / "requirements.txt"
-        return candidate if candidate.is_file() else None
+        return self.environment.requirements
+
+    def test(
+        self,
+        image: Image,
+        *,
+        cell_timeout: int = 120,
+        parallel: int = 2,
+        memory: str | None = None,
+    ) -> LessonReport:
+        """Execute every lesson inside ``image``, as a learner would, and report.
+
+        Args:
+            image: This workshop's built image.
+            cell_timeout: Seconds any one cell may run.
+            parallel: How many lessons run at once.
+            memory: A memory limit for the throwaway container, e.g. ``"2g"``.
+
+        Returns:
+            Per-lesson results with timings, failures and peak memory.
+        """
+        from wiw.lessons import run_lessons  # noqa: PLC0415 - lessons needs the engine layer
+
+        lessons = [p.relative_to(self.path) for p in self.lessons]
+        return run_lessons(
+            image,
+            lessons,
+            workshop=self.name,
+            cell_timeout=cell_timeout,
+            parallel=parallel,
+            memory=memory,
+        )
 
     def content_files(self) -> Iterator[Path]:
         """Yield the files that are lesson content (everything but dependency files).

@@ -5,7 +5,9 @@ from __future__ import annotations
 import wiw
 
 PUBLIC = {
-    "BuildFailed", "BuildProgress", "BuildRecord", "Engine", "EngineError", "EngineMissing",
+    "BuildFailed", "BuildProgress", "BuildRecord", "CellFailure", "Engine", "Environment",
+    "LessonReport", "LessonResult", "LessonRunFailed", "UnsupportedFile", "EngineError",
+    "EngineMissing",
     "EnginePermissionDenied", "EngineUnavailable", "Hub", "HubError", "HubExited", "Image",
     "ImageNotFound", "InvalidName", "InvalidNotebook", "InvalidOption", "NoLessons",
     "NotEnoughDisk", "PortInUse", "PruneResult", "TokenTimeout", "WiwError", "Workshop",

@@ -31,6 +31,8 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "wiw/jupyter_server_config.py",
         "wiw/wiw-start",
         "workshop/requirements.txt",
+        "workshop/apt.txt",
+        "workshop/package/.wiw-package",
         "workshop/lessons/lesson01.ipynb",
         "workshop/lessons/data/points.csv",
     }

@@ -1,0 +1,251 @@
+"""Prove every lesson runs: execute the notebooks inside the workshop image."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rich.table import Table
+
+from wiw import _labels, errors
+from wiw._context import support_dir
+from wiw._docker import ContainerSpec, Engine
+from wiw._version import __version__
+from wiw.image import Image
+
+__all__ = ["CellFailure", "LessonReport", "LessonResult", "run_lessons"]
+
+MARKER = "WIW-REPORT "
+_MAX_CELL_TIMEOUT = 24 * 3600
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """Why a lesson failed.
+
+    Attributes:
+        kind: ``error`` (a cell raised), ``timeout`` (a cell ran too long and
+            its kernel was stopped), ``kernel-died``, ``no-kernel`` (the image
+            lacks the notebook's kernel) or ``unreadable``.
+        cell: The failing cell's number, counting every cell from 1.
+        source: The start of that cell's source.
+        ename: The error's name, e.g. ``ModuleNotFoundError``.
+        evalue: The error's message, e.g. ``No module named 'pandas'``.
+        traceback: The traceback, with terminal colour codes removed.
+    """
+
+    kind: str
+    cell: int | None
+    source: str
+    ename: str
+    evalue: str
+    traceback: str
+
+    @property
+    def missing_module(self) -> str | None:
+        """The module a failed import looked for, if that is what failed."""
+        if (
+            self.ename in ("ModuleNotFoundError", "ImportError")
+            and "No module named" in self.evalue
+        ):
+            return self.evalue.split("No module named", 1)[1].strip().strip("'\"")
+        return None
+
+
+@dataclass(frozen=True)
+class LessonResult:
+    """The outcome of one lesson.
+
+    Attributes:
+        lesson: Its path within the workshop.
+        passed: Whether every cell ran without error.
+        duration: Seconds it took.
+        failure: What went wrong, when it did not pass.
+    """
+
+    lesson: str
+    passed: bool
+    duration: float
+    failure: CellFailure | None = None
+
+
+@dataclass(frozen=True)
+class LessonReport:
+    """The outcome of running every lesson of a workshop in its image.
+
+    Attributes:
+        image: The image the lessons ran in.
+        results: One result per lesson, in lesson order.
+        duration: Seconds the whole run took.
+        peak_memory: The container's peak memory in bytes, when the engine reports it.
+    """
+
+    image: str
+    results: list[LessonResult] = field(default_factory=list)
+    duration: float = 0.0
+    peak_memory: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether every lesson passed."""
+        return all(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> list[LessonResult]:
+        """The lessons that did not pass."""
+        return [r for r in self.results if not r.passed]
+
+    def to_json(self) -> str:
+        """Return the report as JSON text."""
+        return json.dumps({**asdict(self), "ok": self.ok}, indent=2)
+
+    def table(self) -> Table:
+        """Return a summary table for a terminal."""
+        peak = f"{self.peak_memory / 2**20:.0f} MiB" if self.peak_memory else "n/a"
+        table = Table(title=f"Lessons in {self.image} ({self.duration:.1f} s, peak memory {peak})")
+        for column in ("lesson", "result", "seconds", "where", "error"):
+            table.add_column(column)
+        for r in self.results:
+            f = r.failure
+            table.add_row(
+                r.lesson,
+                "[green]pass[/]" if r.passed else f"[red]{f.kind if f else 'fail'}[/]",
+                f"{r.duration:.1f}",
+                f"cell {f.cell}" if f and f.cell else "",
+                f"{f.ename}: {f.evalue}"[:80] if f else "",
+            )
+        return table
+
+
+def parse_report(output: str, image: str) -> LessonReport | None:
+    """Read the runner's report line from a container's output, if it printed one."""
+    for line in reversed(output.splitlines()):
+        if line.startswith(MARKER):
+            data = json.loads(line[len(MARKER) :])
+            results = [
+                LessonResult(
+                    lesson=r["lesson"],
+                    passed=r["passed"],
+                    duration=r["duration"],
+                    failure=CellFailure(**r["failure"]) if r["failure"] else None,
+                )
+                for r in data["results"]
+            ]
+            return LessonReport(image, results, data["duration"], data.get("peak_memory"))
+    return None
+
+
+def runner_spec(
+    image: Image,
+    lessons: Sequence[str],
+    *,
+    workshop: str,
+    cell_timeout: int,
+    parallel: int,
+    memory: str | None,
+) -> ContainerSpec:
+    """Decide the throwaway container that runs the lessons, as plain data."""
+    script = (support_dir() / "run_lessons.py").read_text()
+    return ContainerSpec(
+        image=image.ref,
+        name=f"wiw-lessons-{workshop}-{secrets.token_hex(4)}",
+        labels=_labels.labels_for(workshop, "lesson-test", __version__),
+        command=(
+            "python3",
+            "-c",
+            script,
+            "--timeout",
+            str(cell_timeout),
+            "--parallel",
+            str(parallel),
+            *lessons,
+        ),
+        memory=memory,
+        pids_limit=1024,
+    )
+
+
+def run_lessons(
+    image: Image,
+    lessons: Sequence[str | Path],
+    *,
+    workshop: str = "workshop",
+    cell_timeout: int = 120,
+    parallel: int = 2,
+    memory: str | None = None,
+    timeout: float = 1800.0,
+    engine: Engine | None = None,
+) -> LessonReport:
+    """Execute lesson notebooks in a throwaway container of ``image``.
+
+    The lessons run as the learner would run them: same user, a fresh copy in
+    the learner's home, each in its own folder. Files they write stay in the
+    container, which is removed afterwards.
+
+    Args:
+        image: The workshop image.
+        lessons: Notebook paths relative to the workshop folder.
+        workshop: The workshop's name, for labels.
+        cell_timeout: Seconds any one cell may run before its kernel is stopped.
+        parallel: How many lessons run at once.
+        memory: A memory limit for the container, e.g. ``"2g"``.
+        timeout: Seconds the whole run may take.
+        engine: The engine; the image's engine if omitted.
+
+    Returns:
+        The report: per lesson pass or fail, timings and peak memory.
+
+    Raises:
+        wiw.errors.InvalidOption: A timeout or the parallelism is out of range.
+        wiw.errors.LessonRunFailed: The runner itself did not report (e.g. the
+            whole container ran out of memory); the error holds its last output.
+    """
+    if not 0 < cell_timeout <= _MAX_CELL_TIMEOUT or not 1 <= parallel <= 64 or timeout <= 0:  # noqa: PLR2004
+        raise errors.InvalidOption(
+            f"cell_timeout={cell_timeout}, parallel={parallel}, timeout={timeout} "
+            "are not all in range (cell timeout 1 s to a day, parallel 1 to 64)."
+        )
+    engine = engine or image.engine
+    image.labels  # noqa: B018 - raises ImageNotFound before anything is created
+    names = [Path(p).as_posix() for p in lessons]
+    spec = runner_spec(
+        image,
+        names,
+        workshop=workshop,
+        cell_timeout=cell_timeout,
+        parallel=parallel,
+        memory=memory,
+    )
+    cid = engine.container_create(spec)
+    try:
+        engine.container_start(cid)
+        output = _wait_for_exit(engine, cid, time.monotonic() + timeout)
+    finally:
+        engine.container_remove(cid)
+    report = parse_report(output, image.ref)
+    if report is None:
+        raise errors.LessonRunFailed(
+            f"Running the lessons in {image.ref} stopped without a report.",
+            log_tail=output.splitlines()[-25:],
+        )
+    return report
+
+
+def _wait_for_exit(engine: Engine, cid: str, deadline: float) -> str:
+    """Collect a container's output until it exits or the deadline passes."""
+    follower = engine.follow_logs(cid)
+    try:
+        lines = list(follower.lines(deadline))
+    finally:
+        follower.close()
+    if not follower.ended:
+        raise errors.LessonRunFailed(
+            "The lessons did not finish before the deadline.",
+            hint="Raise the overall timeout, or lower cell_timeout so stuck cells stop sooner.",
+            log_tail=lines[-25:],
+        )
+    return "\n".join(lines)

@@ -1,0 +1,152 @@
+"""Binder-style dependency files are detected and rendered without an engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from wiw import errors
+from wiw._context import render_context
+from wiw.workshop import UNSUPPORTED, Workshop
+
+
+def workshop_with(
+    folder: Path, files: dict[str, str], *, executable: tuple[str, ...] = ()
+) -> Path:
+    """A workshop folder with one lesson plus ``files`` (paths relative to it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(new_notebook(cells=[new_code_cell("1")]), folder / "lesson01.ipynb")
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        if name in executable:
+            path.chmod(0o755)
+    return folder
+
+
+def test_no_dependency_files_render_empty_layers(tmp_path: Path) -> None:
+    """Without dependency files every workshop layer installs nothing."""
+    context = render_context(Workshop(workshop_with(tmp_path / "w", {})))
+    assert context.read("workshop/requirements.txt") == b""
+    assert context.read("workshop/apt.txt") == b""
+    assert "workshop/package/postBuild" not in context.files
+    assert "PYTHON" not in context.build_args
+
+
+def test_all_binder_files_are_rendered(tmp_path: Path) -> None:
+    """requirements.txt, apt.txt, postBuild and runtime.txt each find their place."""
+    folder = workshop_with(
+        tmp_path / "w",
+        {
+            "requirements.txt": "qrcode\n",
+            "apt.txt": "cowsay\n",
+            "postBuild": "#!/bin/sh\necho hi\n",
+            "runtime.txt": "python-3.11\n",
+            "data.csv": "x\n",
+        },
+        executable=("postBuild",),
+    )
+    workshop = Workshop(folder)
+    env = workshop.environment
+    assert env.python == "3.11"
+    context = render_context(workshop)
+    assert context.read("workshop/apt.txt") == b"cowsay\n"
+    assert context.read("workshop/package/postBuild").startswith(b"#!/bin/sh")
+    assert "workshop/lessons/postBuild" not in context.files
+    assert "workshop/lessons/data.csv" in context.files
+    assert "workshop/lessons/requirements.txt" not in context.files
+
+
+def test_binder_folder_takes_precedence(tmp_path: Path) -> None:
+    """Files in binder/ win over those at the top, which are then lesson content."""
+    folder = workshop_with(
+        tmp_path / "w",
+        {"requirements.txt": "top-level\n", "binder/requirements.txt": "from-binder\n"},
+    )
+    context = render_context(Workshop(folder))
+    assert context.read("workshop/requirements.txt") == b"from-binder\n"
+    assert not any(name.startswith("workshop/lessons/binder") for name in context.files)
+
+
+def test_dot_binder_folder_is_recognised(tmp_path: Path) -> None:
+    """.binder/ works like binder/."""
+    folder = workshop_with(tmp_path / "w", {".binder/apt.txt": "cowsay\n"})
+    assert render_context(Workshop(folder)).read("workshop/apt.txt") == b"cowsay\n"
+
+
+@pytest.mark.parametrize("name", ["setup.py", "pyproject.toml"])
+def test_own_package_is_installed_without_notebooks(tmp_path: Path, name: str) -> None:
+    """The folder's package goes to workshop/package/ without notebooks: lesson edits are cheap."""
+    folder = workshop_with(tmp_path / "w", {name: "# package\n", "helpers/__init__.py": "X = 1\n"})
+    workshop = Workshop(folder)
+    assert workshop.environment.package == folder / name
+    context = render_context(workshop)
+    assert f"workshop/package/{name}" in context.files
+    assert "workshop/package/helpers/__init__.py" in context.files
+    assert not any(
+        n.startswith("workshop/package/") and n.endswith(".ipynb") for n in context.files
+    )
+
+
+def test_own_dockerfile_is_built_as_is(tmp_path: Path) -> None:
+    """A workshop with a Dockerfile is its own build context."""
+    folder = workshop_with(tmp_path / "w", {"Dockerfile": "FROM scratch\n"})
+    context = render_context(Workshop(folder))
+    assert context.dockerfile == "FROM scratch\n"
+    assert "lesson01.ipynb" in context.files
+    assert not any(name.startswith("wiw/") for name in context.files)
+
+
+@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
+def test_unsupported_formats_name_the_file_and_the_alternative(tmp_path: Path, name: str) -> None:
+    """environment.yml and friends raise UnsupportedFile naming the file and what to use."""
+    folder = workshop_with(tmp_path / "w", {name: "x\n"})
+    with pytest.raises(errors.UnsupportedFile) as caught:
+        Workshop(folder)
+    assert name in str(caught.value)
+    assert "Instead" in str(caught.value)
+
+
+def test_post_build_must_be_executable(tmp_path: Path) -> None:
+    """A postBuild without the executable bit is refused with the chmod to run."""
+    folder = workshop_with(tmp_path / "w", {"postBuild": "#!/bin/sh\n"})
+    with pytest.raises(errors.WorkshopError) as caught:
+        Workshop(folder)
+    assert "chmod +x" in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "version"), [("python-3.11", "3.11"), ("python-3", "3")])
+def test_runtime_versions_the_base_offers_are_honoured(
+    tmp_path: Path, text: str, version: str
+) -> None:
+    """runtime.txt naming the base's Python builds with it."""
+    workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": text}))
+    assert workshop.environment.python == version
+    assert "PYTHON" not in render_context(workshop).build_args
+
+
+def test_runtime_the_base_lacks_is_a_clear_error(tmp_path: Path) -> None:
+    """Asking Debian 12 for Python 3.13 fails before building, saying what it offers."""
+    workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": "python-3.13"}))
+    with pytest.raises(errors.WorkshopError) as caught:
+        render_context(workshop)
+    assert "3.13" in str(caught.value)
+    assert "3.11" in str(caught.value)
+
+
+def test_runtime_with_another_base_becomes_a_build_argument(tmp_path: Path) -> None:
+    """With a custom base, runtime.txt selects that Python's Debian package."""
+    workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": "python-3.12"}))
+    assert render_context(workshop, base_image="ubuntu:24.04").build_args["PYTHON"] == "python3.12"
+
+
+@pytest.mark.parametrize("text", ["r-4.1", "python3.11", "", "python-x"])
+def test_malformed_runtime_is_refused(tmp_path: Path, text: str) -> None:
+    """runtime.txt must name a Python version."""
+    with pytest.raises(errors.WorkshopError) as caught:
+        Workshop(workshop_with(tmp_path / "w", {"runtime.txt": text}))
+    assert "runtime.txt" in str(caught.value)
