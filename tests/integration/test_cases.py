@@ -1,0 +1,79 @@
+"""Each folder under tests/cases/ is a workshop plus the outcome it must have.
+
+``expected.json`` says what happens: ``passes`` (it builds and every lesson
+passes), ``fails`` (a given lesson fails at a given cell with a given error
+while the others still pass), ``build-fails`` (the build fails with a given
+text in its log tail) or ``invalid`` (opening the folder raises a given error).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wiw
+
+CASES = Path(__file__).parents[1] / "cases"
+
+
+def load(case: str) -> dict[str, Any]:
+    """The expected outcome of a case."""
+    data: dict[str, Any] = json.loads((CASES / case / "expected.json").read_text())
+    return data
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_case(
+    case: str, engine: wiw.Engine, run_id: str, made_images: list[str], example_image: wiw.Image
+) -> None:
+    """The workshop in tests/cases/CASE has the outcome its expected.json states."""
+    expected = load(case)
+    if expected["outcome"] == "invalid":
+        with pytest.raises(getattr(wiw, expected["error"])) as caught:
+            wiw.Workshop(CASES / case)
+        assert expected["names"] in str(caught.value)
+        return
+    workshop = wiw.Workshop(CASES / case)
+    ref = f"wiw-test/case-{workshop.name}:{run_id}"
+    made_images.append(ref)
+    if expected["outcome"] == "build-fails":
+        with pytest.raises(wiw.BuildFailed) as built:
+            wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)
+        assert any(expected["log_contains"] in line for line in built.value.log_tail)
+        assert "requirements.txt" in built.value.message  # names the failing step
+        assert not wiw.Image(ref, engine=engine).exists
+        return
+    image = wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)
+    before = sorted(p.relative_to(CASES / case) for p in (CASES / case).rglob("*"))
+    report = workshop.test(
+        image, cell_timeout=expected.get("cell_timeout", 60), memory=expected.get("memory")
+    )
+    check_report(report, expected, len(workshop.lessons))
+    # Files the lessons wrote stayed in the throwaway container, which is gone.
+    assert sorted(p.relative_to(CASES / case) for p in (CASES / case).rglob("*")) == before
+    assert not engine.containers_labelled("org.wiw.role=lesson-test")
+
+
+def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: int) -> None:
+    """Compare a lesson report with a case's expectations."""
+    assert len(report.results) == lessons
+    if expected["outcome"] == "passes":
+        assert report.ok, report.to_json()
+        return
+    failed = {r.lesson: r for r in report.failed}
+    assert list(failed) == [expected["lesson"]], report.to_json()
+    failure = failed[expected["lesson"]].failure
+    assert failure is not None
+    for key in ("cell", "kind", "missing_module"):
+        if key in expected:
+            assert getattr(failure, key) == expected[key], report.to_json()
+    if "error" in expected:
+        assert failure.ename == expected["error"]
+    if "evalue" in expected:
+        assert expected["evalue"] in failure.evalue
+    assert "\x1b[" not in failure.traceback
+    if expected.get("others_pass"):
+        assert all(r.passed for r in report.results if r.lesson != expected["lesson"])
