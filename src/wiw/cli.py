@@ -21,8 +21,9 @@ from wiw.workshop import Workshop
 
 __all__ = ["main"]
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# soft_wrap: URLs, paths and QR drawings broken across lines would be useless.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _target(text: str, tag: str | None) -> tuple[Image, Workshop | None]:
@@ -58,7 +59,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _announce(url: str, qr_path: str | None) -> None:
-    out.print(qr_terminal(url))
+    out.print(qr_terminal(url), markup=False)
     out.print(f"[bold]Workshop URL:[/] {url}")
     if qr_path:
         out.print(f"QR code saved to {save_qr(url, qr_path)}")

@@ -18,10 +18,11 @@ def test_qr_command_prints_and_saves_png(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """'wiw qr URL --png FILE' draws the code and writes a PNG that decodes to the URL."""
-    url = "http://127.0.0.1:8888/lab?token=abcdef0123"
+    url = "http://127.0.0.1:49153/lab?token=" + "0123456789abcdef" * 3
     assert main(["qr", url, "--png", str(tmp_path / "q.png")]) == 0
     printed = capsys.readouterr().out
     assert "█" in printed
+    assert any(url in line for line in printed.splitlines())  # whole, on one line
     with Image.open(tmp_path / "q.png") as image:
         assert zxingcpp.read_barcodes(image)[0].text == url
 
