@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -98,6 +99,15 @@ def peak_memory() -> int | None:
     return None
 
 
+def outcome(future: Future[dict[str, object]], path: str) -> dict[str, object]:
+    """The result of one lesson, even when its worker process died."""
+    try:
+        return future.result()
+    except Exception as exc:  # a worker killed (e.g. out of memory) breaks the pool
+        failure = failure_of(exc, None, None, "runner-died")
+        return {"lesson": path, "passed": False, "failure": failure, "duration": 0.0}
+
+
 def main() -> None:
     """Run the lessons given on the command line and print the report."""
     parser = argparse.ArgumentParser()
@@ -108,9 +118,11 @@ def main() -> None:
     args = parser.parse_args()
     os.chdir(Path.home())
     started = time.monotonic()
-    with ProcessPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+    # fork: this script arrives as `python3 -c`, so workers cannot re-import it.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=max(1, args.parallel), mp_context=context) as pool:
         futures = [pool.submit(run_one, p, args.timeout, args.kernel) for p in args.lessons]
-        results = [f.result() for f in futures]
+        results = [outcome(f, p) for f, p in zip(futures, args.lessons, strict=True)]
     report = {
         "results": results,
         "duration": round(time.monotonic() - started, 3),

@@ -183,6 +183,10 @@ class Engine:
             raise errors.EngineMissing(
                 f"The container engine client {self.client_call[0]!r} was not found."
             ) from exc
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise errors.EngineUnavailable(
+                f"The container engine client did not answer: {exc}", command=cmd
+            ) from exc
         if check and result.returncode != 0:
             cls = classify(result.stderr)
             raise cls(
@@ -219,6 +223,8 @@ class Engine:
             )
         except FileNotFoundError as exc:
             raise errors.EngineMissing(f"{self.client_call[0]!r} was not found.") from exc
+        except OSError as exc:
+            raise errors.EngineUnavailable(f"Cannot run the engine client: {exc}") from exc
         with proc:
             try:
                 for raw in proc.stdout or ():
@@ -344,18 +350,24 @@ class LogFollower:
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.seen: deque[str] = deque(maxlen=200)
         self.ended = False
-        self._proc = subprocess.Popen(
-            list(cmd),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
-        threading.Thread(target=self._pump, daemon=True).start()
+        try:
+            self._proc = subprocess.Popen(
+                list(cmd),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            )
+        except OSError as exc:
+            raise errors.EngineUnavailable(f"Cannot follow logs: {exc}", command=cmd) from exc
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
 
     def _pump(self) -> None:
-        for line in self._proc.stdout or ():
-            self._lines.put(line.rstrip("\n"))
+        # close() may close the pipe under us: that simply ends the stream.
+        with contextlib.suppress(ValueError, OSError):
+            for line in self._proc.stdout or ():
+                self._lines.put(line.rstrip("\n"))
         self._lines.put(None)
 
     def lines(self, deadline: float) -> Iterator[str]:
@@ -379,6 +391,7 @@ class LogFollower:
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
+        self._thread.join(timeout=5)
         if self._proc.stdout is not None:
             self._proc.stdout.close()
 

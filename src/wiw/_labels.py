@@ -13,15 +13,17 @@ MANAGED = "org.wiw.managed"
 WORKSHOP = "org.wiw.workshop"
 VERSION = "org.wiw.version"
 ROLE = "org.wiw.role"
+REF = "org.wiw.ref"  # the reference wiw built an image as; images built FROM it inherit
+# the label but not the tag, which is how prune tells them apart
 
 # The distribution reference grammar (github.com/distribution/reference).
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"  # noqa: E501
-_TAG = r"[\w][\w.-]{0,127}"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 _REFERENCE = re.compile(
     rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)"
-    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
+    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?\Z"
 )
 _MAX_NAME = 255
 _MAX_LABEL = 1024
@@ -60,7 +62,7 @@ def parse_ref(text: str) -> ImageRef:
         wiw.errors.InvalidName: ``text`` is not a valid reference.
     """
     match = _REFERENCE.match(text)
-    if not match or len(match.group("path")) + len(match.group("domain") or "") > _MAX_NAME:
+    if not match or len(text.split("@", maxsplit=1)[0].rsplit(":", 1)[0]) > _MAX_NAME:
         raise errors.InvalidName(f"Not a valid image reference: {text!r}")
     domain = match.group("domain")
     if domain and not ("." in domain or ":" in domain or domain == "localhost"):

@@ -21,7 +21,7 @@ _URL = re.compile(
       |(?P<host>\[[0-9a-fA-F:.]+\]|[^\s/:?#()\[\]]+))
     (?::(?P<port>\d{1,5}))?
     (?P<path>/[^\s?#]*)?
-    \?(?P<query>[^\s#]*\btoken=(?P<token>[^\s&#]+)[^\s#]*)
+    \?(?P<query>[^\s#'"]*?\btoken=(?P<token>[A-Za-z0-9_.~-]*[A-Za-z0-9_~-])(?:&[^\s#'"]*)?)
     """
 )
 _LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")

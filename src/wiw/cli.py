@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 
 from rich.console import Console
 
@@ -65,8 +67,19 @@ def _announce(url: str, qr_path: str | None) -> None:
         out.print(f"QR code saved to {save_qr(url, qr_path)}")
 
 
+def _interrupt_on_termination() -> None:
+    """Treat SIGTERM and SIGHUP (a closed terminal) like Ctrl-C, so cleanup runs."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a workshop image and serve it until Ctrl-C."""
+    _interrupt_on_termination()
     image, _ = _target(args.target, args.tag)
     with Hub.run(image, port=args.port, public=args.public) as hub:
         _announce(hub.wait_for_token(timeout=args.timeout), args.qr)

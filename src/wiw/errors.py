@@ -63,12 +63,14 @@ _SECRETS = re.compile(
       | \b(?:[A-Z_]*TOKEN|[A-Z_]*PASSWORD|[A-Z_]*SECRET|api[_-]?key)\s*[=:]\s*
       | \bauthorization:\s*(?:token|bearer|basic)\s+
       | --password[= ]
+      | --[\w.-]*token[= ]
     )
     (?P<value>[^\s&'"]+)
     """
 )
 
 REDACTED = "[redacted]"
+_LONG_ARG = 200
 
 
 def redact(text: str) -> str:
@@ -111,7 +113,11 @@ class WiwError(Exception):
         """Return the lines that show what happened, secrets redacted."""
         lines: list[str] = []
         if self.command:
-            lines.append("command: " + " ".join(self.command))
+            # A script passed as an argument would drown the rest; show its start.
+            args = (
+                a if len(a) <= _LONG_ARG else f"{a[:60]}…[{len(a)} chars]" for a in self.command
+            )
+            lines.append("command: " + " ".join(args))
         if self.exit_code is not None:
             lines.append(f"exit code: {self.exit_code}")
         if self.stderr and self.stderr.strip():

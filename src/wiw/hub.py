@@ -40,7 +40,7 @@ def check_timeout(timeout: float) -> float:
 
 def lan_address() -> str:
     """Return an address of this machine that others on the network can use."""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, UnicodeError):
         for address in socket.gethostbyname_ex(socket.gethostname())[2]:
             if not address.startswith("127."):
                 return address
@@ -121,6 +121,7 @@ class Hub:
         engine = engine or img.engine
         labels = img.labels  # raises ImageNotFound before anything is created
         workshop = labels.get(_labels.WORKSHOP) or "workshop"
+        host = lan_address() if public else LOOPBACK
         spec = lab_spec(
             img,
             workshop=workshop,
@@ -151,7 +152,7 @@ class Hub:
             engine=engine,
             container_id=cid,
             name=spec.name,
-            host=lan_address() if public else LOOPBACK,
+            host=host,
             port=host_port,
         )
 
@@ -177,6 +178,8 @@ class Hub:
             found = find_server_url(line)
             if found:
                 self.url = rewrite_url(found, host=self.host, port=self.port)
+                self._follower.close()  # nobody reads further; do not buffer a day of logs
+                self._follower = None
                 return self.url
         tail = list(self._follower.seen)[-_LOG_TAIL:]
         running, code = self.engine.container_state(self.container_id)

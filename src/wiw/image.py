@@ -158,7 +158,10 @@ class Image:
         _labels.parse_ref(base_image)
         check_free_disk(image.engine, min_free)
         context = render_context(workshop, base_image=base_image)
-        labels = _labels.labels_for(workshop.name, "image", __version__)
+        labels = {
+            **_labels.labels_for(workshop.name, "image", __version__),
+            _labels.REF: image.ref,
+        }
         if show_progress is None:
             show_progress = sys.stderr.isatty()
         if not show_progress:
@@ -269,12 +272,12 @@ class Image:
             What was removed, kept and skipped.
         """
         if keep < 0:
-            raise ValueError("keep must be 0 or more")
+            raise errors.InvalidOption(f"keep={keep}: the number of images to keep is 0 or more.")
         engine = engine or default_engine()
         groups: dict[str, list[ImageInfo]] = {}
         for img in engine.images_labelled(f"{_labels.MANAGED}=true"):
             name = img.labels.get(_labels.WORKSHOP, "")
-            if workshop is None or name == workshop:
+            if _built_by_wiw(img) and (workshop is None or name == workshop):
                 groups.setdefault(name, []).append(img)
         result = PruneResult()
         for images in groups.values():
@@ -285,16 +288,25 @@ class Image:
         return result
 
 
+def _built_by_wiw(img: ImageInfo) -> bool:
+    """Whether wiw built this image (not merely built FROM one): it has wiw's tag, or none."""
+    return img.labels.get(_labels.ROLE) == "image" and (
+        not img.tags or img.labels.get(_labels.REF) in img.tags
+    )
+
+
 def _prune_one(engine: Engine, img: ImageInfo, result: PruneResult, *, dry_run: bool) -> None:
+    # Only wiw's own tag goes; an image someone else also tagged stays under that tag.
+    ref = img.labels.get(_labels.REF) if img.tags else img.id
     try:
-        if not dry_run:
-            for ref in img.tags or [img.id]:
-                engine.image_remove(ref)
+        if not dry_run and ref:
+            engine.image_remove(ref)
     except errors.EngineError:
         result.skipped.append(img.name)
         return
-    result.removed.append(img.name)
-    result.reclaimed += img.size
+    result.removed.append(ref or img.name)
+    if len(img.tags) <= 1:
+        result.reclaimed += img.size
 
 
 def _build_error(exc: errors.EngineError, tracker: BuildTracker, ref: str) -> errors.WiwError:

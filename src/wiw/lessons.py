@@ -125,7 +125,10 @@ def parse_report(output: str, image: str) -> LessonReport | None:
     """Read the runner's report line from a container's output, if it printed one."""
     for line in reversed(output.splitlines()):
         if line.startswith(MARKER):
-            data = json.loads(line[len(MARKER) :])
+            try:
+                data = json.loads(line[len(MARKER) :])
+            except json.JSONDecodeError:
+                return None  # cut short, e.g. the container was killed while printing
             results = [
                 LessonResult(
                     lesson=r["lesson"],
@@ -162,6 +165,7 @@ def runner_spec(
             str(cell_timeout),
             "--parallel",
             str(parallel),
+            "--",
             *lessons,
         ),
         memory=memory,

@@ -128,3 +128,14 @@ def test_every_error_is_a_wiw_error_with_a_docstring() -> None:
         if isinstance(obj, type):
             assert issubclass(obj, errors.WiwError)
             assert obj.__doc__
+
+
+def test_token_options_and_long_arguments_are_kept_out_of_messages() -> None:
+    """'--ServerApp.token abc' is redacted; a long script argument is shortened."""
+    err = errors.EngineError(
+        "failed", command=["jupyter", "lab", "--ServerApp.token", "abc123", "-c", "x" * 5000]
+    )
+    text = str(err)
+    assert "abc123" not in text
+    assert "[5000 chars]" in text
+    assert len(text) < 500

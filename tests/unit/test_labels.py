@@ -46,6 +46,8 @@ def test_references_split_into_repository_and_tag(
         "wiw intro",
         "wiw/intro:tag:extra",
         "wiw/-x",
+        "wiw/intro:latest\n",
+        "wiw/intro:café",
     ],
 )
 def test_invalid_references_raise_invalid_name(ref: str) -> None:

@@ -65,7 +65,7 @@ def test_runner_runs_as_the_learner_with_limits() -> None:
     )
     assert spec.command[:2] == ("python3", "-c")
     assert "WIW-REPORT" in spec.command[2]
-    assert list(spec.command[3:]) == ["--timeout", "7", "--parallel", "3", "a.ipynb"]
+    assert list(spec.command[3:]) == ["--timeout", "7", "--parallel", "3", "--", "a.ipynb"]
     assert spec.memory == "1g"
     assert spec.labels["org.wiw.managed"] == "true"
     assert not spec.publish

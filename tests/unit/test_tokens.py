@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,3 +79,11 @@ def test_rewrite_points_at_published_port(printed: str, port: int) -> None:
     assert rewritten.hostname == "127.0.0.1"
     assert rewritten.port == port
     assert f"token={found.token}" in rewritten.query
+
+
+@pytest.mark.parametrize("wrapper", ["'{}'.", '"{}"', "({})", "<{}>", "{},"])
+def test_punctuation_around_a_url_is_not_part_of_the_token(wrapper: str) -> None:
+    """Quotes, brackets and full stops around a printed URL stay out of the token."""
+    url = find_server_url(wrapper.format("http://127.0.0.1:8888/lab?token=abc123"))
+    assert url is not None
+    assert url.token == "abc123"
