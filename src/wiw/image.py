@@ -326,13 +326,11 @@ def _build_error(exc: errors.EngineError, tracker: BuildTracker, ref: str) -> er
 def free_disk(engine: Engine) -> tuple[int, int] | None:
     """Return free ``(bytes, inodes)`` on the engine's data disk, or None if not local."""
     root = engine.data_root()
-    path = Path(root) if root else None
-    while path is not None and not path.exists() and path != path.parent:
-        path = path.parent
-    if path is None or not root or path == path.parent:
+    # A remote engine (or one in a VM) keeps its data elsewhere: nothing to measure here.
+    if not root or not Path(root).is_dir():
         return None
-    stats = os.statvfs(path)
-    return shutil.disk_usage(path).free, stats.f_favail
+    stats = os.statvfs(root)
+    return shutil.disk_usage(root).free, stats.f_favail
 
 
 def check_free_disk(engine: Engine, min_free: int) -> None:

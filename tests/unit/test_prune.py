@@ -1,10 +1,12 @@
-"""Which images prune may touch, decided from their labels and tags alone."""
+"""Which images prune may touch, and where free disk is measured, without an engine."""
 
 from __future__ import annotations
 
-from wiw._docker import ImageInfo
+from pathlib import Path
+
+from wiw._docker import Engine, ImageInfo
 from wiw._labels import MANAGED, REF, ROLE, WORKSHOP
-from wiw.image import _built_by_wiw
+from wiw.image import _built_by_wiw, free_disk
 
 WIW_LABELS = {MANAGED: "true", WORKSHOP: "intro", ROLE: "image", REF: "wiw/intro:latest"}
 
@@ -32,3 +34,27 @@ def test_an_image_built_from_a_wiw_image_is_not() -> None:
 def test_an_image_without_wiw_role_is_not() -> None:
     """Labels copied by hand without the image role do not make an image wiw's."""
     assert not _built_by_wiw(image([], {MANAGED: "true"}))
+
+
+class _EngineWithRoot(Engine):
+    def __init__(self, root: str | None) -> None:
+        super().__init__(["docker"])
+        self.root = root
+
+    def data_root(self) -> str | None:
+        return self.root
+
+
+def test_disk_is_measured_where_the_engine_keeps_its_data(tmp_path: Path) -> None:
+    """A local data root is measured in bytes and inodes."""
+    found = free_disk(_EngineWithRoot(str(tmp_path)))
+    assert found is not None
+    free, inodes = found
+    assert free > 0
+    assert inodes >= 0
+
+
+def test_remote_engine_disk_is_not_guessed() -> None:
+    """A data root not on this machine is not measured: no check rather than a wrong one."""
+    assert free_disk(_EngineWithRoot("/nonexistent/remote/docker")) is None
+    assert free_disk(_EngineWithRoot(None)) is None
