@@ -21,7 +21,12 @@ __all__ = ["DEFAULT_BASE_IMAGE", "BuildContext", "render_context", "support_dir"
 
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 # The files of the `jupyterhub/` folder that go into every image.
-SUPPORT_FILES = ("requirements.txt", "jupyter_server_config.py", "wiw-start")
+SUPPORT_FILES = (
+    "requirements.txt",
+    "jupyter_server_config.py",
+    "jupyterhub_config.py",
+    "wiw-start",
+)
 # The only Python the default base (Debian 12) offers.
 DEFAULT_BASE_PYTHON = "3.11"
 

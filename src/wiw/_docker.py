@@ -136,6 +136,10 @@ class ContainerSpec:
     envs: Mapping[str, str] = field(default_factory=dict)
     memory: str | None = None
     pids_limit: int | None = None
+    volumes: Sequence[tuple[str, str]] = ()
+    network: str | None = None
+    user: str | None = None
+    workdir: str | None = None
 
     def publish_args(self) -> list[tuple[str, str]]:
         """Return the ``-p`` values for python-on-whales (``host_ip:port``, ``container``)."""
@@ -295,6 +299,10 @@ class Engine:
                 envs=dict(spec.envs),
                 memory=spec.memory,
                 pids_limit=spec.pids_limit,
+                volumes=list(spec.volumes),
+                networks=[spec.network] if spec.network else [],
+                user=spec.user,
+                workdir=spec.workdir,
             )
         return str(container.id)
 
@@ -333,6 +341,55 @@ class Engine:
         with translate("list containers"):
             found = self.client.container.list(all=True, filters=[("label", label)])
         return [str(c.id) for c in found]
+
+    def container_running(self, name: str) -> bool | None:
+        """Whether the container ``name`` runs (None when there is no such container)."""
+        with translate("inspect the container"):
+            if not self.client.container.exists(name):
+                return None
+            return bool(self.client.container.inspect(name).state.running)
+
+    def copy_from(self, cid: str, path: str, dest: Path) -> None:
+        """Copy ``path`` out of a container (which need not be running) into ``dest``."""
+        with translate("copy files out of the container"):
+            self.client.container.copy((cid, path), dest)
+
+    # Networks and volumes ------------------------------------------------------
+
+    def network_ensure(self, name: str, labels: Mapping[str, str]) -> None:
+        """Create the bridge network ``name`` unless it exists."""
+        with translate("create the network"):
+            if not self.client.network.exists(name):
+                self.client.network.create(name, labels=dict(labels))
+
+    def network_remove(self, name: str) -> None:
+        """Remove a network; no error if it is gone."""
+        with translate("remove the network"):
+            if self.client.network.exists(name):
+                self.client.network.remove(name)
+
+    def volume_labels(self, name: str) -> dict[str, str] | None:
+        """Return a volume's labels, or None when it does not exist."""
+        with translate("inspect the volume"):
+            if not self.client.volume.exists(name):
+                return None
+            return dict(self.client.volume.inspect(name).labels or {})
+
+    def volume_create(self, name: str, labels: Mapping[str, str]) -> None:
+        """Create a named volume with labels."""
+        with translate("create the volume"):
+            self.client.volume.create(name, labels=dict(labels))
+
+    def volumes_labelled(self, label: str) -> dict[str, dict[str, str]]:
+        """Return ``{name: labels}`` of the volumes carrying ``label``."""
+        with translate("list volumes"):
+            found = self.client.volume.list(filters=[("label", label)])
+            return {str(v.name): dict(v.labels or {}) for v in found}
+
+    def volume_remove(self, name: str) -> None:
+        """Remove a volume (and with it the files on it)."""
+        with translate("remove the volume"):
+            self.client.volume.remove(name)
 
     def follow_logs(self, cid: str) -> LogFollower:
         """Start reading a container's output line by line as it is written."""

@@ -8,12 +8,16 @@ import socket
 import time
 from collections.abc import Sequence
 from types import TracebackType
+from typing import TYPE_CHECKING, Literal, overload
 
 from wiw import _labels, errors
 from wiw._docker import ContainerSpec, Engine, LogFollower
 from wiw._tokens import find_server_url, rewrite_url
 from wiw._version import __version__
 from wiw.image import Image
+
+if TYPE_CHECKING:
+    from wiw.classroom import Classroom, ClassroomOptions
 
 __all__ = ["Hub"]
 
@@ -89,25 +93,63 @@ class Hub:
     def __repr__(self) -> str:
         return f"Hub({self.name!r}, port={self.port})"
 
+    @overload
     @classmethod
     def run(
         cls,
         image: Image | str,
         *,
+        mode: Literal["lab"] = "lab",
         port: int | None = None,
         public: bool = False,
         command: Sequence[str] | None = None,
         name: str | None = None,
+        classroom: ClassroomOptions | None = None,
+        engine: Engine | None = None,
+    ) -> Hub: ...
+
+    @overload
+    @classmethod
+    def run(
+        cls,
+        image: Image | str,
+        *,
+        mode: Literal["classroom"],
+        port: int | None = None,
+        public: bool = False,
+        command: Sequence[str] | None = None,
+        name: str | None = None,
+        classroom: ClassroomOptions | None = None,
+        engine: Engine | None = None,
+    ) -> Classroom: ...
+
+    @classmethod
+    def run(
+        cls,
+        image: Image | str,
+        *,
+        mode: Literal["lab", "classroom"] = "lab",
+        port: int | None = None,
+        public: bool = False,
+        command: Sequence[str] | None = None,
+        name: str | None = None,
+        classroom: ClassroomOptions | None = None,
         engine: Engine | None = None,
     ) -> Hub:
-        """Start a workshop image as a JupyterLab server for one learner.
+        """Start a workshop image: JupyterLab for one learner, or a classroom hub.
 
         Args:
             image: The workshop image (or its reference).
+            mode: ``"lab"``: one JupyterLab server with a token, as ``docker run``
+                of the image gives. ``"classroom"``: a JupyterHub that gives
+                every learner their own server and keeps their files (see
+                :class:`wiw.Classroom`).
             port: The host port; a free one is picked when omitted.
-            public: Publish on all interfaces instead of 127.0.0.1 only.
-            command: Run this instead of the image's default command.
-            name: The container's name; a unique one when omitted.
+            public: Publish on all interfaces instead of 127.0.0.1 only; the
+                URL then names this machine's LAN address.
+            command: Lab mode: run this instead of the image's default command.
+            name: Lab mode: the container's name; a unique one when omitted.
+            classroom: Classroom mode: its options (caps, limits, login).
             engine: The engine to run on; the image's engine if omitted.
 
         Returns:
@@ -119,6 +161,13 @@ class Hub:
         """
         img = image if isinstance(image, Image) else Image(image, engine=engine)
         engine = engine or img.engine
+        if mode == "classroom":
+            from wiw.classroom import Classroom, ClassroomOptions  # noqa: PLC0415
+
+            options = classroom or ClassroomOptions()
+            return Classroom.start(img, options=options, port=port, public=public, engine=engine)
+        if mode != "lab":
+            raise errors.InvalidOption(f"Unknown mode {mode!r}: use 'lab' or 'classroom'.")
         labels = img.labels  # raises ImageNotFound before anything is created
         workshop = labels.get(_labels.WORKSHOP) or "workshop"
         host = lan_address() if public else LOOPBACK

@@ -1,0 +1,135 @@
+"""A simulated learner: a browser's cookie jar, JupyterLab's REST API and a kernel websocket."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from websockets.sync.client import connect
+
+
+class KernelDied(RuntimeError):
+    """The kernel died (or was restarted) while running the cell."""
+
+
+class SimLearner:
+    """One learner with their own cookie jar, joining through the join URL."""
+
+    def __init__(self, join_url: str) -> None:
+        self.join_url = join_url
+        parts = urlsplit(join_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.base_path = parts.path  # /SECRET/
+        self.http = httpx.Client(follow_redirects=True, timeout=60)
+        self.name = ""
+
+    def close(self) -> None:
+        """Forget the browser."""
+        self.http.close()
+
+    def join(self) -> httpx.Response:
+        """Open the join URL as a scan of the QR code would; remember who we became."""
+        response = self.http.get(self.join_url)
+        path = response.url.path
+        for marker in ("/user/", "/spawn-pending/"):
+            if marker in path:
+                self.name = path.split(marker, 1)[1].split("/", 1)[0]
+        return response
+
+    @property
+    def server(self) -> str:
+        """This learner's server URL."""
+        return f"{self.origin}{self.base_path}user/{self.name}/"
+
+    def wait_for_lab(self, timeout: float = 120) -> httpx.Response:
+        """Poll until this learner's JupyterLab page answers 200 (bounded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.http.get(f"{self.server}lab")
+            if response.status_code == 200 and "/user/" in response.url.path:
+                return response
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name}: lab not ready: {response.status_code}")
+            time.sleep(0.5)  # polling interval within a bounded wait
+
+    def _xsrf(self) -> dict[str, str]:
+        """The XSRF header for this learner's server (the hub has a cookie of its own)."""
+        path = urlsplit(self.server).path
+        token = next(
+            (
+                c.value
+                for c in self.http.cookies.jar
+                if c.name == "_xsrf" and path.startswith(c.path)
+            ),
+            "",
+        )
+        return {"X-XSRFToken": token or ""}
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call this learner's Jupyter server REST API with their cookies."""
+        return self.http.request(
+            method, f"{self.server}api/{path}", headers=self._xsrf(), **kwargs
+        )
+
+    def files(self) -> set[str]:
+        """Names at the top of this learner's home."""
+        response = self.api("GET", "contents/")
+        response.raise_for_status()
+        return {item["name"] for item in response.json()["content"]}
+
+    def start_kernel(self) -> str:
+        """Start a Python kernel and return its id."""
+        response = self.api("POST", "kernels", json={"name": "python3"})
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def execute(self, kernel: str, code: str, timeout: float = 60) -> str:
+        """Run ``code`` in ``kernel`` over the websocket; return its stdout (or the error)."""
+        url = f"{self.server}api/kernels/{kernel}/channels".replace("http", "ws", 1)
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies.jar)
+        headers = {"Cookie": cookies, "Origin": self.origin}
+        msg_id = uuid.uuid4().hex
+        with connect(url, additional_headers=headers, open_timeout=30) as ws:
+            ws.send(json.dumps(execute_request(code, msg_id)))
+            return collect_output(ws, msg_id, time.monotonic() + timeout)
+
+
+def execute_request(code: str, msg_id: str) -> dict[str, Any]:
+    """A Jupyter messaging protocol execute_request."""
+    return {
+        "header": {
+            "msg_id": msg_id,
+            "username": "learner",
+            "session": uuid.uuid4().hex,
+            "msg_type": "execute_request",
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": {"code": code, "silent": False, "store_history": True, "allow_stdin": False},
+        "channel": "shell",
+        "buffers": [],
+    }
+
+
+def collect_output(ws: Any, msg_id: str, deadline: float) -> str:
+    """Gather stdout and errors for ``msg_id`` until the kernel is idle again."""
+    out: list[str] = []
+    while time.monotonic() < deadline:
+        msg = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "status" and content.get("execution_state") in ("restarting", "dead"):
+            raise KernelDied(content["execution_state"])
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        if kind == "stream":
+            out.append(content["text"])
+        elif kind == "error":
+            out.append(f"{content['ename']}: {content['evalue']}")
+        elif kind == "status" and content["execution_state"] == "idle":
+            return "".join(out)
+    raise TimeoutError("no reply from the kernel")
