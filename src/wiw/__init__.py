@@ -16,6 +16,14 @@ Every error wiw raises is a :class:`wiw.WiwError`.
 from wiw._docker import Engine
 from wiw._progress import BuildProgress
 from wiw._version import __version__
+from wiw.classroom import (
+    ClassPlan,
+    Classroom,
+    ClassroomOptions,
+    Learner,
+    LearnerLimits,
+    plan_classroom,
+)
 from wiw.errors import (
     BuildFailed,
     EngineError,
@@ -49,6 +57,9 @@ __all__ = [
     "BuildProgress",
     "BuildRecord",
     "CellFailure",
+    "ClassPlan",
+    "Classroom",
+    "ClassroomOptions",
     "Engine",
     "EngineError",
     "EngineMissing",
@@ -63,6 +74,8 @@ __all__ = [
     "InvalidName",
     "InvalidNotebook",
     "InvalidOption",
+    "Learner",
+    "LearnerLimits",
     "LessonReport",
     "LessonResult",
     "LessonRunFailed",
@@ -77,6 +90,7 @@ __all__ = [
     "WorkshopError",
     "WorkshopNotFound",
     "__version__",
+    "plan_classroom",
     "qr_for_url",
     "qr_terminal",
     "save_qr",

@@ -349,6 +349,18 @@ class Engine:
                 return None
             return bool(self.client.container.inspect(name).state.running)
 
+    def container_env(self, cid: str) -> dict[str, str]:
+        """Return a container's environment variables."""
+        with translate("inspect the container"):
+            pairs = self.client.container.inspect(cid).config.env or []
+        return dict(p.split("=", 1) for p in pairs if "=" in p)
+
+    def host_resources(self) -> tuple[int, int]:
+        """Return the engine's total memory in bytes and its CPU count."""
+        with translate("read engine info"):
+            info = self.client.system.info()
+        return int(info.mem_total or 0), int(info.n_cpu or 1)
+
     def copy_from(self, cid: str, path: str, dest: Path) -> None:
         """Copy ``path`` out of a container (which need not be running) into ``dest``."""
         with translate("copy files out of the container"):

@@ -27,7 +27,18 @@ from wiw._version import __version__
 from wiw.hub import ALL_INTERFACES, LOOPBACK, Hub, check_port, check_timeout, lan_address
 from wiw.image import Image
 
-__all__ = ["Classroom", "ClassroomOptions", "Learner", "LearnerLimits"]
+__all__ = [
+    "ClassPlan",
+    "Classroom",
+    "ClassroomOptions",
+    "Learner",
+    "LearnerLimits",
+    "attach",
+    "collect_work",
+    "destroy",
+    "down",
+    "plan_classroom",
+]
 
 HUB_PORT = 8000
 JOIN_SECRET_LABEL = "org.wiw.join-secret"  # noqa: S105 - the label's name, not a secret
@@ -448,3 +459,106 @@ def destroy(workshop: str, *, confirm: bool, engine: Engine) -> list[str]:
         engine.volume_remove(name)
         removed.append(name)
     return removed
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    """How many learners a machine holds, and the limits to give each.
+
+    Attributes:
+        requested: Learners the instructor expects.
+        fit: Learners this machine holds at the expected memory use.
+        per_learner: Bytes one learner is expected to use (idle server plus
+            the lessons' measured peak, with headroom).
+        limits: The limits to apply to each learner's container.
+        host_memory: The engine's memory in bytes.
+        host_cpus: The engine's CPUs.
+    """
+
+    requested: int
+    fit: int
+    per_learner: int
+    limits: LearnerLimits
+    host_memory: int
+    host_cpus: int
+
+    @property
+    def fits(self) -> bool:
+        """Whether the requested class fits."""
+        return self.requested <= self.fit
+
+    def summary(self) -> str:
+        """One paragraph for the instructor."""
+        verdict = "fits" if self.fits else "does NOT fit"
+        return (
+            f"{self.requested} learners {verdict}: this machine "
+            f"({self.host_memory / 2**30:.1f} GiB, {self.host_cpus} CPUs) holds about "
+            f"{self.fit} at {self.per_learner / 2**20:.0f} MiB each. "
+            f"Each learner is limited to {self.limits.memory} memory, "
+            f"{self.limits.cpus:g} CPU and {self.limits.pids} processes."
+        )
+
+
+IDLE_LEARNER = 110 * 2**20  # an idle learner's server, measured on Debian 12
+HUB_OVERHEAD = 300 * 2**20  # the hub, its proxy and the culler
+
+
+def plan_classroom(
+    *,
+    learners: int,
+    host_memory: int,
+    host_cpus: int,
+    lesson_peak: int | None = None,
+    cpus: float = 1.0,
+) -> ClassPlan:
+    """Size a classroom from the lessons' measured memory and the machine's.
+
+    Args:
+        learners: How many learners are expected.
+        host_memory: The engine's total memory in bytes.
+        host_cpus: The engine's CPUs.
+        lesson_peak: Peak memory while the lessons ran (``LessonReport.peak_memory``).
+        cpus: CPU limit per learner.
+
+    Returns:
+        The plan: how many fit and the per-learner limits.
+    """
+    if learners < 1 or host_memory <= 0 or host_cpus < 1:
+        raise errors.InvalidOption(
+            f"learners={learners}, host_memory={host_memory}, host_cpus={host_cpus}: "
+            "all must be positive."
+        )
+    per_learner = int(max(IDLE_LEARNER, lesson_peak or 0) * 1.25)
+    usable = int(host_memory * 0.9) - HUB_OVERHEAD
+    fit = max(0, usable // per_learner)
+    limit_mib = max(512, -(-2 * per_learner // 2**20 // 128) * 128)  # 2x expected, 128 MiB steps
+    limits = LearnerLimits(memory=f"{limit_mib}m", cpus=min(cpus, float(host_cpus)))
+    return ClassPlan(learners, fit, per_learner, limits, host_memory, host_cpus)
+
+
+def attach(workshop: str, *, engine: Engine) -> Classroom:
+    """Find the running classroom of ``workshop`` (started by this or another process).
+
+    Raises:
+        wiw.errors.HubError: No classroom of that workshop runs.
+    """
+    names = Names(workshop)
+    if not engine.container_running(names.hub):
+        raise errors.HubError(
+            f"No classroom of {workshop} is running.", hint="Start one with 'wiw up'."
+        )
+    env = engine.container_env(names.hub)
+    port = engine.container_port(names.hub, HUB_PORT)
+    if port is None or "WIW_JOIN_SECRET" not in env:
+        raise errors.HubError(f"{names.hub} is not a wiw classroom hub.")
+    hub = Classroom(
+        engine=engine,
+        container_id=names.hub,
+        names=names,
+        host=LOOPBACK,
+        port=port,
+        join_secret=env["WIW_JOIN_SECRET"],
+        api_token=env["WIW_API_TOKEN"],
+    )
+    hub.url = hub.join_url
+    return hub

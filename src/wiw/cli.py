@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
-from wiw import errors
+from wiw import classroom, errors
 from wiw._context import DEFAULT_BASE_IMAGE, render_context
+from wiw._docker import default_engine
 from wiw._smoke import check_lab
 from wiw._version import __version__
 from wiw.hub import Hub
@@ -127,6 +131,93 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _workshop_name(text: str) -> str:
+    """A workshop folder's name, or the name given as is."""
+    return Workshop(text).name if Path(text).is_dir() else text
+
+
+def _plan(image: Image, args: argparse.Namespace) -> classroom.ClassPlan:
+    memory, cpus = image.engine.host_resources()
+    peak = json.loads(Path(args.report).read_text()).get("peak_memory") if args.report else None
+    plan = classroom.plan_classroom(
+        learners=args.learners or args.max_learners or 30,
+        host_memory=memory,
+        host_cpus=cpus,
+        lesson_peak=peak,
+        cpus=args.cpus,
+    )
+    style = "green" if plan.fits else "bold yellow"
+    err.print(f"[{style}]{plan.summary()}[/]")
+    return plan
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Start the classroom hub: one join URL, a server per learner."""
+    _interrupt_on_termination()
+    image, _ = _target(args.target, args.tag)
+    plan = _plan(image, args)
+    options = classroom.ClassroomOptions(
+        max_learners=args.max_learners,
+        cull_after=args.cull_after,
+        auth="shared-password" if args.password else "temporary",
+        password=args.password,
+        limits=classroom.LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus),
+    )
+    hub = Hub.run(image, mode="classroom", classroom=options, port=args.port, public=args.public)
+    try:
+        _announce(hub.wait_for_token(timeout=args.timeout), args.qr)
+        if args.detach:
+            err.print(f"Running. Stop with 'wiw down {hub.names.workshop}' (files are kept).")
+            return 0
+        err.print("Serving; Ctrl-C stops the hub and learners' servers (their files are kept).")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        err.print("Stopping.")
+    except BaseException:
+        hub.stop()
+        raise
+    hub.stop()
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    """Stop a classroom; every learner's files stay on their volumes."""
+    classroom.down(_workshop_name(args.workshop), engine=default_engine())
+    out.print("stopped; learners' files are kept (see 'wiw collect' and 'wiw destroy')")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Show who has joined a running classroom and whose server runs."""
+    hub = classroom.attach(_workshop_name(args.workshop), engine=default_engine())
+    table = Table(title=f"Classroom {hub.names.workshop}")
+    for column in ("learner", "server", "last seen"):
+        table.add_column(column)
+    for learner in hub.learners():
+        state = "running" if learner.running else (learner.pending or "stopped")
+        table.add_row(learner.name, state, learner.last_activity or "")
+    out.print(table)
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """Copy every learner's files into a folder."""
+    folders = classroom.collect_work(
+        _workshop_name(args.workshop), args.dest, engine=default_engine()
+    )
+    out.print(f"collected the work of {len(folders)} learner(s) into {args.dest}")
+    return 0
+
+
+def cmd_destroy(args: argparse.Namespace) -> int:
+    """Stop a classroom and delete every learner's files (needs --yes)."""
+    removed = classroom.destroy(
+        _workshop_name(args.workshop), confirm=args.yes, engine=default_engine()
+    )
+    out.print(f"removed {len(removed)} volume(s)")
+    return 0
+
+
 def cmd_prune(args: argparse.Namespace) -> int:
     """Remove old wiw images, keeping the newest per workshop."""
     result = Image.prune(keep=args.keep, workshop=args.workshop, dry_run=args.dry_run)
@@ -184,6 +275,8 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     test.set_defaults(func=cmd_test)
 
+    _classroom_parsers(sub)
+
     prune = sub.add_parser("prune", help=cmd_prune.__doc__)
     prune.add_argument("--keep", type=int, default=1, help="newest images to keep per workshop")
     prune.add_argument("--workshop", help="only this workshop's images")
@@ -195,6 +288,35 @@ def _parser() -> argparse.ArgumentParser:
     qr.add_argument("--png", help="save the QR code as this PNG file")
     qr.set_defaults(func=cmd_qr)
     return parser
+
+
+def _classroom_parsers(sub: Any) -> None:
+    up = sub.add_parser("up", help=cmd_up.__doc__)
+    up.add_argument("target", nargs="?", default=".", help="workshop folder or image")
+    up.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
+    up.add_argument("--port", type=int, help="host port (default: a free one)")
+    up.add_argument("--public", action="store_true", help="listen on the LAN, not only here")
+    up.add_argument("--max-learners", type=int, default=30, help="servers running at once")
+    up.add_argument("--learners", type=int, help="expected class size, to check it fits")
+    up.add_argument("--memory", help="memory limit per learner (default: from the plan)")
+    up.add_argument("--cpus", type=float, default=1.0, help="CPU limit per learner")
+    up.add_argument("--cull-after", type=int, default=3600, help="idle seconds before culling")
+    up.add_argument("--password", help="shared class password instead of temporary logins")
+    up.add_argument("--report", help="lesson report JSON ('wiw test --json') for sizing")
+    up.add_argument("--qr", metavar="PNG", help="also save the QR code here")
+    up.add_argument("--detach", action="store_true", help="leave the classroom running")
+    up.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the hub")
+    up.set_defaults(func=cmd_up)
+    for name, func in (("down", cmd_down), ("status", cmd_status), ("destroy", cmd_destroy)):
+        cmd = sub.add_parser(name, help=func.__doc__)
+        cmd.add_argument("workshop", help="workshop folder or name")
+        cmd.set_defaults(func=func)
+        if name == "destroy":
+            cmd.add_argument("--yes", action="store_true", help="yes, delete learners' files")
+    collect = sub.add_parser("collect", help=cmd_collect.__doc__)
+    collect.add_argument("workshop", help="workshop folder or name")
+    collect.add_argument("dest", help="folder to copy every learner's files into")
+    collect.set_defaults(func=cmd_collect)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

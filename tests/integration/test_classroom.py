@@ -20,6 +20,7 @@ import wiw
 from tests.integration.learners import KernelDied, SimLearner
 from wiw import classroom as cls
 from wiw.classroom import ClassroomOptions, LearnerLimits
+from wiw.cli import main
 
 OPTIONS = ClassroomOptions(
     max_learners=6,
@@ -190,6 +191,17 @@ def test_learners_lists_who_is_active(klass: Class) -> None:
     for learner in klass.learners:
         assert seen[learner.name].running
         assert seen[learner.name].last_activity
+
+
+def test_cli_status_and_destroy_refusal(klass: Class, capsys: pytest.CaptureFixture[str]) -> None:
+    """'wiw status' lists the learners of a running class; 'wiw destroy' without --yes refuses."""
+    workshop = klass.hub.names.workshop
+    assert main(["status", workshop]) == 0
+    printed = capsys.readouterr().out
+    assert all(learner.name[:8] in printed for learner in klass.learners)
+    assert main(["destroy", workshop]) == 2
+    assert "InvalidOption" in capsys.readouterr().err
+    assert cls.learner_volumes(workshop, engine=klass.image.engine)
 
 
 def test_collect_work_then_down_and_up_keeps_files(klass: Class, tmp_path: Path) -> None:

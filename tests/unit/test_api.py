@@ -6,6 +6,7 @@ import wiw
 
 PUBLIC = {
     "BuildFailed", "BuildProgress", "BuildRecord", "CellFailure", "Engine", "Environment",
+    "ClassPlan", "Classroom", "ClassroomOptions", "Learner", "LearnerLimits", "plan_classroom",
     "LessonReport", "LessonResult", "LessonRunFailed", "UnsupportedFile", "EngineError",
     "EngineMissing",
     "EnginePermissionDenied", "EngineUnavailable", "Hub", "HubError", "HubExited", "Image",

@@ -1,0 +1,124 @@
+"""Classroom decisions made as data: the hub's container, options and sizing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from wiw import errors
+from wiw._docker import ContainerSpec
+from wiw.classroom import (
+    ClassroomOptions,
+    LearnerLimits,
+    Names,
+    hub_spec,
+    memory_bytes,
+    plan_classroom,
+)
+from wiw.image import Image
+
+SECRET = "s3cr3t-join-path-abcdefghijklmnop"
+TOKEN = "f" * 64
+
+
+def spec(options: ClassroomOptions | None = None, *, public: bool = False) -> ContainerSpec:
+    """The hub container of a test classroom of workshop 'intro'."""
+    return hub_spec(
+        Image("wiw/intro:1"),
+        Names("intro"),
+        options or ClassroomOptions(),
+        port=8000 if public else None,
+        public=public,
+        join_secret=SECRET,
+        api_token=TOKEN,
+    )
+
+
+def test_hub_gets_the_socket_and_state_volume_and_listens_on_loopback() -> None:
+    """Only the hub mounts the engine socket; its state lives on its own volume."""
+    hub = spec()
+    assert ("wiw-intro-hub", "/srv/wiw-hub") in hub.volumes
+    assert ("/var/run/docker.sock", "/var/run/docker.sock") in hub.volumes
+    assert hub.publish == [("127.0.0.1", None, 8000)]
+    assert hub.network == "wiw-intro"
+    assert hub.labels["org.wiw.role"] == "hub"
+    assert hub.envs["WIW_JOIN_SECRET"] == SECRET
+    learner_labels = json.loads(hub.envs["WIW_LABELS"])
+    assert learner_labels["org.wiw.workshop"] == "intro"
+
+
+def test_limits_reach_the_hub_as_settings() -> None:
+    """Caps and limits are passed to the hub's configuration."""
+    options = ClassroomOptions(
+        max_learners=7, concurrent_spawns=2, cull_after=600,
+        limits=LearnerLimits(memory="768m", cpus=0.5, pids=128),
+    )  # fmt: skip
+    hub = spec(options, public=True)
+    assert hub.envs["WIW_MAX_LEARNERS"] == "7"
+    assert hub.envs["WIW_CONCURRENT_SPAWNS"] == "2"
+    assert hub.envs["WIW_CULL_AFTER"] == "600"
+    assert hub.envs["WIW_MEM_LIMIT"] == str(768 * 2**20)
+    assert hub.envs["WIW_CPU_LIMIT"] == "0.5"
+    assert hub.envs["WIW_PIDS_LIMIT"] == "128"
+    assert hub.publish == [("0.0.0.0", 8000, 8000)]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LearnerLimits(memory="lots"),
+        lambda: LearnerLimits(memory="10m"),
+        lambda: LearnerLimits(cpus=0),
+        lambda: LearnerLimits(cpus=-1),
+        lambda: LearnerLimits(pids=1),
+        lambda: ClassroomOptions(max_learners=-1),
+        lambda: ClassroomOptions(concurrent_spawns=0),
+        lambda: ClassroomOptions(cull_after=1),
+        lambda: ClassroomOptions(auth="shared-password", password="short"),
+        lambda: ClassroomOptions(auth="shared-password"),
+    ],
+)
+def test_absurd_options_are_refused(make: object) -> None:
+    """Negative, tiny or missing settings raise InvalidOption with the range."""
+    with pytest.raises(errors.InvalidOption):
+        make()  # type: ignore[operator]
+
+
+def test_password_is_not_shown_in_options_repr() -> None:
+    """A shared password never shows in a printed options object."""
+    options = ClassroomOptions(auth="shared-password", password="correct horse")
+    assert "correct horse" not in repr(options)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("1g", 2**30), ("512m", 512 * 2**20), ("2048", 2048), ("1.5G", 3 * 2**29)]
+)
+def test_memory_strings(text: str, size: int) -> None:
+    """Docker memory strings convert to bytes."""
+    assert memory_bytes(text) == size
+
+
+def test_plan_uses_the_measured_lesson_peak() -> None:
+    """Heavier lessons mean fewer learners per machine and higher limits."""
+    light = plan_classroom(learners=30, host_memory=8 * 2**30, host_cpus=2)
+    heavy = plan_classroom(
+        learners=30, host_memory=8 * 2**30, host_cpus=2, lesson_peak=900 * 2**20
+    )
+    assert light.fit > heavy.fit
+    assert memory_bytes(heavy.limits.memory) > memory_bytes(light.limits.memory)
+    assert memory_bytes(heavy.limits.memory) >= heavy.per_learner
+
+
+def test_plan_warns_when_the_class_does_not_fit() -> None:
+    """A class bigger than the machine holds is flagged, with the numbers."""
+    plan = plan_classroom(learners=200, host_memory=4 * 2**30, host_cpus=2, lesson_peak=2**30)
+    assert not plan.fits
+    assert "does NOT fit" in plan.summary()
+    assert str(plan.fit) in plan.summary()
+
+
+def test_plan_rejects_nonsense() -> None:
+    """Zero learners or no memory is a typed error."""
+    with pytest.raises(errors.InvalidOption):
+        plan_classroom(learners=0, host_memory=2**30, host_cpus=1)
