@@ -248,3 +248,46 @@ def test_idle_servers_are_culled_and_keep_their_files(
     finally:
         learner.close()
         cls.destroy(hub.names.workshop, confirm=True, engine=image.engine)
+
+
+def password_login(join_url: str, name: str, password: str) -> SimLearner:
+    """Log in through the hub's login form, as on a new device."""
+    learner = SimLearner(join_url)
+    page = learner.http.get(f"{join_url}hub/login")
+    xsrf = next(c.value for c in learner.http.cookies.jar if c.name == "_xsrf")
+    response = learner.http.post(
+        str(page.url), data={"username": name, "password": password, "_xsrf": xsrf}
+    )
+    if "/user/" in response.url.path or "/spawn-pending/" in response.url.path:
+        learner.name = name
+    return learner
+
+
+def test_shared_password_lets_a_learner_return_from_another_device(
+    example_image: wiw.Image, run_id: str, made_images: list[str]
+) -> None:
+    """With a class password, the same name on a second device reaches the same files."""
+    from tests.integration.conftest import EXAMPLE
+
+    image = build_named(EXAMPLE, f"password-{run_id}", example_image.engine, made_images)
+    options = ClassroomOptions(auth="shared-password", password="open sesame 42", max_learners=2)
+    hub = wiw.Hub.run(image, mode="classroom", classroom=options)
+    devices: list[SimLearner] = []
+    try:
+        join_url = hub.wait_for_token(timeout=120)
+        laptop = password_login(join_url, "ada", "open sesame 42")
+        devices.append(laptop)
+        laptop.wait_for_lab()
+        assert laptop.execute(laptop.start_kernel(), "open('ada.txt', 'w'); print(1)") == "1\n"
+        phone = password_login(join_url, "ada", "open sesame 42")
+        devices.append(phone)
+        phone.wait_for_lab()
+        assert "ada.txt" in phone.files()
+        stranger = password_login(join_url, "eve", "wrong password")
+        devices.append(stranger)
+        assert stranger.name == ""
+        assert stranger.http.get(f"{join_url}user/ada/api/contents/").status_code != 200
+    finally:
+        for device in devices:
+            device.close()
+        cls.destroy(hub.names.workshop, confirm=True, engine=image.engine)
