@@ -7,10 +7,19 @@
 set -euo pipefail
 
 BASE="${WIW_BASE_IMAGE:-debian:bookworm-slim}"
+# Bumped when the stand-in's recipe changes, so a machine that kept an older
+# stand-in makes it again. A pulled (real) image has repo digests; a stand-in
+# has none.
+STANDIN=2
 
 if docker image inspect "$BASE" >/dev/null 2>&1; then
-  echo "base: $BASE present"
-  exit 0
+  pulled=$(docker image inspect --format '{{len .RepoDigests}}' "$BASE")
+  made=$(docker image inspect --format '{{index .Config.Labels "org.wiw.standin"}}' "$BASE")
+  if [ "$pulled" != 0 ] || [ "$made" = "$STANDIN" ]; then
+    echo "base: $BASE present"
+    exit 0
+  fi
+  echo "base: replacing an older stand-in for $BASE"
 fi
 if timeout 60 docker pull -q "$BASE" >/dev/null 2>&1; then
   echo "base: pulled $BASE"
@@ -43,6 +52,22 @@ if ((${#certs[@]})); then
   cp "${certs[@]}" "$rootfs/usr/local/share/ca-certificates/"
   chroot "$rootfs" update-ca-certificates >/dev/null
 fi
+# Slim like the real debian:*-slim images: no docs, man pages or locales, now
+# or in packages installed later.
+cat > "$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+CFG
+find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/lintian/*
+find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-tar -C "$rootfs" -c . | docker import - "$BASE" >/dev/null
+tar -C "$rootfs" -c . | docker import --change "LABEL org.wiw.standin=$STANDIN" - "$BASE" >/dev/null
 echo "base: imported stand-in $BASE"
