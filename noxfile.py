@@ -73,6 +73,13 @@ def notebooks(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Measure build, size, start-up, a simulated class and lessons; write JSON and charts."""
+    _install(session, "bench")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session(default=False)
 def smoke(session: nox.Session) -> None:
     """Run the example image, check JupyterLab lists the lessons, and clean up."""
     _install(session)

@@ -113,7 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("lessons", nargs="+")
     parser.add_argument("--timeout", type=int, default=120)
-    parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--kernel")
     args = parser.parse_args()
     os.chdir(Path.home())

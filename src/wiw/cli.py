@@ -270,7 +270,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("folder", nargs="?", default=".", help="the workshop folder")
     test.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
     test.add_argument("--cell-timeout", type=int, default=120, help="seconds a cell may run")
-    test.add_argument("--parallel", type=int, default=2, help="lessons run at once")
+    test.add_argument("--parallel", type=int, default=4, help="lessons run at once")
     test.add_argument("--memory", help="memory limit for the run, e.g. 2g")
     test.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     test.set_defaults(func=cmd_test)

@@ -179,7 +179,7 @@ def run_lessons(
     *,
     workshop: str = "workshop",
     cell_timeout: int = 120,
-    parallel: int = 2,
+    parallel: int = 4,
     memory: str | None = None,
     timeout: float = 1800.0,
     engine: Engine | None = None,

@@ -181,7 +181,7 @@ class Workshop:
         image: Image,
         *,
         cell_timeout: int = 120,
-        parallel: int = 2,
+        parallel: int = 4,
         memory: str | None = None,
     ) -> LessonReport:
         """Execute every lesson inside ``image``, as a learner would, and report.
