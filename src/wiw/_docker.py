@@ -40,6 +40,10 @@ _ERROR_PATTERNS: tuple[tuple[str, type[errors.EngineError]], ...] = (
     ("cannot connect to the docker daemon", errors.EngineUnavailable),
     ("is the docker daemon running", errors.EngineUnavailable),
     ("cannot connect to podman", errors.EngineUnavailable),
+    ("no basic auth credentials", errors.RegistryAuthFailed),
+    ("unauthorized", errors.RegistryAuthFailed),
+    ("authentication required", errors.RegistryAuthFailed),
+    ("an image does not exist locally with the tag", errors.ImageNotFound),
     ("port is already allocated", errors.PortInUse),
     ("address already in use", errors.PortInUse),
     ("no such image", errors.ImageNotFound),
@@ -48,6 +52,10 @@ _ERROR_PATTERNS: tuple[tuple[str, type[errors.EngineError]], ...] = (
     ("pull access denied", errors.ImageNotFound),
     ("manifest unknown", errors.ImageNotFound),
     ("reference does not exist", errors.ImageNotFound),
+    ("connection refused", errors.RegistryUnreachable),
+    ("no such host", errors.RegistryUnreachable),
+    ("i/o timeout", errors.RegistryUnreachable),
+    ("server gave http response to https client", errors.RegistryUnreachable),
 )
 
 _MESSAGES: Mapping[type[errors.EngineError], str] = {
@@ -55,6 +63,8 @@ _MESSAGES: Mapping[type[errors.EngineError], str] = {
     errors.EngineUnavailable: "The container engine is not running or not reachable.",
     errors.PortInUse: "The host port is already in use.",
     errors.ImageNotFound: "The image was not found.",
+    errors.RegistryUnreachable: "The container registry could not be reached.",
+    errors.RegistryAuthFailed: "The container registry refused the login.",
 }
 
 
@@ -241,9 +251,9 @@ class Engine:
             code = proc.wait()
         if code != 0:
             text = "\n".join(tail)
-            raise classify(text)(
-                "The container engine command failed.", command=cmd, exit_code=code, log_tail=tail
-            )
+            cls = classify(text)
+            message = _MESSAGES.get(cls, "The container engine command failed.")
+            raise cls(message, command=cmd, exit_code=code, log_tail=tail)
 
     # Images -----------------------------------------------------------------
 
@@ -278,6 +288,29 @@ class Engine:
         """Add the tag ``new_ref`` to image ``ref``."""
         with translate("tag the image"):
             self.client.image.tag(ref, new_ref)
+
+    def login(self, registry: str, username: str, password: str) -> None:
+        """Log in to a registry (the password goes through stdin, never the command line)."""
+        cmd = [*self.client_call, "login", registry, "--username", username, "--password-stdin"]
+        try:
+            result = subprocess.run(
+                cmd, input=password, capture_output=True, text=True, check=False, timeout=120
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise errors.RegistryUnreachable(f"Logging in to {registry} failed: {exc}") from exc
+        if result.returncode != 0:
+            cls = classify(result.stderr)
+            raise cls(
+                _MESSAGES.get(cls, f"Logging in to {registry} failed."),
+                command=cmd,
+                exit_code=result.returncode,
+                stderr=result.stderr.strip()[-2000:],
+            )
+
+    def repo_digests(self, ref: str) -> list[str]:
+        """Return the ``repository@sha256:...`` references an image is known by."""
+        with translate("inspect the image"):
+            return [str(d) for d in self.client.image.inspect(ref).repo_digests or []]
 
     def data_root(self) -> str | None:
         """Return the engine's data directory, for disk checks."""

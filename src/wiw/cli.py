@@ -20,6 +20,7 @@ from wiw._context import DEFAULT_BASE_IMAGE, render_context
 from wiw._docker import default_engine
 from wiw._smoke import check_lab
 from wiw._version import __version__
+from wiw.export import write_z2jh_values, z2jh_values
 from wiw.hub import Hub
 from wiw.image import GIB, Image
 from wiw.qr import qr_terminal, save_qr
@@ -218,6 +219,28 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    """Push a workshop image to a registry under an explicit version tag."""
+    image, _ = _target(args.target, args.tag)
+    with err.status(f"pushing {image.ref} to {args.repository}:{args.version}") as status:
+        pushed = image.push(args.repository, args.version, on_line=status.update)
+    digest = pushed.split("@", 1)[1]
+    out.print(f"pushed {args.repository}:{args.version}@{digest}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write Zero-to-JupyterHub values that serve a pushed image as a classroom."""
+    limits = classroom.LearnerLimits(memory=args.memory, cpus=args.cpus)
+    options = classroom.ClassroomOptions(
+        max_learners=args.max_learners, cull_after=args.cull_after, limits=limits
+    )
+    values = z2jh_values(args.image, options=options)
+    path = write_z2jh_values(values, args.out)
+    out.print(f"wrote {path}; learners will join at https://YOUR-HOST{values['hub']['baseUrl']}")
+    return 0
+
+
 def cmd_prune(args: argparse.Namespace) -> int:
     """Remove old wiw images, keeping the newest per workshop."""
     result = Image.prune(keep=args.keep, workshop=args.workshop, dry_run=args.dry_run)
@@ -276,6 +299,7 @@ def _parser() -> argparse.ArgumentParser:
     test.set_defaults(func=cmd_test)
 
     _classroom_parsers(sub)
+    _deploy_parsers(sub)
 
     prune = sub.add_parser("prune", help=cmd_prune.__doc__)
     prune.add_argument("--keep", type=int, default=1, help="newest images to keep per workshop")
@@ -317,6 +341,24 @@ def _classroom_parsers(sub: Any) -> None:
     collect.add_argument("workshop", help="workshop folder or name")
     collect.add_argument("dest", help="folder to copy every learner's files into")
     collect.set_defaults(func=cmd_collect)
+
+
+def _deploy_parsers(sub: Any) -> None:
+    push = sub.add_parser("push", help=cmd_push.__doc__)
+    push.add_argument("target", help="workshop folder or image")
+    push.add_argument("repository", help="e.g. registry.example.org/course/intro")
+    push.add_argument("version", help="an explicit tag, e.g. 2026-11-25 (not 'latest')")
+    push.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
+    push.set_defaults(func=cmd_push)
+    export = sub.add_parser("export", help=cmd_export.__doc__)
+    export.add_argument("kind", choices=["z2jh"], help="what to export for")
+    export.add_argument("image", help="the pushed image, repository:tag[@sha256:...]")
+    export.add_argument("--out", default="values.yaml", help="file to write")
+    export.add_argument("--max-learners", type=int, default=30)
+    export.add_argument("--memory", default="1g", help="memory limit per learner")
+    export.add_argument("--cpus", type=float, default=1.0, help="CPU limit per learner")
+    export.add_argument("--cull-after", type=int, default=3600, help="idle seconds")
+    export.set_defaults(func=cmd_export)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

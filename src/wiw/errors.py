@@ -17,7 +17,9 @@ Catch :class:`WiwError` to handle them all::
     │   │   └── EnginePermissionDenied
     │   ├── ImageNotFound
     │   ├── BuildFailed
-    │   └── PortInUse
+    │   ├── PortInUse
+    │   ├── RegistryUnreachable     a push or pull could not reach the registry
+    │   └── RegistryAuthFailed      the registry refused the login
     ├── LessonRunFailed             the lessons could not be run to a report
     └── HubError                    the workshop server did not come up
         ├── HubExited               it stopped before it was ready
@@ -48,6 +50,8 @@ __all__ = [
     "NoLessons",
     "NotEnoughDisk",
     "PortInUse",
+    "RegistryAuthFailed",
+    "RegistryUnreachable",
     "TokenTimeout",
     "UnsupportedFile",
     "WiwError",
@@ -232,6 +236,18 @@ class LessonRunFailed(WiwError):
     """Running the lessons stopped before the runner could report on them."""
 
     hint = "The last output lines above say why; a memory limit too low is a common cause."
+
+
+class RegistryUnreachable(EngineError):
+    """The container registry did not answer."""
+
+    hint = "Check the registry's address and port, and that it runs ('curl http://HOST/v2/')."
+
+
+class RegistryAuthFailed(EngineError):
+    """The container registry refused the credentials (or asked for some)."""
+
+    hint = "Log in first ('docker login REGISTRY') with an account that may push there."
 
 
 class HubError(WiwError):

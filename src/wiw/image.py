@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,6 +243,49 @@ class Image:
         self._inspect()
         self.engine.image_tag(self.ref, new_ref)
         return Image(new_ref, engine=self.engine)
+
+    def push(
+        self,
+        repository: str,
+        tag: str,
+        *,
+        on_line: Callable[[str], None] | None = None,
+    ) -> str:
+        """Tag the image as ``repository:tag`` and push it to its registry.
+
+        Args:
+            repository: Where to, e.g. ``registry.example.org/course/intro``
+                (log in first with ``docker login`` if the registry needs it).
+            tag: An explicit version, e.g. ``2026-11-25`` (``latest`` alone
+                is refused: nodes that cached an older ``latest`` would keep it).
+            on_line: Called with each line of the engine's push progress.
+
+        Returns:
+            The pushed image by digest, ``repository@sha256:...``: what to
+            deploy, as it can never change.
+
+        Raises:
+            wiw.errors.InvalidName: The repository or tag is not valid, or is ``latest``.
+            wiw.errors.RegistryUnreachable: The registry did not answer.
+            wiw.errors.RegistryAuthFailed: The registry refused the login.
+        """
+        if tag == "latest":
+            raise errors.InvalidName(
+                "Push an explicit version tag, not only 'latest'.",
+                hint="Use a date or version, e.g. '2026-11-25'; deploy by the digest returned.",
+            )
+        target = f"{repository}:{tag}"
+        _labels.parse_ref(target)
+        self.tag(target)
+        for line in self.engine.stream(["push", target]):
+            if on_line:
+                on_line(line)
+        digests = [d for d in self.engine.repo_digests(target) if d.startswith(f"{repository}@")]
+        if not digests:
+            raise errors.EngineError(
+                f"{target} was pushed but the engine reports no digest for it."
+            )
+        return digests[0]
 
     def remove(self) -> None:
         """Remove this reference from the engine (the image goes with its last tag)."""

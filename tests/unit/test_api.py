@@ -5,14 +5,15 @@ from __future__ import annotations
 import wiw
 
 PUBLIC = {
-    "BuildFailed", "BuildProgress", "BuildRecord", "CellFailure", "Engine", "Environment",
-    "ClassPlan", "Classroom", "ClassroomOptions", "Learner", "LearnerLimits", "plan_classroom",
-    "LessonReport", "LessonResult", "LessonRunFailed", "UnsupportedFile", "EngineError",
-    "EngineMissing",
-    "EnginePermissionDenied", "EngineUnavailable", "Hub", "HubError", "HubExited", "Image",
-    "ImageNotFound", "InvalidName", "InvalidNotebook", "InvalidOption", "NoLessons",
-    "NotEnoughDisk", "PortInUse", "PruneResult", "TokenTimeout", "WiwError", "Workshop",
-    "WorkshopError", "WorkshopNotFound", "__version__", "qr_for_url", "qr_terminal", "save_qr",
+    "BuildFailed", "BuildProgress", "BuildRecord", "CellFailure", "ClassPlan", "Classroom",
+    "ClassroomOptions", "Engine", "EngineError", "EngineMissing", "EnginePermissionDenied",
+    "EngineUnavailable", "Environment", "Hub", "HubError", "HubExited", "Image",
+    "ImageNotFound", "InvalidName", "InvalidNotebook", "InvalidOption", "Learner",
+    "LearnerLimits", "LessonReport", "LessonResult", "LessonRunFailed", "NoLessons",
+    "NotEnoughDisk", "PortInUse", "PruneResult", "RegistryAuthFailed", "RegistryUnreachable",
+    "TokenTimeout", "UnsupportedFile", "WiwError", "Workshop", "WorkshopError",
+    "WorkshopNotFound", "__version__", "plan_classroom", "qr_for_url", "qr_terminal",
+    "save_qr",
 }  # fmt: skip
 
 
