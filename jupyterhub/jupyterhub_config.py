@@ -6,18 +6,23 @@ setting as an environment variable (WIW_*); see wiw.classroom.
 """
 
 import asyncio
+import hashlib
 import json
 import os
 import sys
 
-from dockerspawner import DockerSpawner
+from docker.types import Mount
+from dockerspawner import DockerSpawner, SwarmSpawner
 from jupyterhub.utils import wait_for_http_server
+from traitlets import default
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 env = os.environ
 
 workshop = env["WIW_WORKSHOP"]
 labels = json.loads(env.get("WIW_LABELS", "{}"))
+HOME_VOLUME = f"wiw-{workshop}-home-{{username}}"
+HOME_LABELS = {**labels, "org.wiw.role": "learner-home"}
 
 # One origin, under an unguessable path: the join URL is http://HOST:PORT/SECRET/
 c.JupyterHub.bind_url = f"http://0.0.0.0:8000/{env['WIW_JOIN_SECRET']}/"
@@ -36,7 +41,7 @@ c.JupyterHub.active_server_limit = int(env.get("WIW_MAX_LEARNERS", "0"))
 c.JupyterHub.concurrent_spawn_limit = 0  # the queue below does the limiting
 
 
-class QueuedDockerSpawner(DockerSpawner):
+class StartQueue:
     """Boots at most WIW_CONCURRENT_SPAWNS learners' servers at once; others wait their turn.
 
     A slot is held until the server answers HTTP, because booting the server
@@ -46,16 +51,40 @@ class QueuedDockerSpawner(DockerSpawner):
     _slots: asyncio.Semaphore | None = None
 
     async def start(self):  # type: ignore[no-untyped-def]
-        """Start the container and wait for its server, holding a start slot."""
-        if QueuedDockerSpawner._slots is None:
-            QueuedDockerSpawner._slots = asyncio.Semaphore(
-                int(env.get("WIW_CONCURRENT_SPAWNS", "4"))
-            )
-        async with QueuedDockerSpawner._slots:
-            ip, port = await super().start()
-            url = f"http://{ip}:{port}{self.server.base_url}api"
-            await wait_for_http_server(url, timeout=self.http_timeout)
+        """Start the learner's server and wait until it answers, holding a start slot."""
+        if StartQueue._slots is None:
+            StartQueue._slots = asyncio.Semaphore(int(env.get("WIW_CONCURRENT_SPAWNS", "4")))
+        async with StartQueue._slots:
+            ip, port = await super().start()  # type: ignore[misc]
+            url = f"http://{ip}:{port}{self.server.base_url}api"  # type: ignore[attr-defined]
+            await wait_for_http_server(url, timeout=self.http_timeout)  # type: ignore[attr-defined]
         return ip, port
+
+
+class QueuedDockerSpawner(StartQueue, DockerSpawner):
+    """A container per learner on this engine."""
+
+
+class QueuedSwarmSpawner(StartQueue, SwarmSpawner):
+    """A Swarm service per learner, on whichever node the swarm places it."""
+
+    @default("object_name")
+    def _object_name_default(self):  # type: ignore[no-untyped-def]
+        """Service names are DNS labels (63 characters at most): hash the learner's name."""
+        digest = hashlib.sha256(self.user.name.encode()).hexdigest()[:16]
+        return f"wiw-{workshop[:36]}-{digest}".strip("-")
+
+    @property
+    def mounts(self):  # type: ignore[no-untyped-def]
+        """The learner's home as a labelled named volume (SwarmSpawner only binds paths)."""
+        return [
+            Mount(
+                target="/home/learner",
+                source=self.format_volume_name(HOME_VOLUME, self),
+                type="volume",
+                labels=HOME_LABELS,
+            )
+        ]
 
 
 # Logins.
@@ -66,10 +95,12 @@ if env.get("WIW_AUTH", "temporary") == "shared-password":
 else:
     c.JupyterHub.authenticator_class = "tmpauthenticator.TmpAuthenticator"
 
-# A container per learner, from the workshop image, non-root and limited.
-c.JupyterHub.spawner_class = QueuedDockerSpawner
+# A container (or Swarm service) per learner, from the workshop image,
+# non-root and limited. Settings on DockerSpawner apply to both.
+swarm = env.get("WIW_BACKEND") == "swarm"
+c.JupyterHub.spawner_class = QueuedSwarmSpawner if swarm else QueuedDockerSpawner
 c.DockerSpawner.image = env["WIW_IMAGE"]
-c.DockerSpawner.pull_policy = "never"
+c.DockerSpawner.pull_policy = "skip" if swarm else "never"  # nodes pull what they lack
 c.DockerSpawner.network_name = env["WIW_NETWORK"]
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True  # files live on the learner's volume, not in the container
@@ -77,12 +108,7 @@ c.DockerSpawner.name_template = f"wiw-{workshop}-learner-{{username}}"
 c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
 c.DockerSpawner.notebook_dir = "/home/learner"
 c.DockerSpawner.mounts = [
-    {
-        "type": "volume",
-        "source": f"wiw-{workshop}-home-{{username}}",
-        "target": "/home/learner",
-        "labels": {**labels, "org.wiw.role": "learner-home"},
-    }
+    {"type": "volume", "source": HOME_VOLUME, "target": "/home/learner", "labels": HOME_LABELS}
 ]
 c.DockerSpawner.mem_limit = int(env.get("WIW_MEM_LIMIT", str(2**30)))  # bytes
 c.DockerSpawner.cpu_limit = float(env.get("WIW_CPU_LIMIT", "1.0"))
@@ -91,7 +117,15 @@ c.DockerSpawner.extra_host_config = {
     "security_opt": ["no-new-privileges:true"],
     "cap_drop": ["ALL"],
 }
-c.DockerSpawner.extra_create_kwargs = {"labels": {**labels, "org.wiw.role": "learner"}}
+learner_labels = {**labels, "org.wiw.role": "learner"}
+if swarm:
+    c.SwarmSpawner.extra_container_spec = {"labels": learner_labels, "cap_drop": ["ALL"]}
+    c.SwarmSpawner.extra_create_kwargs = {"labels": learner_labels}
+    # The hub reaches each learner's task directly: DNS round-robin needs no
+    # virtual-IP load balancing (IPVS), which not every node's kernel offers.
+    c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
+else:
+    c.DockerSpawner.extra_create_kwargs = {"labels": learner_labels}
 c.Spawner.default_url = "/lab"
 c.JupyterHub.implicit_spawn_seconds = 2  # a culled learner's open tab restarts their server
 c.Spawner.start_timeout = 900  # includes the wait in the start queue

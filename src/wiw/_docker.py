@@ -401,17 +401,55 @@ class Engine:
 
     # Networks and volumes ------------------------------------------------------
 
-    def network_ensure(self, name: str, labels: Mapping[str, str]) -> None:
-        """Create the bridge network ``name`` unless it exists."""
+    def network_ensure(
+        self, name: str, labels: Mapping[str, str], *, overlay: bool = False
+    ) -> None:
+        """Create network ``name`` unless it exists: a bridge, or an attachable overlay."""
         with translate("create the network"):
-            if not self.client.network.exists(name):
+            if self.client.network.exists(name):
+                return
+            if overlay:
+                self.client.network.create(
+                    name, driver="overlay", attachable=True, labels=dict(labels)
+                )
+            else:
                 self.client.network.create(name, labels=dict(labels))
 
-    def network_remove(self, name: str) -> None:
-        """Remove a network; no error if it is gone."""
-        with translate("remove the network"):
-            if self.client.network.exists(name):
-                self.client.network.remove(name)
+    def swarm_manager(self) -> bool:
+        """Whether this engine is an active Swarm manager."""
+        with translate("read engine info"):
+            swarm = self.client.system.info().swarm
+        return bool(swarm and swarm.local_node_state == "active" and swarm.control_available)
+
+    def services_labelled(self, label: str) -> list[str]:
+        """Return the ids of the Swarm services carrying ``label`` (none outside a swarm)."""
+        if not self.swarm_manager():
+            return []
+        with translate("list services"):
+            return [str(s.id) for s in self.client.service.list(filters=[("label", label)])]
+
+    def service_remove(self, sid: str) -> None:
+        """Remove a Swarm service; no error if it is gone."""
+        with contextlib.suppress(errors.EngineError), translate("remove the service"):
+            self.client.service.remove(sid)
+
+    def network_remove(self, name: str, *, timeout: float = 30.0) -> None:
+        """Remove a network; no error if it is gone.
+
+        Containers and Swarm tasks just removed may still hold endpoints on
+        it for a moment, so removal is retried until ``timeout`` seconds pass.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with translate("remove the network"):
+                    if self.client.network.exists(name):
+                        self.client.network.remove(name)
+                return
+            except errors.EngineError as exc:
+                if "active endpoints" not in (exc.stderr or "") or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.25)  # poll interval within the bounded wait
 
     def volume_labels(self, name: str) -> dict[str, str] | None:
         """Return a volume's labels, or None when it does not exist."""

@@ -94,6 +94,9 @@ class ClassroomOptions:
         password: The class password, for ``"shared-password"`` (8 characters or more).
         limits: Per-learner resource limits.
         docker_socket: The engine's socket on the host, mounted into the hub only.
+        backend: ``"docker"`` (a container per learner on this engine) or
+            ``"swarm"`` (a Swarm service per learner, placed on any node of
+            the swarm this engine manages).
     """
 
     max_learners: int = 30
@@ -103,6 +106,7 @@ class ClassroomOptions:
     password: str | None = field(default=None, repr=False)
     limits: LearnerLimits = field(default_factory=LearnerLimits)
     docker_socket: str = "/var/run/docker.sock"
+    backend: Literal["docker", "swarm"] = "docker"
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_learners <= 10_000:  # noqa: PLR2004
@@ -188,6 +192,7 @@ def hub_spec(
         "WIW_CPU_LIMIT": str(options.limits.cpus),
         "WIW_PIDS_LIMIT": str(options.limits.pids),
         "WIW_LABELS": json.dumps(_labels.labels_for(names.workshop, "learner", __version__)),
+        "WIW_BACKEND": options.backend,
     }
     if options.password:
         env["WIW_PASSWORD"] = options.password
@@ -259,8 +264,15 @@ class Classroom(Hub):
                 hint=f"Use it, or stop it first with 'wiw down {workshop}'.",
             )
         engine.container_remove(names.hub)  # a stopped or killed hub from before
+        swarm = options.backend == "swarm"
+        if swarm and not engine.swarm_manager():
+            raise errors.HubError(
+                "A Swarm classroom needs this engine to be a Swarm manager.",
+                hint="Run 'docker swarm init' (and 'docker swarm join' on the other machines).",
+            )
         join_secret = _ensure_hub_volume(engine, names)
-        engine.network_ensure(names.network, _labels.labels_for(workshop, "network", __version__))
+        net_labels = _labels.labels_for(workshop, "network", __version__)
+        engine.network_ensure(names.network, net_labels, overlay=swarm)
         api_token = secrets.token_hex(32)
         spec = hub_spec(
             image,
@@ -394,7 +406,10 @@ def _ensure_hub_volume(engine: Engine, names: Names) -> str:
 def down(workshop: str, *, engine: Engine) -> None:
     """Stop a workshop's classroom: remove its containers and network, keep every volume."""
     names = Names(workshop)
-    for cid in engine.containers_labelled(f"{_labels.WORKSHOP}={workshop}"):
+    label = f"{_labels.WORKSHOP}={workshop}"
+    for sid in engine.services_labelled(label):
+        engine.service_remove(sid)
+    for cid in engine.containers_labelled(label):
         engine.container_remove(cid)
     engine.network_remove(names.network)
 

@@ -1,0 +1,79 @@
+"""The classroom on Docker Swarm: learners' servers are Swarm services.
+
+A single-node swarm stands in for a set of machines; the engine is left as it
+was found (a swarm this test made is left again, with its bridge network).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+import wiw
+from tests.integration.learners import SimLearner
+from tests.integration.test_classroom import build_named, free_port
+from wiw import classroom as cls
+from wiw.classroom import ClassroomOptions
+
+
+def _docker(engine: wiw.Engine, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*engine.client_call, *args], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def swarm(engine: wiw.Engine) -> Iterator[wiw.Engine]:
+    """A single-node swarm on loopback, made here only if the engine is not in one."""
+    if engine.swarm_manager():
+        yield engine
+        return
+    networks = set(_docker(engine, "network", "ls", "--format", "{{.Name}}").stdout.split())
+    made = _docker(engine, "swarm", "init", "--advertise-addr", "127.0.0.1")
+    assert made.returncode == 0, made.stderr
+    try:
+        yield engine
+    finally:
+        _docker(engine, "swarm", "leave", "--force")
+        if "docker_gwbridge" not in networks:
+            _docker(engine, "network", "rm", "docker_gwbridge")
+
+
+def test_swarm_mode_needs_a_manager(engine: wiw.Engine, example_image: wiw.Image) -> None:
+    """Outside a swarm, a Swarm classroom is refused with the command that fixes it."""
+    if engine.swarm_manager():
+        pytest.skip("this engine is a swarm manager")  # only when a swarm was already there
+    with pytest.raises(wiw.HubError) as caught:
+        wiw.Hub.run(example_image, mode="classroom", classroom=ClassroomOptions(backend="swarm"))
+    assert "docker swarm init" in str(caught.value)
+
+
+def test_swarm_classroom_serves_learners_and_keeps_files_across_a_hub_restart(
+    swarm: wiw.Engine, example_image: wiw.Image, run_id: str, made_images: list[str]
+) -> None:
+    """A learner gets a Swarm service, writes a file, and finds it after the hub is re-created."""
+    from tests.integration.conftest import EXAMPLE
+
+    image = build_named(EXAMPLE, f"swarm-{run_id}", swarm, made_images)
+    options = ClassroomOptions(backend="swarm", max_learners=3)
+    port = free_port()
+    hub = wiw.Hub.run(image, mode="classroom", classroom=options, port=port)
+    learner = SimLearner(hub.wait_for_token(timeout=120))
+    try:
+        learner.join()
+        learner.wait_for_lab()
+        assert learner.execute(learner.start_kernel(), "open('swarm.txt', 'w'); print(1)") == "1\n"
+        services = swarm.services_labelled(f"org.wiw.workshop={hub.names.workshop}")
+        assert len(services) == 1
+        swarm.client.container.kill(hub.names.hub)
+        hub = wiw.Hub.run(image, mode="classroom", classroom=options, port=port)
+        hub.wait_for_token(timeout=120)
+        learner.wait_for_lab()
+        assert "swarm.txt" in learner.files()
+        assert [r.name for r in hub.learners()] == [learner.name]
+    finally:
+        learner.close()
+        cls.destroy(hub.names.workshop, confirm=True, engine=swarm)
+    assert not swarm.services_labelled(f"org.wiw.workshop={hub.names.workshop}")
