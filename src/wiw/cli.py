@@ -163,6 +163,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         auth="shared-password" if args.password else "temporary",
         password=args.password,
         limits=classroom.LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus),
+        backend="swarm" if args.swarm else "docker",
     )
     hub = Hub.run(image, mode="classroom", classroom=options, port=args.port, public=args.public)
     try:
@@ -329,6 +330,7 @@ def _classroom_parsers(sub: Any) -> None:
     up.add_argument("--report", help="lesson report JSON ('wiw test --json') for sizing")
     up.add_argument("--qr", metavar="PNG", help="also save the QR code here")
     up.add_argument("--detach", action="store_true", help="leave the classroom running")
+    up.add_argument("--swarm", action="store_true", help="learners as services of this swarm")
     up.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the hub")
     up.set_defaults(func=cmd_up)
     for name, func in (("down", cmd_down), ("status", cmd_status), ("destroy", cmd_destroy)):
