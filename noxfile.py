@@ -49,6 +49,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def browser(session: nox.Session) -> None:
+    """Run the real-browser tests (headless Chromium from /usr/bin/chromium)."""
+    _install(session, "test")
+    session.run("pytest", "-m", "browser", *session.posargs)
+
+
+@nox.session(default=False)
 def build(session: nox.Session) -> None:
     """Build the example workshop's image and show its size and build time."""
     _install(session)

@@ -25,6 +25,7 @@ SUPPORT_FILES = (
     "requirements.txt",
     "jupyter_server_config.py",
     "jupyterhub_config.py",
+    "lab-overrides.json",
     "wiw-start",
 )
 # The only Python the default base (Debian 12) offers.

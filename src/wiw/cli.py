@@ -15,11 +15,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from wiw import classroom, errors
+from wiw import classroom, doctor, errors
 from wiw._context import DEFAULT_BASE_IMAGE, render_context
 from wiw._docker import default_engine
+from wiw._progress import BuildProgress
 from wiw._smoke import check_lab
 from wiw._version import __version__
+from wiw.events import EventStream
 from wiw.export import write_z2jh_values, z2jh_values
 from wiw.hub import Hub
 from wiw.image import GIB, Image
@@ -31,6 +33,14 @@ __all__ = ["main"]
 # soft_wrap: URLs, paths and QR drawings broken across lines would be useless.
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+# With --events, JSON lines go to stdout and everything for people to stderr.
+events: EventStream | None = None
+
+
+def emit(event: str, **fields: Any) -> None:
+    """Send an event to the machine-readable stream, if one was asked for."""
+    if events is not None:
+        events.emit(event, **fields)
 
 
 def _target(text: str, tag: str | None) -> tuple[Image, Workshop | None]:
@@ -56,7 +66,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         base_image=args.base_image,
         no_cache=args.no_cache,
         min_free=int(args.min_free_gib * GIB),
+        on_progress=_build_events,
+        show_progress=None if events is None else False,
     )
+    emit("built", image=image.ref, bytes=image.size)
     out.print(f"[green]built[/] {image.ref}  size {image.size / 1e6:.0f} MB")
     if record := image.last_build:
         out.print(
@@ -65,7 +78,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_events(progress: BuildProgress) -> None:
+    if events is not None and progress.line.startswith(("Step ", "#")):
+        emit(
+            "building", step=progress.step, total=progress.total, description=progress.description
+        )
+
+
 def _announce(url: str, qr_path: str | None) -> None:
+    emit("ready", url=url)
     out.print(qr_terminal(url), markup=False)
     out.print(f"[bold]Workshop URL:[/] {url}")
     if qr_path:
@@ -86,6 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a workshop image and serve it until Ctrl-C."""
     _interrupt_on_termination()
     image, _ = _target(args.target, args.tag)
+    emit("starting", image=image.ref, mode="lab")
     with Hub.run(image, port=args.port, public=args.public) as hub:
         _announce(hub.wait_for_token(timeout=args.timeout), args.qr)
         err.print("Serving; press Ctrl-C to stop and remove the container.")
@@ -118,10 +140,12 @@ def cmd_test(args: argparse.Namespace) -> int:
     """Run every lesson inside the workshop's image and report."""
     workshop = Workshop(args.folder)
     image = Image(args.tag or Image.default_ref(workshop))
+    emit("testing", image=image.ref, lessons=len(workshop.lessons))
     with err.status(f"Running {len(workshop.lessons)} lessons in {image.ref}"):
         report = workshop.test(
             image, cell_timeout=args.cell_timeout, parallel=args.parallel, memory=args.memory
         )
+    emit("tested", ok=report.ok, failed=[r.lesson for r in report.failed])
     out.print(report.table())
     for result in report.failed:
         if result.failure:
@@ -165,6 +189,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         limits=classroom.LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus),
         backend="swarm" if args.swarm else "docker",
     )
+    emit("starting", image=image.ref, mode="classroom")
     hub = Hub.run(image, mode="classroom", classroom=options, port=args.port, public=args.public)
     try:
         _announce(hub.wait_for_token(timeout=args.timeout), args.qr)
@@ -223,9 +248,11 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 def cmd_push(args: argparse.Namespace) -> int:
     """Push a workshop image to a registry under an explicit version tag."""
     image, _ = _target(args.target, args.tag)
+    emit("pushing", image=image.ref, to=f"{args.repository}:{args.version}")
     with err.status(f"pushing {image.ref} to {args.repository}:{args.version}") as status:
         pushed = image.push(args.repository, args.version, on_line=status.update)
     digest = pushed.split("@", 1)[1]
+    emit("pushed", image=f"{args.repository}:{args.version}", digest=digest)
     out.print(f"pushed {args.repository}:{args.version}@{digest}")
     return 0
 
@@ -240,6 +267,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = write_z2jh_values(values, args.out)
     out.print(f"wrote {path}; learners will join at https://YOUR-HOST{values['hub']['baseUrl']}")
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check this machine the night before: engine, disk, ports, lessons, capacity."""
+
+    def show(finding: doctor.Finding) -> None:
+        mark = (
+            "[green]ok[/]"
+            if finding.ok
+            else ("[red]FAIL[/]" if finding.blocker else "[yellow]warn[/]")
+        )
+        out.print(f"{mark:>16}  {finding.check:<9} {finding.detail}")
+        if not finding.ok and finding.advice:
+            out.print(f"{'':>7}  {'':<9} [dim]→ {finding.advice}[/]")
+
+    findings = doctor.run_doctor(
+        workshop=args.workshop, build=args.build, learners=args.learners, report=show
+    )
+    blockers = [f for f in findings if f.blocker and not f.ok]
+    out.print("[red]not ready[/]" if blockers else "[green]ready[/]")
+    return 1 if blockers else 0
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
@@ -266,6 +314,9 @@ def cmd_qr(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wiw", description=__doc__)
     parser.add_argument("--version", action="version", version=f"wiw {__version__}")
+    parser.add_argument(
+        "--events", action="store_true", help="write progress as JSON lines on stdout"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help=cmd_build.__doc__)
@@ -300,6 +351,11 @@ def _parser() -> argparse.ArgumentParser:
     test.set_defaults(func=cmd_test)
 
     _classroom_parsers(sub)
+    doc = sub.add_parser("doctor", help=cmd_doctor.__doc__)
+    doc.add_argument("workshop", nargs="?", help="a workshop folder to check too")
+    doc.add_argument("--build", action="store_true", help="also build it and run its lessons")
+    doc.add_argument("--learners", type=int, default=30, help="expected class size")
+    doc.set_defaults(func=cmd_doctor)
     _deploy_parsers(sub)
 
     prune = sub.add_parser("prune", help=cmd_prune.__doc__)
@@ -365,11 +421,17 @@ def _deploy_parsers(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``wiw`` command line; return its exit status."""
+    global events, out
     args = _parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    events, out = None, Console(highlight=False, soft_wrap=True)
+    if args.events:
+        events, out = EventStream(sys.stdout), err
     try:
         return func(args)
     except errors.WiwError as exc:
+        if events is not None:
+            events.failed(exc)
         err.print(f"[bold red]error:[/] {type(exc).__name__}", markup=True)
         err.print(str(exc), markup=False)
         return 2

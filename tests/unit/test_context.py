@@ -30,6 +30,7 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "wiw/requirements.txt",
         "wiw/jupyter_server_config.py",
         "wiw/jupyterhub_config.py",
+        "wiw/lab-overrides.json",
         "wiw/wiw-start",
         "workshop/requirements.txt",
         "workshop/apt.txt",

@@ -1,0 +1,166 @@
+"""The night-before check: is this machine ready to run the workshop?"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from wiw import errors
+from wiw._docker import Engine, default_engine
+from wiw.classroom import plan_classroom
+from wiw.image import DEFAULT_MIN_FREE, GIB, Image, free_disk
+from wiw.workshop import Workshop
+
+__all__ = ["Finding", "run_doctor"]
+
+IMAGE_ESTIMATE = 600 * 2**20  # what a workshop image typically needs on disk
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the doctor checked.
+
+    Attributes:
+        check: What was checked.
+        ok: Whether it is fine.
+        detail: What was found.
+        advice: What to do about it, when it is not fine.
+        blocker: Whether the workshop cannot run until it is fixed.
+    """
+
+    check: str
+    ok: bool
+    detail: str
+    advice: str = ""
+    blocker: bool = True
+
+
+def _engine(engine: Engine) -> Finding:
+    try:
+        engine.ping()
+    except errors.EngineError as exc:
+        return Finding("engine", False, exc.message, exc.hint)
+    kind = "podman" if engine.is_podman else "docker"
+    builder = "BuildKit (buildx)" if engine.has_buildx else "the legacy builder"
+    return Finding("engine", True, f"{kind} answers; images build with {builder}")
+
+
+def _disk(engine: Engine) -> Finding:
+    found = free_disk(engine)
+    if found is None:
+        return Finding(
+            "disk", True, "the engine's disk is not on this machine; not measured", blocker=False
+        )
+    free, inodes = found
+    need = DEFAULT_MIN_FREE + IMAGE_ESTIMATE
+    detail = (
+        f"{free / GIB:.1f} GiB and {inodes} inodes free for images; "
+        f"a build needs ~{need / GIB:.1f} GiB"
+    )
+    if free >= need:
+        return Finding("disk", True, detail)
+    reclaim = Image.prune(keep=1, dry_run=True, engine=engine).reclaimed
+    return Finding(
+        "disk", False, detail, f"'wiw prune' frees ~{reclaim / GIB:.1f} GiB; or free space."
+    )
+
+
+def _ports(ports: Sequence[int]) -> Finding:
+    taken = []
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append(port)
+    if not taken:
+        return Finding("ports", True, f"{', '.join(map(str, ports))} free", blocker=False)
+    return Finding(
+        "ports",
+        False,
+        f"{', '.join(map(str, taken))} in use",
+        "Leave --port out (wiw then picks a free one) or stop what listens there.",
+        blocker=False,
+    )
+
+
+def _workshop(workshop_path: str, engine: Engine, build: bool) -> tuple[Finding, int | None]:
+    try:
+        workshop = Workshop(workshop_path)
+    except errors.WorkshopError as exc:
+        return Finding("workshop", False, exc.message, exc.hint), None
+    if not build:
+        detail = f"{workshop.name}: {len(workshop.lessons)} lesson(s), dependency files valid"
+        return Finding("workshop", True, detail), None
+    try:
+        image = Image.build(workshop, engine=engine, show_progress=False)
+        report = workshop.test(image)
+    except errors.WiwError as exc:
+        return Finding("workshop", False, exc.message, exc.hint), None
+    if not report.ok:
+        failed = ", ".join(r.lesson for r in report.failed)
+        return Finding(
+            "workshop", False, f"lessons fail: {failed}", "Run 'wiw test' for details."
+        ), None
+    return Finding(
+        "workshop", True, f"builds; all {len(report.results)} lessons pass"
+    ), report.peak_memory
+
+
+def _capacity(engine: Engine, learners: int, peak: int | None) -> Finding:
+    memory, cpus = engine.host_resources()
+    plan = plan_classroom(learners=learners, host_memory=memory, host_cpus=cpus, lesson_peak=peak)
+    advice = "" if plan.fits else "Use a bigger machine, or several (see docs/deploy.md)."
+    return Finding("capacity", plan.fits, plan.summary(), advice)
+
+
+def run_doctor(
+    *,
+    workshop: str | None = None,
+    build: bool = False,
+    learners: int = 30,
+    ports: Sequence[int] = (8888, 8000),
+    engine: Engine | None = None,
+    report: Callable[[Finding], None] | None = None,
+) -> list[Finding]:
+    """Check this machine for a workshop and return what was found.
+
+    Args:
+        workshop: A workshop folder to check (and, with ``build``, build and test).
+        build: Build the workshop's image and run its lessons.
+        learners: The expected class size.
+        ports: Host ports the instructor means to use.
+        engine: The engine; the default engine if omitted.
+        report: Called with each finding as soon as it is known.
+
+    Returns:
+        Every finding; those with ``blocker`` and not ``ok`` stop a workshop.
+    """
+    engine = engine or default_engine()
+    findings: list[Finding] = []
+
+    def add(finding: Finding) -> None:
+        findings.append(finding)
+        if report:
+            report(finding)
+
+    client = shutil.which(engine.client_call[0])
+    add(Finding("client", client is not None, client or f"{engine.client_call[0]} not on PATH",
+                errors.EngineMissing.hint))  # fmt: skip
+    add(
+        _engine(engine)
+        if client
+        else Finding("engine", False, "no client", errors.EngineMissing.hint)
+    )
+    if not findings[-1].ok:
+        return findings
+    add(_disk(engine))
+    add(_ports(ports))
+    peak = None
+    if workshop is not None:
+        finding, peak = _workshop(workshop, engine, build)
+        add(finding)
+    add(_capacity(engine, learners, peak))
+    return findings

@@ -1,0 +1,129 @@
+"""A learner's view, in a real browser: scan the QR code, open a lesson, run it.
+
+Playwright drives Debian's Chromium (``/usr/bin/chromium``; no browser is
+downloaded). Every wait is on what the page shows, bounded by Playwright's
+timeouts. Set ``WIW_SCREENSHOTS=DIR`` to keep the screenshots (the docs use them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image as PILImage
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+import wiw
+from tests.integration.test_classroom import build_named
+from wiw import classroom as cls
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from Debian's packages."""
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing (.ci/browser.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def join_png(
+    example_image: wiw.Image, run_id: str, made_images: list[str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Path]:  # fmt: skip
+    """A running classroom, and the QR code PNG wiw wrote for it."""
+    from tests.integration.conftest import EXAMPLE
+
+    image = build_named(EXAMPLE, f"browser-{run_id}", example_image.engine, made_images)
+    hub = wiw.Hub.run(image, mode="classroom", classroom=wiw.ClassroomOptions(max_learners=4))
+    try:
+        png = wiw.save_qr(
+            hub.wait_for_token(timeout=120), tmp_path_factory.mktemp("qr") / "join.png"
+        )
+        yield png
+    finally:
+        cls.destroy(hub.names.workshop, confirm=True, engine=image.engine)
+
+
+def scan(png: Path) -> str:
+    """Read the join URL back out of the QR code image, as a phone camera would."""
+    with PILImage.open(png) as picture:
+        return str(zxingcpp.read_barcodes(picture.convert("RGB"))[0].text)
+
+
+def land(page: Page, url: str) -> str:
+    """Open the join URL and wait for JupyterLab; return this learner's server URL."""
+    page.goto(url)
+    page.wait_for_url(re.compile(r".*/user/[^/]+/lab.*"), timeout=120_000)
+    expect(page.locator(".jp-DirListing-content")).to_be_visible(timeout=60_000)
+    return page.url.split("/lab", 1)[0] + "/"
+
+
+def keep(page: Page, name: str) -> None:
+    """Save a screenshot when asked to (WIW_SCREENSHOTS=DIR)."""
+    folder = os.environ.get("WIW_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name))
+
+
+def run_all_cells(page: Page) -> None:
+    """Run every cell from JupyterLab's Run menu and wait until each has run."""
+    kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
+    expect(kernel_idle).to_have_count(1, timeout=60_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    prompts = page.locator(".jp-CodeCell .jp-InputPrompt")
+    expect(prompts.first).to_have_text(re.compile(r"\[\d+\]"), timeout=60_000)
+    for index in range(prompts.count()):
+        expect(prompts.nth(index)).to_have_text(re.compile(r"\[\d+\]"), timeout=60_000)
+    expect(kernel_idle).to_have_count(1, timeout=60_000)
+
+
+def test_a_learner_scans_runs_lesson_one_and_sees_the_qr_code(
+    browser: Browser, join_png: Path
+) -> None:
+    """From the QR PNG to JupyterLab to lesson 1 run in full, with its QR code image shown."""
+    url = scan(join_png)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    server = land(page, url)
+    keep(page, "lab-home.png")
+    page.goto(f"{server}lab/tree/lesson01.ipynb")
+    run_all_cells(page)
+    shown = page.locator(".jp-OutputArea-output img")
+    expect(shown.first).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", shown.first.element_handle()) > 100
+    assert not page.locator(".jp-OutputArea-output[data-mime-type*='error']").count()
+    shown.first.scroll_into_view_if_needed()
+    keep(page, "lab-lesson01.png")
+    files = {item["name"] for item in page.request.get(f"{server}api/contents/").json()["content"]}
+    assert "jupyter.png" in files  # what lesson 1 saved
+
+    other = browser.new_context().new_page()
+    other_server = land(other, url)
+    assert other_server != server
+    theirs = {
+        i["name"] for i in other.request.get(f"{other_server}api/contents/").json()["content"]
+    }
+    assert "jupyter.png" not in theirs
+    assert "lesson01.ipynb" in theirs
+    other.context.close()
+    context.close()
