@@ -49,6 +49,16 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; Sphinx warnings are errors."""
+    _install(session, "docs")
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html",
+        *session.posargs,
+    )  # fmt: skip
+
+
+@nox.session(default=False)
 def browser(session: nox.Session) -> None:
     """Run the real-browser tests (headless Chromium from /usr/bin/chromium)."""
     _install(session, "test")

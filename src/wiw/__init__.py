@@ -26,6 +26,7 @@ from wiw.classroom import (
 )
 from wiw.errors import (
     BuildFailed,
+    ClassTooBig,
     EngineError,
     EngineMissing,
     EnginePermissionDenied,
@@ -60,6 +61,7 @@ __all__ = [
     "BuildRecord",
     "CellFailure",
     "ClassPlan",
+    "ClassTooBig",
     "Classroom",
     "ClassroomOptions",
     "Engine",

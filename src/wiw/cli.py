@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -93,22 +95,26 @@ def _announce(url: str, qr_path: str | None) -> None:
         out.print(f"QR code saved to {save_qr(url, qr_path)}")
 
 
-def _interrupt_on_termination() -> None:
-    """Treat SIGTERM and SIGHUP (a closed terminal) like Ctrl-C, so cleanup runs."""
+@contextlib.contextmanager
+def _interrupt_on_termination() -> Iterator[None]:
+    """Treat SIGTERM and SIGHUP (a closed terminal) like Ctrl-C while serving, so cleanup runs."""
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a workshop image and serve it until Ctrl-C."""
-    _interrupt_on_termination()
     image, _ = _target(args.target, args.tag)
     emit("starting", image=image.ref, mode="lab")
-    with Hub.run(image, port=args.port, public=args.public) as hub:
+    with _interrupt_on_termination(), Hub.run(image, port=args.port, public=args.public) as hub:
         _announce(hub.wait_for_token(timeout=args.timeout), args.qr)
         err.print("Serving; press Ctrl-C to stop and remove the container.")
         try:
@@ -171,6 +177,8 @@ def _plan(image: Image, args: argparse.Namespace) -> classroom.ClassPlan:
         lesson_peak=peak,
         cpus=args.cpus,
     )
+    if not plan.fits and not args.force:
+        raise errors.ClassTooBig(plan.summary())
     style = "green" if plan.fits else "bold yellow"
     err.print(f"[{style}]{plan.summary()}[/]")
     return plan
@@ -178,17 +186,23 @@ def _plan(image: Image, args: argparse.Namespace) -> classroom.ClassPlan:
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Start the classroom hub: one join URL, a server per learner."""
-    _interrupt_on_termination()
     image, _ = _target(args.target, args.tag)
-    plan = _plan(image, args)
     options = classroom.ClassroomOptions(
         max_learners=args.max_learners,
         cull_after=args.cull_after,
         auth="shared-password" if args.password else "temporary",
         password=args.password,
-        limits=classroom.LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus),
         backend="swarm" if args.swarm else "docker",
     )
+    plan = _plan(image, args)
+    limits = classroom.LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus)
+    with _interrupt_on_termination():
+        return _serve_classroom(image, dataclasses.replace(options, limits=limits), args)
+
+
+def _serve_classroom(
+    image: Image, options: classroom.ClassroomOptions, args: argparse.Namespace
+) -> int:
     emit("starting", image=image.ref, mode="classroom")
     hub = Hub.run(image, mode="classroom", classroom=options, port=args.port, public=args.public)
     try:
@@ -387,6 +401,7 @@ def _classroom_parsers(sub: Any) -> None:
     up.add_argument("--qr", metavar="PNG", help="also save the QR code here")
     up.add_argument("--detach", action="store_true", help="leave the classroom running")
     up.add_argument("--swarm", action="store_true", help="learners as services of this swarm")
+    up.add_argument("--force", action="store_true", help="start even if the class does not fit")
     up.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the hub")
     up.set_defaults(func=cmd_up)
     for name, func in (("down", cmd_down), ("status", cmd_status), ("destroy", cmd_destroy)):

@@ -11,6 +11,7 @@ Catch :class:`WiwError` to handle them all::
     ├── InvalidName                 an image name, tag or label is malformed
     ├── InvalidOption               a port, timeout or limit is out of range
     ├── NotEnoughDisk               too little free space to build
+    ├── ClassTooBig                 the class does not fit this machine
     ├── EngineError                 the container engine said no
     │   ├── EngineMissing           no docker/podman executable
     │   ├── EngineUnavailable       the engine is not running
@@ -36,6 +37,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "BuildFailed",
+    "ClassTooBig",
     "EngineError",
     "EngineMissing",
     "EnginePermissionDenied",
@@ -186,6 +188,12 @@ class NotEnoughDisk(WiwError):
         self.free = free
         self.required = required
         self.reclaimable = reclaimable
+
+
+class ClassTooBig(WiwError):
+    """The expected class needs more memory than this machine has."""
+
+    hint = "Use a bigger machine or several (docs/deploy.md), or pass --force to start anyway."
 
 
 class EngineError(WiwError):

@@ -158,6 +158,7 @@ class Image:
         _labels.parse_ref(base_image)
         check_free_disk(image.engine, min_free)
         context = render_context(workshop, base_image=base_image)
+        _ensure_base(image.engine, base_image, context)
         labels = {
             **_labels.labels_for(workshop.name, "image", __version__),
             _labels.REF: image.ref,
@@ -350,6 +351,24 @@ def _prune_one(engine: Engine, img: ImageInfo, result: PruneResult, *, dry_run: 
     result.removed.append(ref or img.name)
     if len(img.tags) <= 1:
         result.reclaimed += img.size
+
+
+def _ensure_base(engine: Engine, base_image: str, context: BuildContext) -> None:
+    """Make sure the base image is there (pulling it if need be) before building."""
+    if "BASE_IMAGE" not in context.build_args or engine.image_inspect(base_image) is not None:
+        return  # a workshop's own Dockerfile names its own base
+    try:
+        for _ in engine.stream(["pull", base_image]):
+            pass
+    except errors.EngineError as exc:
+        raise errors.ImageNotFound(
+            f"Base image {base_image} is not on this machine and could not be pulled.",
+            hint="Check the name, pull it yourself ('docker pull IMAGE'), or choose another "
+            "with --base-image (it needs apt-get and Python 3 packages).",
+            command=exc.command,
+            exit_code=exc.exit_code,
+            log_tail=exc.log_tail[-5:],
+        ) from exc
 
 
 def _build_error(exc: errors.EngineError, tracker: BuildTracker, ref: str) -> errors.WiwError:

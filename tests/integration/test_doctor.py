@@ -17,7 +17,7 @@ def test_ready_machine_gets_a_clean_report(engine: wiw.Engine) -> None:
     findings = {f.check: f for f in run_doctor(workshop=str(EXAMPLE), engine=engine)}
     for check in ("client", "engine", "disk", "workshop", "capacity"):
         assert findings[check].ok, findings[check]
-    assert "builds with" in findings["engine"].detail
+    assert "images build with" in findings["engine"].detail
 
 
 def test_broken_workshop_is_a_blocker(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import wiw
 
 PUBLIC = {
-    "BuildFailed", "BuildProgress", "BuildRecord", "CellFailure", "ClassPlan", "Classroom",
-    "ClassroomOptions", "Engine", "EngineError", "EngineMissing", "EnginePermissionDenied",
-    "EngineUnavailable", "Environment", "Hub", "HubError", "HubExited", "Image",
-    "ImageNotFound", "InvalidName", "InvalidNotebook", "InvalidOption", "Learner",
-    "LearnerLimits", "LessonReport", "LessonResult", "LessonRunFailed", "NoLessons",
+    "BuildFailed", "BuildProgress", "BuildRecord", "CellFailure", "ClassPlan", "ClassTooBig",
+    "Classroom", "ClassroomOptions", "Engine", "EngineError", "EngineMissing",
+    "EnginePermissionDenied", "EngineUnavailable", "Environment", "Hub", "HubError",
+    "HubExited", "Image", "ImageNotFound", "InvalidName", "InvalidNotebook", "InvalidOption",
+    "Learner", "LearnerLimits", "LessonReport", "LessonResult", "LessonRunFailed", "NoLessons",
     "NotEnoughDisk", "PortInUse", "PruneResult", "RegistryAuthFailed", "RegistryUnreachable",
     "TokenTimeout", "UnsupportedFile", "WiwError", "Workshop", "WorkshopError",
     "WorkshopNotFound", "__version__", "plan_classroom", "qr_for_url", "qr_terminal",
