@@ -121,6 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             threading.Event().wait()
         except KeyboardInterrupt:
             err.print("Stopping.")
+    emit("stopped", image=image.ref)
     return 0
 
 
@@ -218,12 +219,14 @@ def _serve_classroom(
         hub.stop()
         raise
     hub.stop()
+    emit("stopped", workshop=hub.names.workshop)
     return 0
 
 
 def cmd_down(args: argparse.Namespace) -> int:
     """Stop a classroom; every learner's files stay on their volumes."""
     classroom.down(_workshop_name(args.workshop), engine=default_engine())
+    emit("stopped", workshop=_workshop_name(args.workshop))
     out.print("stopped; learners' files are kept (see 'wiw collect' and 'wiw destroy')")
     return 0
 

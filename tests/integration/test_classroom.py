@@ -107,6 +107,9 @@ def test_five_learners_each_get_their_own_server_and_files(klass: Class) -> None
         assert not {f"mine-{other}.txt" for other in names - {learner.name}} & files
     running = {c for c in klass.image.engine.containers_labelled("org.wiw.role=learner")}
     assert len(running) >= 5
+    # Without the join URL's secret path, the port gives nothing away.
+    for path in ("", "hub/login", "hub/api"):
+        assert httpx.get(f"http://127.0.0.1:{klass.port}/{path}", timeout=10).status_code == 404
 
 
 def test_a_learner_cannot_open_another_learners_server(klass: Class) -> None:

@@ -18,9 +18,10 @@ import wiw
 
 @dataclass(frozen=True)
 class Registry:
-    """A running registry: its address, and the login it wants (if any)."""
+    """A running registry: its address, its process, and the login it wants (if any)."""
 
     address: str
+    process: subprocess.Popen[bytes]
     user: str | None = None
     password: str | None = None
 
@@ -54,10 +55,11 @@ def start_registry(folder: Path, *, login: tuple[str, str] | None = None) -> Ite
     proc = subprocess.Popen([binary, "serve", str(folder / "config.yml")])
     try:
         wait_until_answers(f"http://127.0.0.1:{port}/v2/", proc)
-        yield Registry(f"127.0.0.1:{port}", *(login or (None, None)))
+        yield Registry(f"127.0.0.1:{port}", proc, *(login or (None, None)))
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def wait_until_answers(url: str, proc: subprocess.Popen[bytes]) -> None:

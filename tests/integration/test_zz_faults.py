@@ -1,0 +1,170 @@
+"""Faults injected against the real engine, each with the error or recovery promised.
+
+A registry vanishing mid-push, the engine dying mid-build, and the engine
+restarting while a class runs.
+
+This module runs last: it stops the engine. It needs ``WIW_ENGINE_STOP`` and
+``WIW_ENGINE_START`` (commands that stop and start this machine's engine;
+``.ci/run`` sets them); without them it is skipped, except in CI, where that fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+import wiw
+from tests.integration.learners import SimLearner
+from tests.integration.test_classroom import build_named, free_port
+from tests.integration.test_push import Registry, start_registry
+from wiw import classroom as cls
+
+
+def engine_control(name: str) -> Callable[[], None]:
+    """The command that stops or starts the engine, as a function."""
+    command = os.environ.get(name)
+    if not command:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not set: CI must inject engine faults")
+        pytest.skip(f"{name} is not set")
+
+    def run() -> None:
+        subprocess.run(shlex.split(command), check=True, capture_output=True)
+
+    return run
+
+
+@pytest.fixture
+def engine_restart() -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
+    """Stop and start the engine; it is always running again after the test."""
+    stop, start = engine_control("WIW_ENGINE_STOP"), engine_control("WIW_ENGINE_START")
+    try:
+        yield stop, start
+    finally:
+        start()
+
+
+def in_background(work: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:
+    """Run ``work`` in a thread, keeping what it raised."""
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, raised
+
+
+def wait_for(event: threading.Event, what: str, seconds: float = 180) -> None:
+    """Wait (bounded) for an event raised by the background work."""
+    if not event.wait(timeout=seconds):
+        pytest.fail(f"timed out waiting for {what}")
+
+
+def test_registry_vanishing_mid_push_is_a_typed_error(
+    example_image: wiw.Image, tmp_path_factory: pytest.TempPathFactory, run_id: str,
+    made_images: list[str],
+) -> None:  # fmt: skip
+    """The registry dies while layers upload: the push fails with a typed error and evidence."""
+    registry_gen = cast(
+        Generator[Registry, None, None], start_registry(tmp_path_factory.mktemp("vanishing"))
+    )
+    registry = next(registry_gen)
+    repository = f"{registry.address}/wiw-test/vanishing"
+    made_images.append(f"{repository}:{run_id}")
+    uploading = threading.Event()
+
+    def line(text: str) -> None:
+        if "Pushing" in text or "Preparing" in text or "Waiting" in text:
+            uploading.set()
+
+    thread, raised = in_background(lambda: example_image.push(repository, run_id, on_line=line))
+    wait_for(uploading, "the upload to start")
+    registry.process.kill()
+    thread.join(timeout=300)
+    registry_gen.close()
+    assert not thread.is_alive(), "the push never gave up"
+    assert raised, "the push succeeded although the registry died"
+    error = raised[0]
+    assert isinstance(error, wiw.EngineError), repr(error)
+    assert error.command
+    assert error.log_tail
+    assert error.hint
+
+
+def test_engine_dying_mid_build_is_a_typed_error(
+    example_image: wiw.Image, workshop_copy: Path, run_id: str, made_images: list[str],
+    engine_restart: tuple[Callable[[], None], Callable[[], None]],
+) -> None:  # fmt: skip
+    """The engine is killed during a build: a typed error with evidence, and no image."""
+    stop, start = engine_restart
+    ref = f"wiw-test/engine-dies:{run_id}"
+    made_images.append(ref)
+    installing = threading.Event()
+
+    def progress(event: wiw.BuildProgress) -> None:
+        if "pip install" in event.description:
+            installing.set()
+
+    workshop = wiw.Workshop(workshop_copy)
+    thread, raised = in_background(
+        lambda: wiw.Image.build(
+            workshop, tag=ref, no_cache=True, engine=example_image.engine,
+            on_progress=progress, show_progress=False,
+        )
+    )  # fmt: skip
+    wait_for(installing, "the build to reach its pip step")
+    stop()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the build never noticed the engine died"
+    assert raised, "the build succeeded although the engine died"
+    assert isinstance(raised[0], wiw.EngineError), raised
+    assert raised[0].command
+    start()
+    assert not wiw.Image(ref, engine=example_image.engine).exists
+    assert example_image.exists
+
+
+def test_engine_restart_during_a_class_keeps_every_learner(
+    example_image: wiw.Image, run_id: str, made_images: list[str],
+    engine_restart: tuple[Callable[[], None], Callable[[], None]],
+) -> None:  # fmt: skip
+    """The engine restarts mid-class; 'up' again gives each learner their account and files."""
+    from tests.integration.conftest import EXAMPLE
+
+    stop, start = engine_restart
+    image = build_named(EXAMPLE, f"faults-{run_id}", example_image.engine, made_images)
+    options, port = wiw.ClassroomOptions(max_learners=3), free_port()
+    hub = wiw.Hub.run(image, mode="classroom", classroom=options, port=port)
+    learner = SimLearner(hub.wait_for_token(timeout=120))
+    try:
+        learner.join()
+        learner.wait_for_lab()
+        name = learner.name
+        assert learner.execute(learner.start_kernel(), "open('kept.txt', 'w'); print(1)") == "1\n"
+        stop()
+        start()
+        hub = wiw.Hub.run(image, mode="classroom", classroom=options, port=port)
+        hub.wait_for_token(timeout=120)
+        deadline = time.monotonic() + 60
+        while learner.join().status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(1)  # polling interval within a bounded wait
+        learner.wait_for_lab()
+        assert learner.name == name
+        assert "kept.txt" in learner.files()
+    finally:
+        learner.close()
+        cls.destroy(hub.names.workshop, confirm=True, engine=image.engine)
