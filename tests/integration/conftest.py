@@ -76,7 +76,8 @@ def _inventory(engine: wiw.Engine) -> dict[str, set[str]]:
     call = engine.client
     return {
         "containers": {str(c.id) for c in call.container.list(all=True)},
-        "networks": {str(n.id) for n in call.network.list()},
+        # By name: an engine restart re-creates its default networks with new ids.
+        "networks": {str(n.name) for n in call.network.list()},
         "volumes": {str(v.name) for v in call.volume.list()},
     }
 

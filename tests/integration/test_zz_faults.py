@@ -119,6 +119,8 @@ def test_engine_dying_mid_build_is_a_typed_error(
             installing.set()
 
     workshop = wiw.Workshop(workshop_copy)
+    client = example_image.engine.client
+    before = {str(c.id) for c in client.container.list(all=True)}
     thread, raised = in_background(
         lambda: wiw.Image.build(
             workshop, tag=ref, no_cache=True, engine=example_image.engine,
@@ -135,6 +137,13 @@ def test_engine_dying_mid_build_is_a_typed_error(
     start()
     assert not wiw.Image(ref, engine=example_image.engine).exists
     assert example_image.exists
+    # The builder's own step container dies with the engine. It is not wiw's
+    # (it carries no wiw label) and wiw cannot reach it while the engine is
+    # down: that much is the engine's to clean up, so the test does.
+    debris = [c for c in client.container.list(all=True) if str(c.id) not in before]
+    assert not [c for c in debris if "org.wiw.managed" in (c.config.labels or {})]
+    for container in debris:
+        container.remove(force=True)
 
 
 def test_engine_restart_during_a_class_keeps_every_learner(
