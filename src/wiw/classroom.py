@@ -24,7 +24,15 @@ from typing import Any, Literal
 from wiw import _labels, errors
 from wiw._docker import ContainerSpec, Engine
 from wiw._version import __version__
-from wiw.hub import ALL_INTERFACES, LOOPBACK, Hub, check_port, check_timeout, lan_address
+from wiw.hub import (
+    ALL_INTERFACES,
+    LOOPBACK,
+    Hub,
+    check_port,
+    check_timeout,
+    lan_address,
+    start_published,
+)
 from wiw.image import Image
 
 __all__ = [
@@ -283,15 +291,7 @@ class Classroom(Hub):
             join_secret=join_secret,
             api_token=api_token,
         )
-        cid = engine.container_create(spec)
-        try:
-            engine.container_start(cid)
-            host_port = engine.container_port(cid, HUB_PORT)
-            if host_port is None:
-                raise errors.HubExited(f"The hub {names.hub} exited at once.")
-        except BaseException:
-            engine.container_remove(cid)
-            raise
+        cid, host_port = start_published(engine, spec, HUB_PORT)
         return cls(
             engine=engine,
             container_id=cid,

@@ -70,6 +70,38 @@ def lab_spec(
     )
 
 
+def start_published(engine: Engine, spec: ContainerSpec, target: int) -> tuple[str, int]:
+    """Create and start a container; return its id and the host port of ``target``.
+
+    A container that fails to start, or exits before its port is published,
+    is removed before the error is raised: nothing is left half-started.
+
+    Raises:
+        wiw.errors.PortInUse: The host port asked for is taken (the error names it).
+        wiw.errors.HubExited: The container exited at once (its exit code and logs attached).
+    """
+    cid = engine.container_create(spec)
+    try:
+        engine.container_start(cid)
+        host_port = engine.container_port(cid, target)
+        if host_port is None:
+            _, code = engine.container_state(cid)
+            raise errors.HubExited(
+                f"{spec.name} exited at once.",
+                exit_code=code,
+                log_tail=engine.container_logs(cid).splitlines()[-_LOG_TAIL:],
+            )
+    except errors.PortInUse as exc:
+        engine.container_remove(cid)
+        host, port, _ = spec.publish[0]
+        exc.message = f"Port {port} on {host} is already in use."
+        raise
+    except BaseException:
+        engine.container_remove(cid)
+        raise
+    return cid, host_port
+
+
 class Hub:
     """A workshop server running in a container.
 
@@ -179,24 +211,7 @@ class Hub:
             command=command,
             name=name,
         )
-        cid = engine.container_create(spec)
-        try:
-            engine.container_start(cid)
-            host_port = engine.container_port(cid, LAB_PORT)
-            if host_port is None:
-                _, code = engine.container_state(cid)
-                raise errors.HubExited(
-                    f"The workshop server {spec.name} exited at once.",
-                    exit_code=code,
-                    log_tail=engine.container_logs(cid).splitlines()[-_LOG_TAIL:],
-                )
-        except errors.PortInUse as exc:
-            engine.container_remove(cid)
-            exc.message = f"Port {port} on {spec.publish[0][0]} is already in use."
-            raise
-        except BaseException:
-            engine.container_remove(cid)
-            raise
+        cid, host_port = start_published(engine, spec, LAB_PORT)
         return cls(
             engine=engine,
             container_id=cid,

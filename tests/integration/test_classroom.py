@@ -7,6 +7,7 @@ join first, then the hub is tested with them in it.
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -290,6 +291,17 @@ def test_shared_password_lets_a_learner_return_from_another_device(
         devices.append(stranger)
         assert stranger.name == ""
         assert stranger.http.get(f"{join_url}user/ada/api/contents/").status_code != 200
+        # Neither the password nor the join secret is in the image's layers or config.
+        secret = join_url.rstrip("/").rsplit("/", 1)[1]
+        engine = image.engine
+        history = subprocess.run(
+            [*engine.client_call, "history", "--no-trunc", image.ref],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        config = engine.client.image.inspect(image.ref).config
+        for text in (history, " ".join(config.env or []), repr(config.labels)):
+            assert "open sesame 42" not in text
+            assert secret not in text
     finally:
         for device in devices:
             device.close()
