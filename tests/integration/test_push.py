@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -36,8 +37,11 @@ def free_port() -> int:
 def start_registry(folder: Path, *, login: tuple[str, str] | None = None) -> Iterator[Registry]:
     """Run Debian's registry on a loopback port until the generator is closed."""
     binary = shutil.which("docker-registry")
-    if binary is None:
-        pytest.fail("docker-registry is not installed (.ci/registry.sh installs it)")
+    if binary is None or (login and not shutil.which("htpasswd")):
+        message = "docker-registry and htpasswd are needed (.ci/registry.sh installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     port = free_port()
     config = [
         "version: 0.1",
