@@ -70,6 +70,7 @@ def build_command(
     build_args: dict[str, str],
     iidfile: Path,
     no_cache: bool = False,
+    network: str | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Return the client arguments and environment for one build.
 
@@ -90,6 +91,8 @@ def build_command(
         args += ["--build-arg", f"{key}={value}"]
     if no_cache:
         args.append("--no-cache")
+    if network:
+        args += ["--network", network]
     args.append(str(context_dir))
     return args, env
 
@@ -131,6 +134,7 @@ class Image:
         on_progress: ProgressCallback | None = None,
         show_progress: bool | None = None,
         min_free: int = DEFAULT_MIN_FREE,
+        network: str | None = None,
         engine: Engine | None = None,
     ) -> Image:
         """Build the image of a workshop.
@@ -144,6 +148,8 @@ class Image:
                 line the builder prints.
             show_progress: Show a progress bar; by default when stderr is a terminal.
             min_free: Bytes that must be free on the engine's disk to start.
+            network: The network build steps use, e.g. ``"host"`` where the
+                engine's default bridge has no route out.
             engine: The engine to build on; the default engine if omitted.
 
         Returns:
@@ -166,7 +172,7 @@ class Image:
         if show_progress is None:
             show_progress = sys.stderr.isatty()
         if not show_progress:
-            image._build(context, labels, no_cache=no_cache, on_progress=on_progress)
+            image._build(context, labels, no_cache, network, on_progress)
             return image
         with RichBuildDisplay(f"building {image.ref}") as display:
 
@@ -175,15 +181,15 @@ class Image:
                 if on_progress:
                     on_progress(event)
 
-            image._build(context, labels, no_cache=no_cache, on_progress=both)
+            image._build(context, labels, no_cache, network, both)
         return image
 
     def _build(
         self,
         context: BuildContext,
         labels: dict[str, str],
-        *,
         no_cache: bool,
+        network: str | None,
         on_progress: ProgressCallback | None,
     ) -> None:
         tracker, tail = BuildTracker(), deque[str](maxlen=40)
@@ -199,6 +205,7 @@ class Image:
                 build_args=dict(context.build_args),
                 iidfile=iidfile,
                 no_cache=no_cache,
+                network=network,
             )
             try:
                 for line in self.engine.stream(args, env=env):

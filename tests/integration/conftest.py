@@ -90,6 +90,5 @@ def nothing_leaks(engine: wiw.Engine) -> Iterator[None]:
     after = _inventory(engine)
     leaked = {kind: sorted(after[kind] - before[kind]) for kind in after}
     leaked = {kind: ids for kind, ids in leaked.items() if ids}
-    for cid in leaked.get("containers", []):
-        engine.container_remove(cid)
+    # Reported, not removed: on a shared engine they may belong to someone else.
     assert not leaked, f"the tests left these behind: {leaked}"

@@ -177,3 +177,37 @@ def test_engine_restart_during_a_class_keeps_every_learner(
     finally:
         learner.close()
         cls.destroy(hub.names.workshop, confirm=True, engine=image.engine)
+
+
+@pytest.fixture
+def small_engine() -> Iterator[wiw.Engine]:
+    """A second engine whose disk holds 700 MB: enough to start a build, not to finish it."""
+    command = os.environ.get("WIW_SMALL_ENGINE")
+    if not command:
+        if os.environ.get("CI"):
+            pytest.fail("WIW_SMALL_ENGINE is not set: CI must fill a disk during a build")
+        pytest.skip("WIW_SMALL_ENGINE is not set")
+    started = subprocess.run(
+        [*shlex.split(command), "start", "700"], capture_output=True, text=True, check=False
+    )
+    try:
+        assert started.returncode == 0, started.stderr
+        yield wiw.Engine(["docker", "-H", started.stdout.strip()])
+    finally:
+        subprocess.run([*shlex.split(command), "stop"], capture_output=True, check=False)
+
+
+def test_disk_filling_up_during_a_build(small_engine: wiw.Engine, workshop_copy: Path) -> None:
+    """Too little disk is refused up front; when it runs out part-way, the build fails cleanly."""
+    workshop = wiw.Workshop(workshop_copy)
+    with pytest.raises(wiw.NotEnoughDisk) as refused:
+        wiw.Image.build(workshop, tag="wiw-test/disk-full:1", engine=small_engine)
+    assert refused.value.free < refused.value.required
+    with pytest.raises(wiw.BuildFailed) as caught:
+        wiw.Image.build(
+            workshop, tag="wiw-test/disk-full:1", engine=small_engine, min_free=0,
+            network="host", show_progress=False,
+        )  # fmt: skip
+    assert "no space left on device" in str(caught.value).lower()
+    assert not wiw.Image("wiw-test/disk-full:1", engine=small_engine).exists
+    assert not small_engine.client.container.list(all=True)
