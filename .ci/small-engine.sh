@@ -3,11 +3,14 @@
 # filesystem, for the "disk fills up during a build" fault test.
 #   small-engine.sh start SIZE_MB   prints the engine's socket
 #   small-engine.sh stop            stops it and removes everything it made
-# It has no bridge network of its own (builds use --network host) and loads
-# the base image from the main engine. It listens on a unix socket only.
+# It gets a bridge of its own with no route out (never "--bridge none": an
+# engine started so deletes the main engine's docker0); builds use the host's
+# network. It loads the base image from the main engine and listens on a unix
+# socket only.
 set -euo pipefail
 dir=/var/tmp/wiw-small-engine
 sock="unix://$dir/docker.sock"
+bridge=wiwsmall0
 case "${1:-}" in
   start)
     "$0" stop >/dev/null 2>&1 || true
@@ -15,8 +18,11 @@ case "${1:-}" in
     truncate -s "${2:-700}M" "$dir/disk.img"
     mkfs.ext4 -q -F "$dir/disk.img"
     mount -o loop "$dir/disk.img" "$dir/mnt"
+    ip link add name "$bridge" type bridge
+    ip addr add 169.254.213.1/30 dev "$bridge"
+    ip link set "$bridge" up
     setsid dockerd --data-root "$dir/mnt/docker" --exec-root "$dir/exec" \
-      --pidfile "$dir/docker.pid" --host "$sock" --bridge none --iptables=false \
+      --pidfile "$dir/docker.pid" --host "$sock" --bridge "$bridge" --iptables=false \
       --ip-masq=false >"$dir/dockerd.log" 2>&1 </dev/null &
     deadline=$((SECONDS + 60))
     until docker -H "$sock" info >/dev/null 2>&1; do
@@ -38,6 +44,7 @@ case "${1:-}" in
     # The engine leaves its network namespace mounted under its exec root.
     for m in "$dir"/exec/netns/*; do umount "$m" 2>/dev/null || true; done
     umount "$dir/mnt" 2>/dev/null || umount -l "$dir/mnt" 2>/dev/null || true
+    ip link del "$bridge" 2>/dev/null || true
     rm -rf "$dir"
     ;;
   *) echo "usage: $0 start SIZE_MB | stop" >&2; exit 2 ;;
