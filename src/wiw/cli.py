@@ -225,8 +225,9 @@ def _serve_classroom(
 
 def cmd_down(args: argparse.Namespace) -> int:
     """Stop a classroom; every learner's files stay on their volumes."""
-    classroom.down(_workshop_name(args.workshop), engine=default_engine())
-    emit("stopped", workshop=_workshop_name(args.workshop))
+    workshop = _workshop_name(args.workshop)
+    classroom.down(workshop, engine=default_engine())
+    emit("stopped", workshop=workshop)
     out.print("stopped; learners' files are kept (see 'wiw collect' and 'wiw destroy')")
     return 0
 

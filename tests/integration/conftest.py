@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,31 @@ from wiw._docker import default_engine
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "example_workshop"
+
+
+def free_port() -> int:
+    """A loopback port free at the moment (a restarted hub can take the same one)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def inventory(engine: wiw.Engine, *, images: bool = False) -> dict[str, set[str]]:
+    """What exists on the engine, for before/after comparisons.
+
+    Networks count by name (an engine restart re-creates its default ones
+    with new ids); images, when asked for, by their tags: the untagged layers
+    a failed build leaves are the builder's cache, not objects it made.
+    """
+    client = engine.client
+    found = {
+        "containers": {str(c.id) for c in client.container.list(all=True)},
+        "networks": {str(n.name) for n in client.network.list()},
+        "volumes": {str(v.name) for v in client.volume.list()},
+    }
+    if images:
+        found["images"] = {str(t) for i in client.image.list() for t in i.repo_tags or []}
+    return found
 
 
 def _engine_or_fail() -> wiw.Engine:
@@ -72,22 +98,12 @@ def workshop_copy(tmp_path: Path) -> Path:
     return dest
 
 
-def _inventory(engine: wiw.Engine) -> dict[str, set[str]]:
-    call = engine.client
-    return {
-        "containers": {str(c.id) for c in call.container.list(all=True)},
-        # By name: an engine restart re-creates its default networks with new ids.
-        "networks": {str(n.name) for n in call.network.list()},
-        "volumes": {str(v.name) for v in call.volume.list()},
-    }
-
-
 @pytest.fixture(scope="session", autouse=True)
 def nothing_leaks(engine: wiw.Engine) -> Iterator[None]:
     """Fail the run if it leaves any container, network or volume behind."""
-    before = _inventory(engine)
+    before = inventory(engine)
     yield
-    after = _inventory(engine)
+    after = inventory(engine)
     leaked = {kind: sorted(after[kind] - before[kind]) for kind in after}
     leaked = {kind: ids for kind, ids in leaked.items() if ids}
     # Reported, not removed: on a shared engine they may belong to someone else.

@@ -20,7 +20,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 import wiw
-from tests.integration.conftest import EXAMPLE
+from tests.integration.conftest import EXAMPLE, inventory
 from wiw.cli import main
 
 
@@ -179,30 +179,15 @@ def _class_too_big(image: wiw.Image) -> None:
     raise wiw.ClassTooBig(plan.summary())
 
 
-def inventory(engine: wiw.Engine) -> dict[str, set[str]]:
-    """What exists on the engine, for a before/after comparison.
-
-    Images count by their tags: the untagged layers a failed build leaves are
-    the builder's cache, which the next build reuses, not objects it made.
-    """
-    client = engine.client
-    return {
-        "containers": {str(c.id) for c in client.container.list(all=True)},
-        "networks": {str(n.id) for n in client.network.list()},
-        "volumes": {str(v.name) for v in client.volume.list()},
-        "images": {str(t) for i in client.image.list() for t in i.repo_tags or []},
-    }
-
-
 @pytest.fixture
 def clean(example_image: wiw.Image) -> Iterator[None]:
     """Fail a case that leaves anything behind."""
-    before = inventory(example_image.engine)
+    before = inventory(example_image.engine, images=True)
     yield
     for sock in _held:
         sock.close()
     _held.clear()
-    after = inventory(example_image.engine)
+    after = inventory(example_image.engine, images=True)
     left = {kind: after[kind] - before[kind] for kind in after if after[kind] - before[kind]}
     assert not left, f"left behind: {left}"
 

@@ -6,7 +6,6 @@ join first, then the hub is tested with them in it.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import httpx
 import pytest
 
 import wiw
+from tests.integration.conftest import free_port
 from tests.integration.learners import KernelDied, SimLearner
 from wiw import classroom as cls
 from wiw.classroom import ClassroomOptions, LearnerLimits
@@ -28,13 +28,6 @@ OPTIONS = ClassroomOptions(
     concurrent_spawns=3,
     limits=LearnerLimits(memory="384m", cpus=1.0, pids=256),
 )
-
-
-def free_port() -> int:
-    """A loopback port free at the moment (a restarted hub takes the same one)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def build_named(source: Path, name: str, engine: wiw.Engine, made: list[str]) -> wiw.Image:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import wiw
+from tests.integration.conftest import free_port
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,6 @@ class Registry:
     process: subprocess.Popen[bytes]
     user: str | None = None
     password: str | None = None
-
-
-def free_port() -> int:
-    """A loopback port free at the moment."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_registry(folder: Path, *, login: tuple[str, str] | None = None) -> Iterator[Registry]:

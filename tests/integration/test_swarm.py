@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import pytest
 
 import wiw
+from tests.integration.conftest import free_port
 from tests.integration.learners import SimLearner
-from tests.integration.test_classroom import build_named, free_port
+from tests.integration.test_classroom import build_named
 from wiw import classroom as cls
 from wiw.classroom import ClassroomOptions
 

@@ -22,8 +22,9 @@ from typing import cast
 import pytest
 
 import wiw
+from tests.integration.conftest import free_port
 from tests.integration.learners import SimLearner
-from tests.integration.test_classroom import build_named, free_port
+from tests.integration.test_classroom import build_named
 from tests.integration.test_push import Registry, start_registry
 from wiw import classroom as cls
 
