@@ -41,11 +41,28 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", *session.posargs)
 
 
+# The coverage the whole suite keeps, at least (README, Development).
+COVERAGE_FLOOR = 85
+# One classroom test, run in a process of its own: it must pass alone.
+ALONE = "tests/integration/test_classroom.py::test_learners_lists_who_is_active"
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (integration tests need a Docker engine)."""
+    """Run the test suite (integration tests need a Docker engine) and print coverage.
+
+    Unit tests run in random order; then the integration tests; then one
+    classroom test alone. ``nox -s tests -- ARGS`` runs ``pytest ARGS`` instead.
+    """
     _install(session, "test")
-    session.run("pytest", *session.posargs)
+    if session.posargs:
+        session.run("pytest", *session.posargs)
+        return
+    cov = ["--cov", "--cov-report="]
+    session.run("pytest", "tests/unit", *cov)  # random order: pytest-randomly
+    session.run("pytest", "tests/integration", "-p", "no:randomly", "--cov-append", *cov)
+    session.run("pytest", ALONE, "-p", "no:randomly", "--cov-append", *cov)
+    session.run("coverage", "report", f"--fail-under={COVERAGE_FLOOR}")
 
 
 @nox.session(default=False)
@@ -101,3 +118,14 @@ def smoke(session: nox.Session) -> None:
     """Run the example image, check JupyterLab lists the lessons, and clean up."""
     _install(session)
     session.run("wiw", "smoke", WORKSHOP, *session.posargs)
+
+
+@nox.session(default=False)
+def z2jh_data(session: nox.Session) -> None:
+    """Refresh tests/data/z2jh: the chart's schema and values, structure only.
+
+    Made from the reference copy beside the checkout (../shared/reference/z2jh).
+    """
+    session.install("pyyaml")
+    reference = ROOT.parent / "shared" / "reference" / "z2jh"
+    session.run("python", "tests/data/make_z2jh.py", str(reference), "tests/data/z2jh")

@@ -24,7 +24,6 @@ from typing import Any
 import nbformat
 
 import wiw
-from wiw import classroom
 from wiw._docker import default_engine
 from wiw.lessons import run_lessons
 
@@ -126,7 +125,8 @@ def learner_costs(engine: wiw.Engine, workshop: str) -> dict[str, float]:
     cids = engine.containers_labelled(f"org.wiw.workshop={workshop}")
     cpu, memory = [], []
     for cid in cids:
-        if engine.client.container.inspect(cid).config.labels.get("org.wiw.role") != "learner":
+        info = engine.container_info(cid)
+        if info is None or info.labels.get("org.wiw.role") != "learner":
             continue
         with_ns = container_stat(engine, cid, CPU_NS).strip()
         if with_ns:
@@ -148,9 +148,9 @@ def measure_class(image: wiw.Image, learners: int, window: float, seed: int) -> 
     lesson = nbformat.read(EXAMPLE / "lesson01.ipynb", as_version=4)
     code = next(c.source for c in lesson.cells if c.cell_type == "code")
     options = wiw.ClassroomOptions(max_learners=learners + 5)
-    hub = wiw.Hub.run(image, mode="classroom", classroom=options)
+    room = wiw.Classroom.start(image, options)
     try:
-        join_url = hub.wait_for_token(timeout=180)
+        join_url = room.wait_until_ready(timeout=180)
         cpu_before, wall_before = time.process_time(), time.monotonic()
         outcomes = asyncio.run(
             simulate(join_url, learners=learners, window=window, seed=seed,
@@ -159,7 +159,7 @@ def measure_class(image: wiw.Image, learners: int, window: float, seed: int) -> 
         generator_cpu = (time.process_time() - cpu_before) / (time.monotonic() - wall_before)
         summary = summarise(outcomes)
         summary["generator_cpu_share"] = round(generator_cpu / max(1, _cpus()), 4)
-        summary.update(learner_costs(image.engine, hub.names.workshop))
+        summary.update(learner_costs(image.engine, room.names.workshop))
         summary["arrivals"] = [
             {
                 "arrival": o.arrival,
@@ -172,7 +172,7 @@ def measure_class(image: wiw.Image, learners: int, window: float, seed: int) -> 
         summary["P4"] = first.get("p95")
         return summary
     finally:
-        classroom.destroy(hub.names.workshop, confirm=True, engine=image.engine)
+        room.destroy(confirm=True)
 
 
 def _cpus() -> int:

@@ -49,7 +49,8 @@ def _arrivals(results: dict[str, Any], out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ok = [(a["arrival"], a["first_output"]) for a in arrivals if a["first_output"] is not None]
     if ok:
-        ax.scatter(*zip(*ok, strict=True), s=14, label="first output")
+        xs, ys = [x for x, _ in ok], [y for _, y in ok]
+        ax.scatter(xs, ys, s=14, label="first output")
     bad = [a["arrival"] for a in arrivals if a["first_output"] is None]
     if bad:
         ax.scatter(bad, [0] * len(bad), marker="x", color="red", label="no output")

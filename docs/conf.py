@@ -26,6 +26,7 @@ extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
+    "sphinx_copybutton",
 ]
 
 source_suffix = {".md": "markdown"}
@@ -46,6 +47,13 @@ autodoc_typehints = "signature"
 autodoc_class_signature = "mixed"
 autodoc_default_options: dict[str, object] = {}  # each directive lists what it shows
 
+# A copy button on code blocks. In console blocks it copies the commands only:
+# the "$ " prompt is stripped and lines without a prompt (output) are left out.
+copybutton_prompt_text = r"\$ |>>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_line_continuation_character = "\\"  # a command continued with \ copies whole
+
 html_theme = "pydata_sphinx_theme"
 html_title = f"wiw {version}"
 html_theme_options = {
@@ -59,7 +67,19 @@ html_theme_options = {
 # Only the how-to section has pages below it; elsewhere the left sidebar
 # would be an empty "Section Navigation".
 html_sidebars = {
-    name: [] for name in ("index", "tutorial", "promises", "deploy", "performance", "cli", "api")
+    name: []
+    for name in (
+        "index",
+        "installation",
+        "tutorial",
+        "promises",
+        "deploy",
+        "performance",
+        "troubleshooting",
+        "cli",
+        "api",
+        "changelog",
+    )
 }
 html_static_path: list[str] = []
 html_show_sourcelink = False

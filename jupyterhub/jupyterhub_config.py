@@ -1,8 +1,10 @@
 """JupyterHub configuration of a wiw classroom.
 
 The hub runs in its own container from the workshop image and starts one
-container per learner from the same image (DockerSpawner). wiw passes every
-setting as an environment variable (WIW_*); see wiw.classroom.
+container per learner from the same image (DockerSpawner). wiw decides every
+name, label, path and setting (wiw._hubcontract) and passes them as WIW_*
+environment variables, read strictly here: a missing one stops the hub.
+Secrets are files on the hub's state volume, in WIW_STATE_DIR.
 """
 
 import asyncio
@@ -10,6 +12,7 @@ import hashlib
 import json
 import os
 import sys
+from pathlib import Path
 
 from docker.types import Mount
 from dockerspawner import DockerSpawner, SwarmSpawner
@@ -17,28 +20,41 @@ from jupyterhub.utils import wait_for_http_server
 from traitlets import default
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
-env = os.environ
 
-workshop = env["WIW_WORKSHOP"]
-labels = json.loads(env.get("WIW_LABELS", "{}"))
-HOME_VOLUME = f"wiw-{workshop}-home-{{username}}"
-HOME_LABELS = {**labels, "org.wiw.role": "learner-home"}
+
+def need(name: str) -> str:
+    """A setting wiw must have passed; its absence is an error, never a default."""
+    try:
+        return os.environ[name]
+    except KeyError:
+        sys.exit(f"wiw: the hub setting {name} is missing; start classrooms with 'wiw up'")
+
+
+WORKSHOP = need("WIW_WORKSHOP")
+HOME = need("WIW_HOME")
+STATE_DIR = Path(need("WIW_STATE_DIR"))
+HOME_VOLUME = need("WIW_HOME_VOLUME")
+LEARNER_LABELS = json.loads(need("WIW_LEARNER_LABELS"))
+HOME_LABELS = json.loads(need("WIW_HOME_LABELS"))
+STATE = json.loads((STATE_DIR / "state.json").read_text())
+SWARM = need("WIW_BACKEND") == "swarm"
 
 # One origin, under an unguessable path: the join URL is http://HOST:PORT/SECRET/
-c.JupyterHub.bind_url = f"http://0.0.0.0:8000/{env['WIW_JOIN_SECRET']}/"
+c.JupyterHub.bind_url = f"http://0.0.0.0:{need('WIW_HUB_PORT')}/{STATE['join_secret']}/"
 c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104 - reachable by learners' containers only
-c.JupyterHub.hub_connect_ip = env["WIW_HUB_NAME"]
+c.JupyterHub.hub_connect_ip = need("WIW_HUB_NAME")
 
 # State that must survive the hub's container: learners keep their accounts.
-c.JupyterHub.db_url = "sqlite:////srv/wiw-hub/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "/srv/wiw-hub/jupyterhub_cookie_secret"  # noqa: S105
+c.JupyterHub.db_url = f"sqlite:///{STATE_DIR.parent}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = f"{STATE_DIR.parent}/jupyterhub_cookie_secret"
 c.ConfigurableHTTPProxy.pid_file = "/tmp/jupyterhub-proxy.pid"  # noqa: S108
 c.JupyterHub.cleanup_servers = False  # a restarted hub finds learners' servers still running
 
 # Capacity: say "full" (HTTP 429) beyond the cap on running servers; below it,
 # learners queue for one of a few start slots instead of all booting at once.
-c.JupyterHub.active_server_limit = int(env.get("WIW_MAX_LEARNERS", "0"))
+c.JupyterHub.active_server_limit = int(need("WIW_MAX_LEARNERS"))
 c.JupyterHub.concurrent_spawn_limit = 0  # the queue below does the limiting
+CONCURRENT_SPAWNS = int(need("WIW_CONCURRENT_SPAWNS"))
 
 
 class StartQueue:
@@ -53,7 +69,7 @@ class StartQueue:
     async def start(self):  # type: ignore[no-untyped-def]
         """Start the learner's server and wait until it answers, holding a start slot."""
         if StartQueue._slots is None:
-            StartQueue._slots = asyncio.Semaphore(int(env.get("WIW_CONCURRENT_SPAWNS", "4")))
+            StartQueue._slots = asyncio.Semaphore(CONCURRENT_SPAWNS)
         async with StartQueue._slots:
             ip, port = await super().start()  # type: ignore[misc]
             url = f"http://{ip}:{port}{self.server.base_url}api"  # type: ignore[attr-defined]
@@ -72,14 +88,14 @@ class QueuedSwarmSpawner(StartQueue, SwarmSpawner):
     def _object_name_default(self):  # type: ignore[no-untyped-def]
         """Service names are DNS labels (63 characters at most): hash the learner's name."""
         digest = hashlib.sha256(self.user.name.encode()).hexdigest()[:16]
-        return f"wiw-{workshop[:36]}-{digest}".strip("-")
+        return f"wiw-{WORKSHOP[:36]}-{digest}".strip("-")
 
     @property
     def mounts(self):  # type: ignore[no-untyped-def]
         """The learner's home as a labelled named volume (SwarmSpawner only binds paths)."""
         return [
             Mount(
-                target="/home/learner",
+                target=HOME,
                 source=self.format_volume_name(HOME_VOLUME, self),
                 type="volume",
                 labels=HOME_LABELS,
@@ -89,59 +105,58 @@ class QueuedSwarmSpawner(StartQueue, SwarmSpawner):
 
 # Logins.
 c.Authenticator.allow_all = True  # tmpauthenticator needs it on JupyterHub >= 5
-if env.get("WIW_AUTH", "temporary") == "shared-password":
+if need("WIW_AUTH") == "shared-password":
     c.JupyterHub.authenticator_class = "shared-password"
-    c.SharedPasswordAuthenticator.user_password = env["WIW_PASSWORD"]
+    c.SharedPasswordAuthenticator.user_password = (STATE_DIR / "password").read_text()
 else:
     c.JupyterHub.authenticator_class = "tmpauthenticator.TmpAuthenticator"
 
 # A container (or Swarm service) per learner, from the workshop image,
 # non-root and limited. Settings on DockerSpawner apply to both.
-swarm = env.get("WIW_BACKEND") == "swarm"
-c.JupyterHub.spawner_class = QueuedSwarmSpawner if swarm else QueuedDockerSpawner
-c.DockerSpawner.image = env["WIW_IMAGE"]
-c.DockerSpawner.pull_policy = "skip" if swarm else "never"  # nodes pull what they lack
-c.DockerSpawner.network_name = env["WIW_NETWORK"]
+c.JupyterHub.spawner_class = QueuedSwarmSpawner if SWARM else QueuedDockerSpawner
+c.DockerSpawner.image = need("WIW_IMAGE")
+c.DockerSpawner.pull_policy = "skip" if SWARM else "never"  # nodes pull what they lack
+c.DockerSpawner.network_name = need("WIW_NETWORK")
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True  # files live on the learner's volume, not in the container
-c.DockerSpawner.name_template = f"wiw-{workshop}-learner-{{username}}"
+c.DockerSpawner.name_template = need("WIW_LEARNER_NAME")
 c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
-c.DockerSpawner.notebook_dir = "/home/learner"
+c.DockerSpawner.notebook_dir = HOME
 c.DockerSpawner.mounts = [
-    {"type": "volume", "source": HOME_VOLUME, "target": "/home/learner", "labels": HOME_LABELS}
+    {"type": "volume", "source": HOME_VOLUME, "target": HOME, "labels": HOME_LABELS}
 ]
-c.DockerSpawner.mem_limit = int(env.get("WIW_MEM_LIMIT", str(2**30)))  # bytes
-c.DockerSpawner.cpu_limit = float(env.get("WIW_CPU_LIMIT", "1.0"))
+c.DockerSpawner.mem_limit = int(need("WIW_MEM_LIMIT"))  # bytes
+c.DockerSpawner.cpu_limit = float(need("WIW_CPU_LIMIT"))
 c.DockerSpawner.extra_host_config = {
-    "pids_limit": int(env.get("WIW_PIDS_LIMIT", "512")),
+    "pids_limit": int(need("WIW_PIDS_LIMIT")),
     "security_opt": ["no-new-privileges:true"],
     "cap_drop": ["ALL"],
 }
-learner_labels = {**labels, "org.wiw.role": "learner"}
-if swarm:
-    c.SwarmSpawner.extra_container_spec = {"labels": learner_labels, "cap_drop": ["ALL"]}
-    c.SwarmSpawner.extra_create_kwargs = {"labels": learner_labels}
+if SWARM:
+    c.SwarmSpawner.extra_container_spec = {"labels": LEARNER_LABELS, "cap_drop": ["ALL"]}
+    c.SwarmSpawner.extra_create_kwargs = {"labels": LEARNER_LABELS}
     # The hub reaches each learner's task directly: DNS round-robin needs no
     # virtual-IP load balancing (IPVS), which not every node's kernel offers.
     c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
 else:
-    c.DockerSpawner.extra_create_kwargs = {"labels": learner_labels}
+    c.DockerSpawner.extra_create_kwargs = {"labels": LEARNER_LABELS}
 c.Spawner.default_url = "/lab"
 c.JupyterHub.implicit_spawn_seconds = 2  # a culled learner's open tab restarts their server
 c.Spawner.start_timeout = 900  # includes the wait in the start queue
 c.Spawner.http_timeout = 120
 
 # wiw itself reads who is active; the culler stops idle servers (files stay).
+CULL_AFTER = int(need("WIW_CULL_AFTER"))
 c.JupyterHub.services = [
-    {"name": "wiw", "api_token": env["WIW_API_TOKEN"]},
+    {"name": "wiw", "api_token": STATE["api_token"]},
     {
         "name": "idle-culler",
         "command": [
             sys.executable,
             "-m",
             "jupyterhub_idle_culler",
-            f"--timeout={int(env.get('WIW_CULL_AFTER', '3600'))}",
-            f"--cull-every={max(5, min(300, int(env.get('WIW_CULL_AFTER', '3600')) // 2))}",
+            f"--timeout={CULL_AFTER}",
+            f"--cull-every={max(5, min(300, CULL_AFTER // 2))}",
         ],
     },
 ]

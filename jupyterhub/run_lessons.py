@@ -24,7 +24,6 @@ import nbformat
 from nbclient import NotebookClient
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-MARKER = "WIW-REPORT "
 
 
 def strip_ansi(text: str) -> str:
@@ -115,6 +114,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=120)
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--kernel")
+    parser.add_argument("--marker", required=True)
     args = parser.parse_args()
     os.chdir(Path.home())
     started = time.monotonic()
@@ -129,7 +129,7 @@ def main() -> None:
         "peak_memory": peak_memory(),
         "python": sys.version.split()[0],
     }
-    print(MARKER + json.dumps(report), flush=True)
+    print(args.marker + json.dumps(report), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """wiw: turn a folder of Jupyter lessons into a workshop image and run it.
 
-Build the image of a workshop, run it, and share its URL as a QR code::
+Build the image of a workshop, prove its lessons run, serve it, and share its
+URL as a QR code::
 
     import wiw
 
     workshop = wiw.Workshop("example_workshop")
     image = wiw.Image.build(workshop)
+    assert wiw.test_lessons(workshop, image).ok
     with wiw.Hub.run(image) as hub:
         url = hub.wait_for_token()
         wiw.save_qr(url, "join.png")
@@ -16,14 +18,7 @@ Every error wiw raises is a :class:`wiw.WiwError`.
 from wiw._docker import Engine
 from wiw._progress import BuildProgress
 from wiw._version import __version__
-from wiw.classroom import (
-    ClassPlan,
-    Classroom,
-    ClassroomOptions,
-    Learner,
-    LearnerLimits,
-    plan_classroom,
-)
+from wiw.classroom import Classroom, ClassroomOptions, Learner
 from wiw.errors import (
     BuildFailed,
     ClassTooBig,
@@ -51,7 +46,8 @@ from wiw.errors import (
 )
 from wiw.hub import Hub
 from wiw.image import BuildRecord, Image, PruneResult
-from wiw.lessons import CellFailure, LessonReport, LessonResult
+from wiw.lessons import CellFailure, LessonReport, LessonResult, test_lessons
+from wiw.planning import ClassPlan, LearnerLimits, plan_classroom
 from wiw.qr import qr_for_url, qr_terminal, save_qr
 from wiw.workshop import Environment, Workshop
 
@@ -100,4 +96,5 @@ __all__ = [
     "qr_for_url",
     "qr_terminal",
     "save_qr",
+    "test_lessons",
 ]

@@ -7,17 +7,17 @@ tests, and written to a folder for the engine to build.
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wiw._support import support_dir
 from wiw.errors import WorkshopError
 from wiw.workshop import DEPENDENCY_FILES, Workshop
 
-__all__ = ["DEFAULT_BASE_IMAGE", "BuildContext", "render_context", "support_dir"]
+__all__ = ["DEFAULT_BASE_IMAGE", "BuildContext", "render_context"]
 
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 # The files of the `jupyterhub/` folder that go into every image.
@@ -30,18 +30,6 @@ SUPPORT_FILES = (
 )
 # The only Python the default base (Debian 12) offers.
 DEFAULT_BASE_PYTHON = "3.11"
-
-
-def support_dir() -> Path:
-    """Locate the ``jupyterhub/`` folder: inside the wheel, or in a source checkout."""
-    packaged = Path(str(importlib.resources.files("wiw"))) / "jupyterhub"
-    if (packaged / "Dockerfile").is_file():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "jupyterhub"
-    if (checkout / "Dockerfile").is_file():
-        return checkout
-    msg = "wiw's jupyterhub/ support folder is missing from this installation"
-    raise FileNotFoundError(msg)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The one boundary between wiw and the container engine.
 
-Only this module imports python-on-whales or starts the engine's client
-directly, and every failure leaves it as a :class:`wiw.WiwError`.
+Only this module imports python-on-whales or starts the engine's client, every
+method returns wiw's own types, and every failure leaves it as a
+:class:`wiw.errors.EngineError` made by one helper, :func:`engine_error`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import queue
 import shutil
 import subprocess
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,14 +24,19 @@ import python_on_whales as pow
 from python_on_whales.exceptions import DockerException
 
 from wiw import errors
+from wiw._wait import Deadline, WaitTimeout, poll
 
 __all__ = [
+    "ContainerInfo",
     "ContainerSpec",
     "Engine",
     "ImageInfo",
+    "Inventory",
     "LogFollower",
+    "MountInfo",
+    "classify",
     "default_engine",
-    "map_engine_error",
+    "engine_error",
 ]
 
 # (substring of the engine's lowercased stderr, error class); first match wins.
@@ -66,6 +71,8 @@ _MESSAGES: Mapping[type[errors.EngineError], str] = {
     errors.RegistryUnreachable: "The container registry could not be reached.",
     errors.RegistryAuthFailed: "The container registry refused the login.",
 }
+_STDERR_KEEP = 2000
+_TIMEOUT = 120.0
 
 
 def classify(stderr: str) -> type[errors.EngineError]:
@@ -84,34 +91,41 @@ def classify(stderr: str) -> type[errors.EngineError]:
     return errors.EngineError
 
 
-def map_engine_error(exc: DockerException, *, what: str = "") -> errors.EngineError:
-    """Translate a python-on-whales failure into a wiw error with evidence.
+def engine_error(
+    text: str,
+    *,
+    what: str,
+    command: Sequence[str] | None,
+    exit_code: int | None,
+    log_tail: Sequence[str] = (),
+) -> errors.EngineError:
+    """Turn a failed engine call into the matching wiw error, with its evidence.
 
     Args:
-        exc: The exception python-on-whales raised.
-        what: A short description of what wiw was doing, for the message.
+        text: What the client printed (stderr, or the output's last lines).
+        what: What wiw was doing, e.g. ``"push the image"``.
+        command: The client command that failed.
+        exit_code: Its exit status.
+        log_tail: The output's last lines, for long-running commands.
 
     Returns:
-        The wiw error to raise in its place.
+        The error to raise.
     """
-    stderr = (exc.stderr or "").strip()
-    cls = classify(stderr)
-    message = _MESSAGES.get(cls) or f"The container engine failed{' to ' + what if what else ''}."
-    return cls(
-        message,
-        command=exc.docker_command,
-        exit_code=exc.return_code,
-        stderr=stderr[-2000:],
-    )
+    cls = classify(text)
+    message = _MESSAGES.get(cls) or f"The container engine failed to {what}."
+    stderr = None if log_tail else text.strip()[-_STDERR_KEEP:]
+    return cls(message, command=command, exit_code=exit_code, stderr=stderr, log_tail=log_tail)
 
 
 @contextlib.contextmanager
-def translate(what: str = "") -> Iterator[None]:
-    """Turn every engine-level exception raised inside into a wiw error."""
+def _translate(what: str) -> Iterator[None]:
+    """Turn every python-on-whales exception raised inside into a wiw error."""
     try:
         yield
     except DockerException as exc:
-        raise map_engine_error(exc, what=what) from exc
+        raise engine_error(
+            exc.stderr or "", what=what, command=exc.docker_command, exit_code=exc.return_code
+        ) from exc
     except pow.ClientNotFoundError as exc:
         raise errors.EngineMissing(
             "No container engine client (docker or podman) was found on PATH."
@@ -132,6 +146,62 @@ class ImageInfo:
     def name(self) -> str:
         """Its first tag, or its id when it has none."""
         return self.tags[0] if self.tags else self.id
+
+
+@dataclass(frozen=True)
+class MountInfo:
+    """One mount of a container: a named volume or a host path."""
+
+    type: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """What the engine says of one container, read once."""
+
+    id: str
+    name: str
+    image_id: str
+    running: bool
+    exit_code: int | None
+    user: str
+    env: dict[str, str]
+    labels: dict[str, str]
+    memory: int
+    pids_limit: int | None
+    cpu_quota: int | None
+    nano_cpus: int | None
+    security_opt: list[str]
+    cap_drop: list[str]
+    mounts: list[MountInfo]
+    ports: dict[str, list[tuple[str, int]]]
+
+    def host_port(self, container_port: int) -> int | None:
+        """The host port ``container_port``/tcp is published on, if any."""
+        bindings = self.ports.get(f"{container_port}/tcp", [])
+        return bindings[0][1] if bindings else None
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Everything on an engine, by name or id, for before/after comparisons."""
+
+    containers: frozenset[str]
+    networks: frozenset[str]
+    volumes: frozenset[str]
+    images: frozenset[str]
+
+    def minus(self, before: Inventory) -> dict[str, list[str]]:
+        """What is here and was not ``before``, by kind (only kinds with something new)."""
+        found = {
+            "containers": self.containers - before.containers,
+            "networks": self.networks - before.networks,
+            "volumes": self.volumes - before.volumes,
+            "images": self.images - before.images,
+        }
+        return {kind: sorted(new) for kind, new in found.items() if new}
 
 
 @dataclass(frozen=True)
@@ -159,6 +229,39 @@ class ContainerSpec:
         ]
 
 
+def _container_info(raw: Any) -> ContainerInfo:
+    """Read python-on-whales' container record into wiw's own type."""
+    host, config, state = raw.host_config, raw.config, raw.state
+    ports: dict[str, list[tuple[str, int]]] = {}
+    for key, bindings in (raw.network_settings.ports or {}).items():
+        ports[str(key)] = [
+            (str(b.get("HostIp", "")), int(b["HostPort"]))
+            for b in bindings or []
+            if b.get("HostPort")
+        ]
+    return ContainerInfo(
+        id=str(raw.id),
+        name=str(raw.name).lstrip("/"),
+        image_id=str(raw.image),
+        running=bool(state.running),
+        exit_code=state.exit_code,
+        user=str(config.user or ""),
+        env=dict(p.split("=", 1) for p in config.env or [] if "=" in p),
+        labels=dict(config.labels or {}),
+        memory=int(host.memory or 0),
+        pids_limit=host.pids_limit,
+        cpu_quota=host.cpu_quota,
+        nano_cpus=host.nano_cpus,
+        security_opt=[str(o) for o in host.security_opt or []],
+        cap_drop=[str(c) for c in host.cap_drop or []],
+        mounts=[
+            MountInfo(str(m.type), str(m.name or m.source), str(m.destination))
+            for m in raw.mounts or []
+        ],
+        ports=ports,
+    )
+
+
 class Engine:
     """A container engine driven through its command-line client.
 
@@ -169,7 +272,7 @@ class Engine:
 
     def __init__(self, client_call: Sequence[str] = ("docker",)) -> None:
         self.client_call = list(client_call)
-        self.client = pow.DockerClient(client_call=self.client_call)
+        self._client = pow.DockerClient(client_call=self.client_call)
 
     def __repr__(self) -> str:
         return f"Engine({self.client_call!r})"
@@ -184,15 +287,23 @@ class Engine:
         """Whether ``docker buildx`` is available to build with BuildKit."""
         if self.is_podman:
             return False
-        result = self._run_raw(["buildx", "version"], check=False)
-        return result.returncode == 0
+        return self._run(["buildx", "version"], what="ask for buildx", check=False)[0] == 0
 
-    def _run_raw(
-        self, args: Sequence[str], *, check: bool = True
-    ) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self,
+        args: Sequence[str],
+        *,
+        what: str,
+        check: bool = True,
+        stdin: str | None = None,
+        timeout: float = _TIMEOUT,
+    ) -> tuple[int, str]:
+        """Run one client command; return its exit status and stdout."""
         cmd = [*self.client_call, *args]
         try:
-            result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120)
+            done = subprocess.run(
+                cmd, input=stdin, capture_output=True, text=True, check=False, timeout=timeout
+            )
         except FileNotFoundError as exc:
             raise errors.EngineMissing(
                 f"The container engine client {self.client_call[0]!r} was not found."
@@ -201,22 +312,16 @@ class Engine:
             raise errors.EngineUnavailable(
                 f"The container engine client did not answer: {exc}", command=cmd
             ) from exc
-        if check and result.returncode != 0:
-            cls = classify(result.stderr)
-            raise cls(
-                _MESSAGES.get(cls, "The container engine failed."),
-                command=cmd,
-                exit_code=result.returncode,
-                stderr=result.stderr.strip()[-2000:],
-            )
-        return result
+        if check and done.returncode != 0:
+            raise engine_error(done.stderr, what=what, command=cmd, exit_code=done.returncode)
+        return done.returncode, done.stdout
 
     def ping(self) -> None:
         """Check that the engine answers, raising the matching error if not."""
-        self._run_raw(["info", "--format", "{{.ServerVersion}}"])
+        self._run(["info", "--format", "{{.ServerVersion}}"], what="answer")
 
     def stream(
-        self, args: Sequence[str], *, env: Mapping[str, str] | None = None
+        self, args: Sequence[str], *, env: Mapping[str, str] | None = None, what: str = "run"
     ) -> Iterator[str]:
         """Run a client command and yield its output lines (stdout and stderr merged).
 
@@ -250,24 +355,30 @@ class Engine:
                     proc.kill()
             code = proc.wait()
         if code != 0:
-            text = "\n".join(tail)
-            cls = classify(text)
-            message = _MESSAGES.get(cls, "The container engine command failed.")
-            raise cls(message, command=cmd, exit_code=code, log_tail=tail)
+            raise engine_error(
+                "\n".join(tail), what=what, command=cmd, exit_code=code, log_tail=tail
+            )
 
     # Images -----------------------------------------------------------------
 
-    def image_inspect(self, ref: str) -> Any | None:
-        """Return the engine's record of an image, or None when it does not exist."""
-        with translate("inspect the image"):
-            if not self.client.image.exists(ref):
+    def image_info(self, ref: str) -> ImageInfo | None:
+        """Return what the engine knows of an image, or None when it does not exist."""
+        with _translate("inspect the image"):
+            if not self._client.image.exists(ref):
                 return None
-            return self.client.image.inspect(ref)
+            img = self._client.image.inspect(ref)
+        return ImageInfo(
+            id=str(img.id),
+            tags=[str(t) for t in img.repo_tags or []],
+            created=img.created.timestamp(),
+            size=int(img.size or 0),
+            labels=dict(img.config.labels or {}),
+        )
 
     def images_labelled(self, label: str) -> list[ImageInfo]:
         """Return every image that carries ``label`` (``key`` or ``key=value``)."""
-        with translate("list images"):
-            found = self.client.image.list(filters=[("label", label)])
+        with _translate("list images"):
+            found = self._client.image.list(filters=[("label", label)])
             return [
                 ImageInfo(
                     id=str(img.id),
@@ -279,51 +390,56 @@ class Engine:
                 for img in found
             ]
 
+    def images_in_use(self) -> set[str]:
+        """Ids of the images that some container (running or stopped) was created from."""
+        with _translate("list containers"):
+            return {str(c.image) for c in self._client.container.list(all=True)}
+
     def image_remove(self, ref: str) -> None:
         """Remove an image or one of its tags (never forced)."""
-        with translate("remove the image"):
-            self.client.image.remove(ref, force=False, prune=True)
+        with _translate("remove the image"):
+            self._client.image.remove(ref, force=False, prune=True)
 
     def image_tag(self, ref: str, new_ref: str) -> None:
         """Add the tag ``new_ref`` to image ``ref``."""
-        with translate("tag the image"):
-            self.client.image.tag(ref, new_ref)
+        with _translate("tag the image"):
+            self._client.image.tag(ref, new_ref)
+
+    def image_history(self, ref: str) -> str:
+        """Return the commands that made each layer of an image, in full."""
+        return self._run(["history", "--no-trunc", ref], what="read the image's history")[1]
 
     def login(self, registry: str, username: str, password: str) -> None:
         """Log in to a registry (the password goes through stdin, never the command line)."""
-        cmd = [*self.client_call, "login", registry, "--username", username, "--password-stdin"]
-        try:
-            result = subprocess.run(
-                cmd, input=password, capture_output=True, text=True, check=False, timeout=120
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise errors.RegistryUnreachable(f"Logging in to {registry} failed: {exc}") from exc
-        if result.returncode != 0:
-            cls = classify(result.stderr)
-            raise cls(
-                _MESSAGES.get(cls, f"Logging in to {registry} failed."),
-                command=cmd,
-                exit_code=result.returncode,
-                stderr=result.stderr.strip()[-2000:],
-            )
+        self._run(
+            ["login", registry, "--username", username, "--password-stdin"],
+            what=f"log in to {registry}",
+            stdin=password,
+        )
 
     def repo_digests(self, ref: str) -> list[str]:
         """Return the ``repository@sha256:...`` references an image is known by."""
-        with translate("inspect the image"):
-            return [str(d) for d in self.client.image.inspect(ref).repo_digests or []]
+        with _translate("inspect the image"):
+            return [str(d) for d in self._client.image.inspect(ref).repo_digests or []]
 
     def data_root(self) -> str | None:
         """Return the engine's data directory, for disk checks."""
-        with translate("read engine info"):
-            info = self.client.system.info()
+        with _translate("read engine info"):
+            info = self._client.system.info()
         return getattr(info, "docker_root_dir", None) or None
+
+    def host_resources(self) -> tuple[int, int]:
+        """Return the engine's total memory in bytes and its CPU count."""
+        with _translate("read engine info"):
+            info = self._client.system.info()
+        return int(info.mem_total or 0), int(info.n_cpu or 1)
 
     # Containers -------------------------------------------------------------
 
     def container_create(self, spec: ContainerSpec) -> str:
         """Create (not start) a container and return its id."""
-        with translate("create the container"):
-            container = self.client.container.create(
+        with _translate("create the container"):
+            container = self._client.container.create(
                 spec.image,
                 list(spec.command),
                 name=spec.name,
@@ -341,97 +457,94 @@ class Engine:
 
     def container_start(self, cid: str) -> None:
         """Start a created container."""
-        with translate("start the container"):
-            self.client.container.start(cid)
+        with _translate("start the container"):
+            self._client.container.start(cid)
+
+    def container_info(self, name: str) -> ContainerInfo | None:
+        """Return what the engine knows of a container, or None when there is none."""
+        with _translate("inspect the container"):
+            if not self._client.container.exists(name):
+                return None
+            return _container_info(self._client.container.inspect(name))
 
     def container_state(self, cid: str) -> tuple[bool, int | None]:
         """Return ``(running, exit_code)`` of a container."""
-        with translate("inspect the container"):
-            state = self.client.container.inspect(cid).state
+        with _translate("inspect the container"):
+            state = self._client.container.inspect(cid).state
         return bool(state.running), state.exit_code
 
     def container_port(self, cid: str, container_port: int) -> int | None:
         """Return the host port published for ``container_port``, if any."""
-        with translate("inspect the container"):
-            ports = self.client.container.inspect(cid).network_settings.ports or {}
-        for binding in ports.get(f"{container_port}/tcp") or []:
-            if binding.get("HostPort"):
-                return int(binding["HostPort"])
-        return None
+        with _translate("inspect the container"):
+            info = _container_info(self._client.container.inspect(cid))
+        return info.host_port(container_port)
 
     def container_logs(self, cid: str) -> str:
         """Return all output of a container so far."""
-        with translate("read container logs"):
-            return str(self.client.container.logs(cid))
+        with _translate("read container logs"):
+            return str(self._client.container.logs(cid))
+
+    def container_kill(self, cid: str) -> None:
+        """Kill a container's main process (SIGKILL), as a crash would."""
+        with _translate("kill the container"):
+            self._client.container.kill(cid)
+
+    def container_stop(self, cid: str, *, timeout: int = 10) -> None:
+        """Stop a container (SIGTERM, then SIGKILL after ``timeout`` seconds)."""
+        with _translate("stop the container"):
+            self._client.container.stop(cid, time=timeout)
 
     def container_remove(self, cid: str) -> None:
         """Stop and remove a container, keeping its volumes; no error if it is gone."""
-        with contextlib.suppress(errors.EngineError), translate("remove the container"):
-            self.client.container.remove(cid, force=True, volumes=False)
+        with contextlib.suppress(errors.EngineError), _translate("remove the container"):
+            self._client.container.remove(cid, force=True, volumes=False)
 
     def containers_labelled(self, label: str) -> list[str]:
         """Return the ids of all containers (running or not) carrying ``label``."""
-        with translate("list containers"):
-            found = self.client.container.list(all=True, filters=[("label", label)])
+        with _translate("list containers"):
+            found = self._client.container.list(all=True, filters=[("label", label)])
         return [str(c.id) for c in found]
 
     def container_running(self, name: str) -> bool | None:
         """Whether the container ``name`` runs (None when there is no such container)."""
-        with translate("inspect the container"):
-            if not self.client.container.exists(name):
-                return None
-            return bool(self.client.container.inspect(name).state.running)
+        info = self.container_info(name)
+        return None if info is None else info.running
 
-    def container_env(self, cid: str) -> dict[str, str]:
-        """Return a container's environment variables."""
-        with translate("inspect the container"):
-            pairs = self.client.container.inspect(cid).config.env or []
-        return dict(p.split("=", 1) for p in pairs if "=" in p)
-
-    def host_resources(self) -> tuple[int, int]:
-        """Return the engine's total memory in bytes and its CPU count."""
-        with translate("read engine info"):
-            info = self.client.system.info()
-        return int(info.mem_total or 0), int(info.n_cpu or 1)
+    def memory_usage(self, cids: Sequence[str]) -> dict[str, int]:
+        """Return the memory each running container uses now, in bytes, by container id."""
+        if not cids:
+            return {}
+        with _translate("read container statistics"):
+            stats = self._client.container.stats(list(cids))
+        used = {str(s.container_id): int(s.memory_used or 0) for s in stats}
+        return {cid: size for cid in cids for short, size in used.items() if cid.startswith(short)}
 
     def copy_from(self, cid: str, path: str, dest: Path) -> None:
         """Copy ``path`` out of a container (which need not be running) into ``dest``."""
-        with translate("copy files out of the container"):
-            self.client.container.copy((cid, path), dest)
+        with _translate("copy files out of the container"):
+            self._client.container.copy((cid, path), dest)
 
-    # Networks and volumes ------------------------------------------------------
+    def copy_to(self, cid: str, source: Path, path: str) -> None:
+        """Copy ``source`` into a container (which need not be running) at ``path``."""
+        with _translate("copy files into the container"):
+            self._client.container.copy(source, (cid, path))
+
+    # Networks, volumes and services --------------------------------------------
 
     def network_ensure(
         self, name: str, labels: Mapping[str, str], *, overlay: bool = False
-    ) -> None:
-        """Create network ``name`` unless it exists: a bridge, or an attachable overlay."""
-        with translate("create the network"):
-            if self.client.network.exists(name):
-                return
+    ) -> bool:
+        """Create network ``name`` unless it exists; return whether it was created here."""
+        with _translate("create the network"):
+            if self._client.network.exists(name):
+                return False
             if overlay:
-                self.client.network.create(
+                self._client.network.create(
                     name, driver="overlay", attachable=True, labels=dict(labels)
                 )
             else:
-                self.client.network.create(name, labels=dict(labels))
-
-    def swarm_manager(self) -> bool:
-        """Whether this engine is an active Swarm manager."""
-        with translate("read engine info"):
-            swarm = self.client.system.info().swarm
-        return bool(swarm and swarm.local_node_state == "active" and swarm.control_available)
-
-    def services_labelled(self, label: str) -> list[str]:
-        """Return the ids of the Swarm services carrying ``label`` (none outside a swarm)."""
-        if not self.swarm_manager():
-            return []
-        with translate("list services"):
-            return [str(s.id) for s in self.client.service.list(filters=[("label", label)])]
-
-    def service_remove(self, sid: str) -> None:
-        """Remove a Swarm service; no error if it is gone."""
-        with contextlib.suppress(errors.EngineError), translate("remove the service"):
-            self.client.service.remove(sid)
+                self._client.network.create(name, labels=dict(labels))
+        return True
 
     def network_remove(self, name: str, *, timeout: float = 30.0) -> None:
         """Remove a network; no error if it is gone.
@@ -439,40 +552,85 @@ class Engine:
         Containers and Swarm tasks just removed may still hold endpoints on
         it for a moment, so removal is retried until ``timeout`` seconds pass.
         """
-        deadline = time.monotonic() + timeout
-        while True:
+        last: list[errors.EngineError] = []
+
+        def attempt() -> bool | None:
             try:
-                with translate("remove the network"):
-                    if self.client.network.exists(name):
-                        self.client.network.remove(name)
-                return
+                with _translate("remove the network"):
+                    if self._client.network.exists(name):
+                        self._client.network.remove(name)
             except errors.EngineError as exc:
-                if "active endpoints" not in (exc.stderr or "") or time.monotonic() > deadline:
+                if "active endpoints" not in (exc.stderr or ""):
                     raise
-            time.sleep(0.25)  # poll interval within the bounded wait
+                last[:] = [exc]
+                return None
+            return True
+
+        try:
+            poll(attempt, timeout=timeout, what=f"removing network {name}", interval=0.25)
+        except WaitTimeout:
+            raise last[0] from None
 
     def volume_labels(self, name: str) -> dict[str, str] | None:
         """Return a volume's labels, or None when it does not exist."""
-        with translate("inspect the volume"):
-            if not self.client.volume.exists(name):
+        with _translate("inspect the volume"):
+            if not self._client.volume.exists(name):
                 return None
-            return dict(self.client.volume.inspect(name).labels or {})
+            return dict(self._client.volume.inspect(name).labels or {})
 
     def volume_create(self, name: str, labels: Mapping[str, str]) -> None:
         """Create a named volume with labels."""
-        with translate("create the volume"):
-            self.client.volume.create(name, labels=dict(labels))
+        with _translate("create the volume"):
+            self._client.volume.create(name, labels=dict(labels))
 
     def volumes_labelled(self, label: str) -> dict[str, dict[str, str]]:
         """Return ``{name: labels}`` of the volumes carrying ``label``."""
-        with translate("list volumes"):
-            found = self.client.volume.list(filters=[("label", label)])
+        with _translate("list volumes"):
+            found = self._client.volume.list(filters=[("label", label)])
             return {str(v.name): dict(v.labels or {}) for v in found}
 
     def volume_remove(self, name: str) -> None:
         """Remove a volume (and with it the files on it)."""
-        with translate("remove the volume"):
-            self.client.volume.remove(name)
+        with _translate("remove the volume"):
+            self._client.volume.remove(name)
+
+    def swarm_manager(self) -> bool:
+        """Whether this engine is an active Swarm manager."""
+        with _translate("read engine info"):
+            swarm = self._client.system.info().swarm
+        return bool(swarm and swarm.local_node_state == "active" and swarm.control_available)
+
+    def services_labelled(self, label: str) -> list[str]:
+        """Return the ids of the Swarm services carrying ``label`` (none outside a swarm)."""
+        if not self.swarm_manager():
+            return []
+        with _translate("list services"):
+            return [str(s.id) for s in self._client.service.list(filters=[("label", label)])]
+
+    def service_remove(self, sid: str) -> None:
+        """Remove a Swarm service; no error if it is gone."""
+        with contextlib.suppress(errors.EngineError), _translate("remove the service"):
+            self._client.service.remove(sid)
+
+    def inventory(self, *, images: bool = False) -> Inventory:
+        """List every container (by id), network, volume and, if asked, image tag.
+
+        Networks count by name: an engine restart re-creates its default ones
+        with new ids. Images count by their tags: the untagged layers a failed
+        build leaves are the builder's cache, not objects anyone made.
+        """
+        with _translate("list what the engine holds"):
+            tags = (
+                frozenset(str(t) for i in self._client.image.list() for t in i.repo_tags or [])
+                if images
+                else frozenset()
+            )
+            return Inventory(
+                containers=frozenset(str(c.id) for c in self._client.container.list(all=True)),
+                networks=frozenset(str(n.name) for n in self._client.network.list()),
+                volumes=frozenset(str(v.name) for v in self._client.volume.list()),
+                images=tags,
+            )
 
     def follow_logs(self, cid: str) -> LogFollower:
         """Start reading a container's output line by line as it is written."""
@@ -510,14 +668,13 @@ class LogFollower:
                 self._lines.put(line.rstrip("\n"))
         self._lines.put(None)
 
-    def lines(self, deadline: float) -> Iterator[str]:
-        """Yield new lines until the stream ends or the monotonic ``deadline`` passes."""
+    def lines(self, deadline: Deadline) -> Iterator[str]:
+        """Yield new lines until the stream ends or ``deadline`` passes."""
         while not self.ended:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if deadline.passed:
                 return
             try:
-                line = self._lines.get(timeout=min(remaining, 0.5))
+                line = self._lines.get(timeout=min(deadline.remaining, 0.5))
             except queue.Empty:
                 continue
             if line is None:

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from wiw import errors
 
-__all__ = ["MANAGED", "WORKSHOP", "ImageRef", "labels_for", "parse_ref", "validate_label_value"]
+__all__ = [
+    "CONTEXT",
+    "MANAGED",
+    "REF",
+    "ROLE",
+    "SERVER",
+    "SOURCE",
+    "VERSION",
+    "WORKSHOP",
+    "ImageRef",
+    "Role",
+    "labels_for",
+    "parse_ref",
+    "validate_label_value",
+]
 
 MANAGED = "org.wiw.managed"
 WORKSHOP = "org.wiw.workshop"
@@ -15,6 +30,22 @@ VERSION = "org.wiw.version"
 ROLE = "org.wiw.role"
 REF = "org.wiw.ref"  # the reference wiw built an image as; images built FROM it inherit
 # the label but not the tag, which is how prune tells them apart
+SERVER = "org.wiw.server"  # "wiw": wiw's Dockerfile starts the server; "own": the workshop's
+CONTEXT = "org.wiw.context"  # digest of the build context the image was built from
+SOURCE = "org.wiw.source"  # where the workshop came from: a folder, or a git URL and commit
+
+# What an object wiw made is for.
+Role = Literal[
+    "image",  # a workshop image wiw built
+    "lab",  # a one-learner JupyterLab container
+    "hub",  # a classroom's hub container
+    "hub-state",  # a classroom's state volume
+    "network",  # a classroom's network
+    "learner",  # a learner's server
+    "learner-home",  # a learner's home volume
+    "lesson-test",  # the throwaway container that runs the lessons
+    "helper",  # a short-lived container that reads or writes volumes
+]
 
 # The distribution reference grammar (github.com/distribution/reference).
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -82,7 +113,7 @@ def validate_label_value(value: str) -> str:
     return value
 
 
-def labels_for(workshop: str, role: str, version: str) -> dict[str, str]:
+def labels_for(workshop: str, role: Role, version: str) -> dict[str, str]:
     """Return the labels every object wiw creates for ``workshop`` carries."""
     return {
         MANAGED: "true",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from wiw import errors
+from wiw._wait import Deadline, WaitTimeout, poll
 
 __all__ = ["SmokeResult", "check_lab"]
 
@@ -35,22 +35,24 @@ class SmokeResult:
         return self.lab_status == 200 and not self.missing  # noqa: PLR2004
 
 
-def _get(url: str, token: str, deadline: float) -> tuple[int, bytes]:
-    """GET ``url``, retrying connection errors until the monotonic deadline."""
+def _get(url: str, token: str, deadline: Deadline) -> tuple[int, bytes]:
+    """GET ``url``, retrying connection errors until ``deadline``."""
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})  # noqa: S310
-    while True:
+
+    def answer() -> tuple[int, bytes]:
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 return int(response.status), response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
-        except OSError as exc:
-            if time.monotonic() > deadline:
-                raise errors.HubError(
-                    f"The workshop server did not answer at {url}: {exc}",
-                    hint="Check the URL from this machine; is a proxy in the way?",
-                ) from exc
-            time.sleep(0.2)  # short pause between bounded retries
+
+    try:
+        return poll(answer, timeout=deadline.remaining, what=url, retry_on=(OSError,))
+    except WaitTimeout as exc:
+        raise errors.HubError(
+            f"The workshop server did not answer at {url}: {exc.last}",
+            hint="Check the URL from this machine; is a proxy in the way?",
+        ) from exc
 
 
 def check_lab(url: str, lessons: Sequence[str], *, timeout: float = 30.0) -> SmokeResult:
@@ -66,7 +68,7 @@ def check_lab(url: str, lessons: Sequence[str], *, timeout: float = 30.0) -> Smo
     """
     parts = urlsplit(url)
     token = parse_qs(parts.query).get("token", [""])[0]
-    deadline = time.monotonic() + timeout
+    deadline = Deadline(timeout)
     base = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
     lab_status, _ = _get(f"{base}/lab", token, deadline)
     status, body = _get(f"{base}/api/contents/", token, deadline)

@@ -5,7 +5,8 @@ Objects of a classroom for workshop ``W`` (all labelled ``org.wiw.workshop=W``):
 - network ``wiw-W``: the hub and learners' containers talk over it;
 - container ``wiw-W-hub``: JupyterHub and its proxy, with the engine's socket;
 - containers ``wiw-W-learner-NAME``: one per learner, no socket, limited;
-- volume ``wiw-W-hub``: the hub's database, cookie secret and join secret;
+- volume ``wiw-W-hub``: the hub's database and cookie secret, and wiw's own
+  state (the join secret, the port learners know);
 - volumes ``wiw-W-home-NAME``: each learner's home. Only :meth:`Classroom.destroy`
   with ``confirm=True`` removes volumes.
 """
@@ -13,77 +14,61 @@ Objects of a classroom for workshop ``W`` (all labelled ``org.wiw.workshop=W``):
 from __future__ import annotations
 
 import json
-import re
 import secrets
-import time
+import tempfile
+import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from types import TracebackType
+from typing import Any, Literal, Self
 
 from wiw import _labels, errors
 from wiw._docker import ContainerSpec, Engine
-from wiw._version import __version__
-from wiw.hub import (
+from wiw._hubcontract import (
+    HOME,
+    HUB_PORT,
+    HUB_STATE,
+    STATE_DIR,
+    HubSettings,
+    Names,
+    hub_spec,
+)
+from wiw._serve import (
     ALL_INTERFACES,
+    LOG_TAIL,
     LOOPBACK,
-    Hub,
     check_port,
     check_timeout,
     lan_address,
     start_published,
 )
+from wiw._version import __version__
+from wiw._wait import Deadline, WaitTimeout, poll
 from wiw.image import Image
+from wiw.planning import LearnerLimits
 
 __all__ = [
-    "ClassPlan",
     "Classroom",
     "ClassroomOptions",
     "Learner",
-    "LearnerLimits",
     "attach",
     "collect_work",
     "destroy",
     "down",
-    "plan_classroom",
+    "learner_volumes",
 ]
 
-HUB_PORT = 8000
-JOIN_SECRET_LABEL = "org.wiw.join-secret"  # noqa: S105 - the label's name, not a secret
-_MEMORY = re.compile(r"^\d+(?:\.\d+)?[bkmgBKMG]?$")
+JOIN_SECRET_LABEL = "org.wiw.join-secret"  # noqa: S105 - where wiw before 0.2 kept it
+STATE_FILE = "state.json"
+PASSWORD_FILE = "password"  # noqa: S105 - a file name
 _READY = "JupyterHub is now running at"
-
-
-@dataclass(frozen=True)
-class LearnerLimits:
-    """What one learner's container may use.
-
-    Attributes:
-        memory: Memory limit, e.g. ``"1g"`` or ``"512m"``.
-        cpus: CPU limit in cores.
-        pids: Process-count limit.
-    """
-
-    memory: str = "1g"
-    cpus: float = 1.0
-    pids: int = 512
-
-    def __post_init__(self) -> None:
-        if not _MEMORY.match(self.memory) or memory_bytes(self.memory) < 64 * 2**20:
-            raise errors.InvalidOption(
-                f"Memory limit {self.memory!r}: use e.g. '1g' (64m or more)."
-            )
-        if not 0.05 <= self.cpus <= 1024:  # noqa: PLR2004
-            raise errors.InvalidOption(f"CPU limit {self.cpus}: between 0.05 and 1024 cores.")
-        if not 16 <= self.pids <= 1_000_000:  # noqa: PLR2004
-            raise errors.InvalidOption(f"Process limit {self.pids}: between 16 and 1000000.")
-
-
-def memory_bytes(text: str) -> int:
-    """Convert a Docker memory string (``"1g"``, ``"512m"``) to bytes."""
-    units = {"b": 1, "k": 2**10, "m": 2**20, "g": 2**30}
-    unit = text[-1].lower() if text[-1].isalpha() else "b"
-    return int(float(text.rstrip("bkmgBKMG")) * units[unit])
+_MIN_PASSWORD = 8
+_MAX_LEARNERS = 10_000
+_MAX_SPAWNS = 1000
+_MIN_CULL, _MAX_CULL = 10, 7 * 24 * 3600
+_HTTP_OK = 200
 
 
 @dataclass(frozen=True)
@@ -117,16 +102,22 @@ class ClassroomOptions:
     backend: Literal["docker", "swarm"] = "docker"
 
     def __post_init__(self) -> None:
-        if not 0 <= self.max_learners <= 10_000:  # noqa: PLR2004
-            raise errors.InvalidOption(f"max_learners={self.max_learners}: 0 to 10000.")
-        if not 1 <= self.concurrent_spawns <= 1000:  # noqa: PLR2004
-            raise errors.InvalidOption(f"concurrent_spawns={self.concurrent_spawns}: 1 to 1000.")
-        if not 10 <= self.cull_after <= 7 * 24 * 3600:  # noqa: PLR2004
-            raise errors.InvalidOption(f"cull_after={self.cull_after} s: 10 s to a week.")
-        if self.auth == "shared-password" and len(self.password or "") < 8:  # noqa: PLR2004
+        _check_range("The learner cap", self.max_learners, 0, _MAX_LEARNERS)
+        _check_range("The number of servers starting at once", self.concurrent_spawns, 1,
+                     _MAX_SPAWNS)  # fmt: skip
+        _check_range("The idle time before culling", self.cull_after, _MIN_CULL, _MAX_CULL)
+        if self.auth == "shared-password" and len(self.password or "") < _MIN_PASSWORD:
             raise errors.InvalidOption(
-                "A shared-password classroom needs a password of 8 characters or more."
+                "A shared-password classroom needs a password of 8 characters or more.",
+                hint="Choose a class password of at least 8 characters.",
             )
+
+
+def _check_range(what: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise errors.InvalidOption(
+            f"{what} is {value}, out of range.", hint=f"Give a number from {low} to {high}."
+        )
 
 
 @dataclass(frozen=True)
@@ -147,162 +138,191 @@ class Learner:
 
 
 @dataclass(frozen=True)
-class Names:
-    """The names of a workshop's classroom objects."""
+class ClassroomState:
+    """What wiw keeps on the hub's volume so that the join URL never changes.
 
-    workshop: str
+    Attributes:
+        join_secret: The join URL's path (192 random bits).
+        api_token: wiw's token for the hub's API.
+        port: The host port learners know, once one was published.
+        public: Whether the class listens on the LAN.
+        host: The host name or address in the join URL.
+    """
 
-    @property
-    def network(self) -> str:
-        """The classroom's network."""
-        return f"wiw-{self.workshop}"
+    join_secret: str
+    api_token: str
+    port: int | None = None
+    public: bool = False
+    host: str = LOOPBACK
 
-    @property
-    def hub(self) -> str:
-        """The hub's container."""
-        return f"wiw-{self.workshop}-hub"
+    @classmethod
+    def new(cls) -> ClassroomState:
+        """Fresh secrets for a new classroom."""
+        return cls(join_secret=secrets.token_urlsafe(24), api_token=secrets.token_hex(32))
 
-    @property
-    def hub_volume(self) -> str:
-        """The hub's state volume."""
-        return f"wiw-{self.workshop}-hub"
+    @classmethod
+    def from_json(cls, text: str) -> ClassroomState:
+        """Read the state file (fields wiw does not know are ignored)."""
+        data = json.loads(text)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
 
-    @property
-    def home_prefix(self) -> str:
-        """Learners' home volumes start with this."""
-        return f"wiw-{self.workshop}-home-"
-
-
-def hub_spec(
-    image: Image,
-    names: Names,
-    options: ClassroomOptions,
-    *,
-    port: int | None,
-    public: bool,
-    join_secret: str,
-    api_token: str,
-) -> ContainerSpec:
-    """Decide the hub's container, as plain data."""
-    labels = _labels.labels_for(names.workshop, "hub", __version__)
-    env = {
-        "WIW_WORKSHOP": names.workshop,
-        "WIW_IMAGE": image.ref,
-        "WIW_NETWORK": names.network,
-        "WIW_HUB_NAME": names.hub,
-        "WIW_JOIN_SECRET": join_secret,
-        "WIW_API_TOKEN": api_token,
-        "WIW_AUTH": options.auth,
-        "WIW_MAX_LEARNERS": str(options.max_learners),
-        "WIW_CONCURRENT_SPAWNS": str(options.concurrent_spawns),
-        "WIW_CULL_AFTER": str(options.cull_after),
-        "WIW_MEM_LIMIT": str(memory_bytes(options.limits.memory)),
-        "WIW_CPU_LIMIT": str(options.limits.cpus),
-        "WIW_PIDS_LIMIT": str(options.limits.pids),
-        "WIW_LABELS": json.dumps(_labels.labels_for(names.workshop, "learner", __version__)),
-        "WIW_BACKEND": options.backend,
-    }
-    if options.password:
-        env["WIW_PASSWORD"] = options.password
-    return ContainerSpec(
-        image=image.ref,
-        name=names.hub,
-        labels=labels,
-        command=("jupyterhub", "-f", "/etc/jupyterhub/jupyterhub_config.py"),
-        publish=[(ALL_INTERFACES if public else LOOPBACK, port, HUB_PORT)],
-        envs=env,
-        volumes=[
-            (names.hub_volume, "/srv/wiw-hub"),
-            (options.docker_socket, "/var/run/docker.sock"),
-        ],
-        network=names.network,
-        user="root",  # to reach the engine's socket; the hub runs no learner code
-        workdir="/srv/wiw-hub",
-    )
+    def to_json(self) -> str:
+        """The state file's text."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
 
 
-class Classroom(Hub):
-    """A running classroom hub. Use :meth:`Hub.run` with ``mode="classroom"``."""
+class Classroom:
+    """A running classroom hub: one join URL, a server per learner.
+
+    Start one with :meth:`start`, find a running one with :meth:`attach`::
+
+        with Classroom.start(image, ClassroomOptions(max_learners=25)) as classroom:
+            save_qr(classroom.wait_until_ready(), "join.png")
+    """
 
     def __init__(
-        self,
-        *,
-        engine: Engine,
-        container_id: str,
-        names: Names,
-        host: str,
-        port: int,
-        join_secret: str,
-        api_token: str,
+        self, *, engine: Engine, container_id: str, names: Names, state: ClassroomState
     ) -> None:
-        super().__init__(
-            engine=engine, container_id=container_id, name=names.hub, host=host, port=port
-        )
+        self.engine = engine
+        self.container_id = container_id
         self.names = names
-        self._join_secret = join_secret
-        self._api_token = api_token
+        self.state = state
+        self.url: str | None = None
+        self._stopped = False
+        errors.register_secret(state.join_secret)
+        errors.register_secret(state.api_token)
 
     def __repr__(self) -> str:
         return f"Classroom({self.names.workshop!r}, port={self.port})"
 
     @property
+    def name(self) -> str:
+        """The hub's container name."""
+        return self.names.hub
+
+    @property
+    def port(self) -> int:
+        """The host port the class is served on."""
+        assert self.state.port is not None  # noqa: S101 - set once started
+        return self.state.port
+
+    @property
     def join_url(self) -> str:
         """The URL learners open (or scan): the hub's base URL with its secret."""
-        return f"http://{self.host}:{self.port}/{self._join_secret}/"
+        host = f"[{self.state.host}]" if ":" in self.state.host else self.state.host
+        return f"http://{host}:{self.port}/{self.state.join_secret}/"
+
+    @property
+    def _local_url(self) -> str:
+        """The hub's base URL as reached from this machine."""
+        return f"http://{LOOPBACK}:{self.port}/{self.state.join_secret}/"
 
     @classmethod
     def start(
         cls,
         image: Image,
+        options: ClassroomOptions | None = None,
         *,
-        options: ClassroomOptions,
         port: int | None = None,
         public: bool = False,
         engine: Engine | None = None,
     ) -> Classroom:
-        """Start (or restart) the classroom of the image's workshop."""
-        engine = engine or image.engine
-        workshop = image.labels.get(_labels.WORKSHOP) or "workshop"
-        names = Names(workshop)
-        host = lan_address() if public else LOOPBACK
-        check_port(port)
-        if engine.container_running(names.hub):
-            raise errors.HubError(
-                f"The classroom of {workshop} is already running ({names.hub}).",
-                hint=f"Use it, or stop it first with 'wiw down {workshop}'.",
-            )
-        engine.container_remove(names.hub)  # a stopped or killed hub from before
-        swarm = options.backend == "swarm"
-        if swarm and not engine.swarm_manager():
-            raise errors.HubError(
-                "A Swarm classroom needs this engine to be a Swarm manager.",
-                hint="Run 'docker swarm init' (and 'docker swarm join' on the other machines).",
-            )
-        join_secret = _ensure_hub_volume(engine, names)
-        net_labels = _labels.labels_for(workshop, "network", __version__)
-        engine.network_ensure(names.network, net_labels, overlay=swarm)
-        api_token = secrets.token_hex(32)
-        spec = hub_spec(
-            image,
-            names,
-            options,
-            port=port,
-            public=public,
-            join_secret=join_secret,
-            api_token=api_token,
-        )
-        cid, host_port = start_published(engine, spec, HUB_PORT)
-        return cls(
-            engine=engine,
-            container_id=cid,
-            names=names,
-            host=host,
-            port=host_port,
-            join_secret=join_secret,
-            api_token=api_token,
-        )
+        """Start (or restart) the classroom of the image's workshop.
 
-    def wait_for_token(self, timeout: float = 120.0) -> str:
+        Its join secret, and the port learners were given, are kept on the
+        hub's volume: starting the classroom again gives the same join URL.
+
+        Args:
+            image: The workshop image; learners' servers start from it too.
+            options: Caps, limits and logins; the defaults if omitted.
+            port: The host port; the one used last time (or a free one) if omitted.
+            public: Listen on all interfaces; the URL names this machine's LAN address.
+            engine: The engine; the image's engine if omitted.
+
+        Returns:
+            The classroom; call :meth:`wait_until_ready` for its join URL.
+
+        Raises:
+            wiw.errors.HubError: The classroom already runs, or a Swarm
+                classroom was asked of an engine outside a swarm.
+            wiw.errors.PortInUse: The port is taken.
+        """
+        options = options or ClassroomOptions()
+        engine = engine or image.engine
+        names = Names(image.workshop)  # raises ImageNotFound before anything is made
+        check_port(port)
+        _refuse_running(engine, names, swarm=options.backend == "swarm")
+        made: list[str] = []
+        try:
+            return cls._start(image, options, names, engine, made, port=port, public=public)
+        except BaseException:
+            _undo(engine, names, made)
+            raise
+
+    @classmethod
+    def _start(
+        cls,
+        image: Image,
+        options: ClassroomOptions,
+        names: Names,
+        engine: Engine,
+        made: list[str],
+        *,
+        port: int | None,
+        public: bool,
+    ) -> Classroom:
+        state = _load_state(engine, names, image, made)
+        state = ClassroomState(
+            join_secret=state.join_secret,
+            api_token=state.api_token,
+            port=port or state.port,
+            public=public,
+            host=lan_address() if public else LOOPBACK,
+        )
+        net_labels = _labels.labels_for(names.workshop, "network", __version__)
+        if engine.network_ensure(names.network, net_labels, overlay=options.backend == "swarm"):
+            made.append("network")
+        spec = hub_spec(
+            names,
+            _settings(image, options),
+            bind=ALL_INTERFACES if public else LOOPBACK,
+            port=state.port,
+            docker_socket=options.docker_socket,
+        )
+        cid, host_port = _start_hub(engine, spec, state, options.password)
+        state = ClassroomState(**{**asdict(state), "port": host_port})
+        _write_state(engine, cid, state)
+        return cls(engine=engine, container_id=cid, names=names, state=state)
+
+    @classmethod
+    def attach(cls, workshop: str, *, engine: Engine) -> Classroom:
+        """Find the running classroom of ``workshop`` (started by this or another process).
+
+        Raises:
+            wiw.errors.HubError: No classroom of that workshop runs.
+        """
+        names = Names(workshop)
+        if not engine.container_running(names.hub):
+            raise errors.HubError(
+                f"No classroom of {workshop} is running.", hint="Start one with 'wiw up'."
+            )
+        text = _read_file(engine, names.hub, f"{STATE_DIR}/{STATE_FILE}")
+        if text is None:
+            raise errors.HubError(
+                f"{names.hub} is not a classroom hub of this version of wiw.",
+                hint=f"Stop it with 'wiw down {workshop}' and start it again with 'wiw up'.",
+            )
+        room = cls(
+            engine=engine,
+            container_id=names.hub,
+            names=names,
+            state=ClassroomState.from_json(text),
+        )
+        room.url = room.join_url
+        return room
+
+    def wait_until_ready(self, timeout: float = 120.0) -> str:
         """Wait until the hub answers, and return the join URL.
 
         Raises:
@@ -311,15 +331,15 @@ class Classroom(Hub):
         """
         if self.url:
             return self.url
-        deadline = time.monotonic() + check_timeout(timeout)
+        deadline = Deadline(check_timeout(timeout))
         follower = self.engine.follow_logs(self.container_id)
         try:
             ready = any(_READY in line for line in follower.lines(deadline))
         finally:
             follower.close()
-        tail = list(follower.seen)[-25:]
         if not ready:
             running, code = self.engine.container_state(self.container_id)
+            tail = list(follower.seen)[-LOG_TAIL:]
             if not running:
                 raise errors.HubExited(
                     f"The classroom hub {self.name} stopped while starting.",
@@ -333,23 +353,29 @@ class Classroom(Hub):
         self.url = self.join_url
         return self.url
 
-    def _wait_healthy(self, deadline: float) -> None:
-        url = f"{self.join_url}hub/health"
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
-                    if response.status == 200:  # noqa: PLR2004
-                        return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise errors.TokenTimeout(f"The classroom hub did not answer at {self.name}.")
-            time.sleep(0.2)  # brief pause between bounded polls
+    def wait_for_token(self, timeout: float = 120.0) -> str:
+        """The same as :meth:`wait_until_ready` (the name :class:`wiw.Hub` uses)."""
+        return self.wait_until_ready(timeout)
+
+    def _wait_healthy(self, deadline: Deadline) -> None:
+        def healthy() -> bool | None:
+            with urllib.request.urlopen(f"{self._local_url}hub/health", timeout=5) as response:  # noqa: S310
+                return response.status == _HTTP_OK or None
+
+        try:
+            poll(healthy, timeout=deadline.remaining, what="the hub", retry_on=(OSError,))
+        except WaitTimeout:
+            raise errors.TokenTimeout(
+                f"The classroom hub {self.name} did not answer its health check."
+            ) from None
 
     def _api(self, path: str) -> Any:
-        request = urllib.request.Request(  # noqa: S310
-            f"{self.join_url}hub/api/{path}",
-            headers={"Authorization": f"token {self._api_token}"},
+        request = urllib.request.Request(  # noqa: S310 - a loopback http URL
+            f"{self._local_url}hub/api/{path}",
+            headers={
+                "Authorization": f"token {self.state.api_token}",
+                "Accept": "application/jupyterhub-pagination+json",
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -357,10 +383,22 @@ class Classroom(Hub):
         except (OSError, ValueError) as exc:
             raise errors.HubError(f"The classroom hub's API did not answer: {exc}") from exc
 
+    def _users(self) -> Iterator[dict[str, Any]]:
+        """Every user the hub knows, page by page."""
+        offset = 0
+        while True:
+            page = self._api(f"users?offset={offset}&limit=200")
+            items = page["items"] if isinstance(page, dict) else page
+            yield from items
+            following = page.get("_pagination", {}).get("next") if isinstance(page, dict) else None
+            if not following or not items:
+                return
+            offset = int(following["offset"])
+
     def learners(self) -> list[Learner]:
         """Who has joined, and whose server runs now."""
         learners = []
-        for user in self._api("users"):
+        for user in self._users():
             server = (user.get("servers") or {}).get("", {})
             learners.append(
                 Learner(
@@ -383,24 +421,134 @@ class Classroom(Hub):
         self._stopped = True
         down(self.names.workshop, engine=self.engine)
 
+    def destroy(self, *, confirm: bool) -> list[str]:
+        """Stop the classroom and delete every learner's files (see :func:`destroy`)."""
+        self._stopped = True
+        return destroy(self.names.workshop, confirm=confirm, engine=self.engine)
 
-def _ensure_hub_volume(engine: Engine, names: Names) -> str:
-    """Create the hub's volume on first start; return the classroom's join secret."""
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _settings(image: Image, options: ClassroomOptions) -> HubSettings:
+    return HubSettings(
+        image=image.ref,
+        auth=options.auth,
+        max_learners=options.max_learners,
+        concurrent_spawns=options.concurrent_spawns,
+        cull_after=options.cull_after,
+        memory=options.limits.memory_bytes,
+        cpus=options.limits.cpus,
+        pids=options.limits.pids,
+        backend=options.backend,
+    )
+
+
+def _refuse_running(engine: Engine, names: Names, *, swarm: bool) -> None:
+    """Refuse a second hub, and a Swarm classroom outside a swarm; clear a dead hub."""
+    if engine.container_running(names.hub):
+        raise errors.HubError(
+            f"The classroom of {names.workshop} is already running ({names.hub}).",
+            hint=f"Use it ('wiw status {names.workshop}'), or stop it first with "
+            f"'wiw down {names.workshop}'.",
+        )
+    if swarm and not engine.swarm_manager():
+        raise errors.HubError(
+            "A Swarm classroom needs this engine to be a Swarm manager.",
+            hint="Run 'docker swarm init' (and 'docker swarm join' on the other machines).",
+        )
+    engine.container_remove(names.hub)  # a stopped or killed hub from before
+
+
+def _undo(engine: Engine, names: Names, made: list[str]) -> None:
+    """Remove what a failed start created in this call (never a volume that held anything)."""
+    engine.container_remove(names.hub)
+    if "network" in made:
+        engine.network_remove(names.network)
+    if "volume" in made:
+        engine.volume_remove(names.hub_volume)
+
+
+def _helper(engine: Engine, image: Image, names: Names) -> str:
+    """Create (not start) a container that mounts the hub's volume, to read or write it."""
+    spec = ContainerSpec(
+        image=image.ref,
+        name=f"wiw-{names.workshop}-helper-{secrets.token_hex(4)}",
+        labels=_labels.labels_for(names.workshop, "helper", __version__),
+        command=("true",),
+        volumes=[(names.hub_volume, HUB_STATE)],
+    )
+    return engine.container_create(spec)
+
+
+def _load_state(engine: Engine, names: Names, image: Image, made: list[str]) -> ClassroomState:
+    """Read the classroom's state from its volume, creating both on the first start."""
     labels = engine.volume_labels(names.hub_volume)
     if labels is None:
-        secret = secrets.token_urlsafe(24)  # 192 bits
-        labels = {
-            **_labels.labels_for(names.workshop, "hub-state", __version__),
-            JOIN_SECRET_LABEL: secret,
-        }
-        engine.volume_create(names.hub_volume, labels)
-    found = labels.get(JOIN_SECRET_LABEL)
-    if not found:
+        engine.volume_create(
+            names.hub_volume, _labels.labels_for(names.workshop, "hub-state", __version__)
+        )
+        made.append("volume")
+        return ClassroomState.new()
+    if labels.get(_labels.MANAGED) != "true":
         raise errors.HubError(
             f"Volume {names.hub_volume} exists but was not made by wiw.",
             hint="Rename or remove that volume; wiw will not take it over.",
         )
-    return found
+    cid = _helper(engine, image, names)
+    try:
+        text = _read_file(engine, cid, f"{STATE_DIR}/{STATE_FILE}")
+    finally:
+        engine.container_remove(cid)
+    if text is not None:
+        return ClassroomState.from_json(text)
+    old = labels.get(JOIN_SECRET_LABEL)  # a classroom made by an earlier wiw
+    return ClassroomState(old, secrets.token_hex(32)) if old else ClassroomState.new()
+
+
+def _read_file(engine: Engine, cid: str, path: str) -> str | None:
+    """A text file inside a container (or its volumes), or None if it is not there."""
+    with tempfile.TemporaryDirectory(prefix="wiw-read-") as tmp:
+        target = Path(tmp) / "file"
+        try:
+            engine.copy_from(cid, path, target)
+        except errors.EngineError:
+            return None
+        return target.read_text() if target.is_file() else None
+
+
+def _write_state(
+    engine: Engine, cid: str, state: ClassroomState, password: str | None = None
+) -> None:
+    """Put wiw's state (and the class password) on the hub's volume, readable by root only."""
+    with tempfile.TemporaryDirectory(prefix="wiw-state-") as tmp:
+        folder = Path(tmp) / "wiw"
+        folder.mkdir(mode=0o700)
+        (folder / STATE_FILE).write_text(state.to_json())
+        (folder / STATE_FILE).chmod(0o600)
+        if password is not None:
+            (folder / PASSWORD_FILE).write_text(password)
+            (folder / PASSWORD_FILE).chmod(0o600)
+        engine.copy_to(cid, folder, HUB_STATE)
+
+
+def _start_hub(
+    engine: Engine, spec: ContainerSpec, state: ClassroomState, password: str | None
+) -> tuple[str, int]:
+    """Create the hub, give it its state before it starts, and start it."""
+
+    def prepare(cid: str) -> None:
+        _write_state(engine, cid, state, password)
+
+    return start_published(engine, spec, HUB_PORT, before_start=prepare)
 
 
 def down(workshop: str, *, engine: Engine) -> None:
@@ -412,6 +560,11 @@ def down(workshop: str, *, engine: Engine) -> None:
     for cid in engine.containers_labelled(label):
         engine.container_remove(cid)
     engine.network_remove(names.network)
+
+
+def attach(workshop: str, *, engine: Engine) -> Classroom:
+    """Find the running classroom of ``workshop`` (see :meth:`Classroom.attach`)."""
+    return Classroom.attach(workshop, engine=engine)
 
 
 def learner_volumes(workshop: str, *, engine: Engine) -> dict[str, str]:
@@ -437,13 +590,13 @@ def collect_work(
         spec = ContainerSpec(
             image=(image.ref if image else _any_image_of(workshop, engine)),
             name=f"wiw-{workshop}-collect-{secrets.token_hex(4)}",
-            labels=_labels.labels_for(workshop, "collect", __version__),
+            labels=_labels.labels_for(workshop, "helper", __version__),
             command=("true",),
-            volumes=[(volume, "/home/learner")],
+            volumes=[(volume, HOME)],
         )
         cid = engine.container_create(spec)  # never started: only read from
         try:
-            engine.copy_from(cid, "/home/learner/.", folder)
+            engine.copy_from(cid, f"{HOME}/.", folder)
         finally:
             engine.container_remove(cid)
         folders.append(folder)
@@ -466,7 +619,7 @@ def destroy(workshop: str, *, confirm: bool, engine: Engine) -> list[str]:
     if confirm is not True:
         raise errors.InvalidOption(
             f"Destroying the classroom of {workshop} deletes every learner's files.",
-            hint="Collect their work first; then pass confirm=True (CLI: --yes).",
+            hint="Collect their work first (collect_work); then pass confirm=True.",
         )
     down(workshop, engine=engine)
     removed = []
@@ -474,106 +627,3 @@ def destroy(workshop: str, *, confirm: bool, engine: Engine) -> list[str]:
         engine.volume_remove(name)
         removed.append(name)
     return removed
-
-
-@dataclass(frozen=True)
-class ClassPlan:
-    """How many learners a machine holds, and the limits to give each.
-
-    Attributes:
-        requested: Learners the instructor expects.
-        fit: Learners this machine holds at the expected memory use.
-        per_learner: Bytes one learner is expected to use (idle server plus
-            the lessons' measured peak, with headroom).
-        limits: The limits to apply to each learner's container.
-        host_memory: The engine's memory in bytes.
-        host_cpus: The engine's CPUs.
-    """
-
-    requested: int
-    fit: int
-    per_learner: int
-    limits: LearnerLimits
-    host_memory: int
-    host_cpus: int
-
-    @property
-    def fits(self) -> bool:
-        """Whether the requested class fits."""
-        return self.requested <= self.fit
-
-    def summary(self) -> str:
-        """One paragraph for the instructor."""
-        verdict = "fits" if self.fits else "does NOT fit"
-        return (
-            f"{self.requested} learners {verdict}: this machine "
-            f"({self.host_memory / 2**30:.1f} GiB, {self.host_cpus} CPUs) holds about "
-            f"{self.fit} at {self.per_learner / 2**20:.0f} MiB each. "
-            f"Each learner is limited to {self.limits.memory} memory, "
-            f"{self.limits.cpus:g} CPU and {self.limits.pids} processes."
-        )
-
-
-IDLE_LEARNER = 110 * 2**20  # an idle learner's server, measured on Debian 12
-HUB_OVERHEAD = 300 * 2**20  # the hub, its proxy and the culler
-
-
-def plan_classroom(
-    *,
-    learners: int,
-    host_memory: int,
-    host_cpus: int,
-    lesson_peak: int | None = None,
-    cpus: float = 1.0,
-) -> ClassPlan:
-    """Size a classroom from the lessons' measured memory and the machine's.
-
-    Args:
-        learners: How many learners are expected.
-        host_memory: The engine's total memory in bytes.
-        host_cpus: The engine's CPUs.
-        lesson_peak: Peak memory while the lessons ran (``LessonReport.peak_memory``).
-        cpus: CPU limit per learner.
-
-    Returns:
-        The plan: how many fit and the per-learner limits.
-    """
-    if learners < 1 or host_memory <= 0 or host_cpus < 1:
-        raise errors.InvalidOption(
-            f"learners={learners}, host_memory={host_memory}, host_cpus={host_cpus}: "
-            "all must be positive."
-        )
-    per_learner = int(max(IDLE_LEARNER, lesson_peak or 0) * 1.25)
-    usable = int(host_memory * 0.9) - HUB_OVERHEAD
-    fit = max(0, usable // per_learner)
-    limit_mib = max(512, -(-2 * per_learner // 2**20 // 128) * 128)  # 2x expected, 128 MiB steps
-    limits = LearnerLimits(memory=f"{limit_mib}m", cpus=min(cpus, float(host_cpus)))
-    return ClassPlan(learners, fit, per_learner, limits, host_memory, host_cpus)
-
-
-def attach(workshop: str, *, engine: Engine) -> Classroom:
-    """Find the running classroom of ``workshop`` (started by this or another process).
-
-    Raises:
-        wiw.errors.HubError: No classroom of that workshop runs.
-    """
-    names = Names(workshop)
-    if not engine.container_running(names.hub):
-        raise errors.HubError(
-            f"No classroom of {workshop} is running.", hint="Start one with 'wiw up'."
-        )
-    env = engine.container_env(names.hub)
-    port = engine.container_port(names.hub, HUB_PORT)
-    if port is None or "WIW_JOIN_SECRET" not in env:
-        raise errors.HubError(f"{names.hub} is not a wiw classroom hub.")
-    hub = Classroom(
-        engine=engine,
-        container_id=names.hub,
-        names=names,
-        host=LOOPBACK,
-        port=port,
-        join_secret=env["WIW_JOIN_SECRET"],
-        api_token=env["WIW_API_TOKEN"],
-    )
-    hub.url = hub.join_url
-    return hub

@@ -1,4 +1,4 @@
-"""The ``wiw`` command: build, run, check and prune workshop images."""
+"""The wiw command: build, test, serve and share Jupyter workshops."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -18,15 +19,19 @@ from rich.console import Console
 from rich.table import Table
 
 from wiw import classroom, doctor, errors
+from wiw._cliargs import CommandParser, count, decimal, memory, port, seconds
 from wiw._context import DEFAULT_BASE_IMAGE, render_context
 from wiw._docker import default_engine
 from wiw._progress import BuildProgress
 from wiw._smoke import check_lab
 from wiw._version import __version__
-from wiw.events import EventStream
+from wiw.classroom import Classroom, ClassroomOptions
+from wiw.events import EventName, EventStream
 from wiw.export import write_z2jh_values, z2jh_values
 from wiw.hub import Hub
-from wiw.image import GIB, Image
+from wiw.image import Image
+from wiw.lessons import test_lessons
+from wiw.planning import GIB, LearnerLimits, format_bytes, plan_classroom
 from wiw.qr import qr_terminal, save_qr
 from wiw.workshop import Workshop
 
@@ -39,18 +44,36 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 events: EventStream | None = None
 
 
-def emit(event: str, **fields: Any) -> None:
+class UsageError(errors.WiwError):
+    """A command-line mistake found after parsing (e.g. a missing confirmation)."""
+
+
+def emit(event: EventName, **fields: Any) -> None:
     """Send an event to the machine-readable stream, if one was asked for."""
     if events is not None:
         events.emit(event, **fields)
 
 
 def _target(text: str, tag: str | None) -> tuple[Image, Workshop | None]:
-    """Resolve a workshop folder (built as ``tag``) or an image reference to an image."""
+    """Resolve a workshop folder (built as ``tag``) or an image reference to an image.
+
+    An existing folder is a workshop. Otherwise a reference with a tag, a
+    digest or a path (``wiw/intro:latest``, ``registry/x@sha256:...``,
+    ``wiw/intro``) is an image, and a single word is a folder that is missing.
+    """
     if Path(text).is_dir():
         workshop = Workshop(text)
         return Image(tag or Image.default_ref(workshop)), workshop
-    return Image(text), None
+    if any(mark in text for mark in ":/@") and not Path(text).exists():
+        try:
+            return Image(text), None
+        except errors.InvalidName:
+            pass
+    raise errors.WorkshopNotFound(
+        f"Workshop folder not found: {text}",
+        hint="Give the folder that holds the lessons, or an image reference with its tag, "
+        "e.g. wiw/intro:latest.",
+    )
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -58,9 +81,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     workshop = Workshop(args.folder)
     if args.dry_run:
         context = render_context(workshop, base_image=args.base_image)
-        out.print(context.dockerfile)
+        out.print(context.dockerfile, markup=False)
         for name in sorted(context.files):
-            out.print(f"  {name}")
+            out.print(f"  {name}", markup=False)
         return 0
     image = Image.build(
         workshop,
@@ -72,7 +95,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         show_progress=None if events is None else False,
     )
     emit("built", image=image.ref, bytes=image.size)
-    out.print(f"[green]built[/] {image.ref}  size {image.size / 1e6:.0f} MB")
+    out.print(f"[green]built[/] {image.ref}  size {format_bytes(image.size)}")
     if record := image.last_build:
         out.print(
             f"in {record.duration:.1f} s ({record.cached_steps}/{record.steps} steps cached)"
@@ -111,7 +134,7 @@ def _interrupt_on_termination() -> Iterator[None]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run a workshop image and serve it until Ctrl-C."""
+    """Run a workshop image for one learner and serve it until Ctrl-C."""
     image, _ = _target(args.target, args.tag)
     emit("starting", image=image.ref, mode="lab")
     with _interrupt_on_termination(), Hub.run(image, port=args.port, public=args.public) as hub:
@@ -149,8 +172,12 @@ def cmd_test(args: argparse.Namespace) -> int:
     image = Image(args.tag or Image.default_ref(workshop))
     emit("testing", image=image.ref, lessons=len(workshop.lessons))
     with err.status(f"Running {len(workshop.lessons)} lessons in {image.ref}"):
-        report = workshop.test(
-            image, cell_timeout=args.cell_timeout, parallel=args.parallel, memory=args.memory
+        report = test_lessons(
+            workshop,
+            image,
+            cell_timeout=args.cell_timeout,
+            parallel=args.parallel,
+            memory=args.memory,
         )
     emit("tested", ok=report.ok, failed=[r.lesson for r in report.failed])
     out.print(report.table())
@@ -168,58 +195,56 @@ def _workshop_name(text: str) -> str:
     return Workshop(text).name if Path(text).is_dir() else text
 
 
-def _plan(image: Image, args: argparse.Namespace) -> classroom.ClassPlan:
-    memory, cpus = image.engine.host_resources()
+def _plan(image: Image, args: argparse.Namespace) -> LearnerLimits:
+    """Check the class fits this machine; return the limits to give each learner."""
+    memory_total, cpus = image.engine.host_resources()
     peak = json.loads(Path(args.report).read_text()).get("peak_memory") if args.report else None
-    plan = classroom.plan_classroom(
+    plan = plan_classroom(
         learners=args.learners or args.max_learners or 30,
-        host_memory=memory,
+        host_memory=memory_total,
         host_cpus=cpus,
         lesson_peak=peak,
         cpus=args.cpus,
     )
-    if not plan.fits and not args.force:
-        raise errors.ClassTooBig(plan.summary())
+    if not args.force:
+        plan.require_fit()
     style = "green" if plan.fits else "bold yellow"
     err.print(f"[{style}]{plan.summary()}[/]")
-    return plan
+    return LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Start the classroom hub: one join URL, a server per learner."""
     image, _ = _target(args.target, args.tag)
-    options = classroom.ClassroomOptions(
+    options = ClassroomOptions(
         max_learners=args.max_learners,
         cull_after=args.cull_after,
         auth="shared-password" if args.password else "temporary",
         password=args.password,
         backend="swarm" if args.swarm else "docker",
     )
-    plan = _plan(image, args)
-    limits = classroom.LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus)
+    options = dataclasses.replace(options, limits=_plan(image, args))
     with _interrupt_on_termination():
-        return _serve_classroom(image, dataclasses.replace(options, limits=limits), args)
+        return _serve_classroom(image, options, args)
 
 
-def _serve_classroom(
-    image: Image, options: classroom.ClassroomOptions, args: argparse.Namespace
-) -> int:
+def _serve_classroom(image: Image, options: ClassroomOptions, args: argparse.Namespace) -> int:
     emit("starting", image=image.ref, mode="classroom")
-    hub = Hub.run(image, mode="classroom", classroom=options, port=args.port, public=args.public)
+    room = Classroom.start(image, options, port=args.port, public=args.public)
     try:
-        _announce(hub.wait_for_token(timeout=args.timeout), args.qr)
+        _announce(room.wait_until_ready(timeout=args.timeout), args.qr)
         if args.detach:
-            err.print(f"Running. Stop with 'wiw down {hub.names.workshop}' (files are kept).")
+            err.print(f"Running. Stop with 'wiw down {room.names.workshop}' (files are kept).")
             return 0
         err.print("Serving; Ctrl-C stops the hub and learners' servers (their files are kept).")
         threading.Event().wait()
     except KeyboardInterrupt:
         err.print("Stopping.")
     except BaseException:
-        hub.stop()
+        room.stop()
         raise
-    hub.stop()
-    emit("stopped", workshop=hub.names.workshop)
+    room.stop()
+    emit("stopped", workshop=room.names.workshop)
     return 0
 
 
@@ -234,11 +259,11 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Show who has joined a running classroom and whose server runs."""
-    hub = classroom.attach(_workshop_name(args.workshop), engine=default_engine())
-    table = Table(title=f"Classroom {hub.names.workshop}")
+    room = Classroom.attach(_workshop_name(args.workshop), engine=default_engine())
+    table = Table(title=f"Classroom {room.names.workshop}")
     for column in ("learner", "server", "last seen"):
         table.add_column(column)
-    for learner in hub.learners():
+    for learner in room.learners():
         state = "running" if learner.running else (learner.pending or "stopped")
         table.add_row(learner.name, state, learner.last_activity or "")
     out.print(table)
@@ -256,9 +281,14 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_destroy(args: argparse.Namespace) -> int:
     """Stop a classroom and delete every learner's files (needs --yes)."""
-    removed = classroom.destroy(
-        _workshop_name(args.workshop), confirm=args.yes, engine=default_engine()
-    )
+    workshop = _workshop_name(args.workshop)
+    if not args.yes:
+        raise UsageError(
+            f"Refusing to delete the files of every learner of {workshop} without --yes.",
+            hint=f"Collect their work first ('wiw collect {workshop} DEST'), then run "
+            f"'wiw destroy {workshop} --yes'.",
+        )
+    removed = classroom.destroy(workshop, confirm=True, engine=default_engine())
     out.print(f"removed {len(removed)} volume(s)")
     return 0
 
@@ -277,8 +307,8 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write Zero-to-JupyterHub values that serve a pushed image as a classroom."""
-    limits = classroom.LearnerLimits(memory=args.memory, cpus=args.cpus)
-    options = classroom.ClassroomOptions(
+    limits = LearnerLimits(memory=args.memory, cpus=args.cpus)
+    options = ClassroomOptions(
         max_learners=args.max_learners, cull_after=args.cull_after, limits=limits
     )
     values = z2jh_values(args.image, options=options)
@@ -309,7 +339,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    """Remove old wiw images, keeping the newest per workshop."""
+    """Remove old images wiw built that no tag or container uses."""
     result = Image.prune(keep=args.keep, workshop=args.workshop, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     for name in result.removed:
@@ -317,7 +347,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     for name in result.skipped:
         out.print(f"[yellow]skipped[/] {name} (in use)")
     out.print(
-        f"{verb} {len(result.removed)} image(s), {result.reclaimed / 1e6:.0f} MB; "
+        f"{verb} {len(result.removed)} image(s), {format_bytes(result.reclaimed)}; "
         f"kept {len(result.kept)}"
     )
     return 0
@@ -329,113 +359,171 @@ def cmd_qr(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wiw", description=__doc__)
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "build": (cmd_build, "Build a workshop folder into an image: the lessons, their "
+              "dependency files (requirements.txt, apt.txt, postBuild, ...) and JupyterHub."),
+    "run": (cmd_run, "Serve a workshop to one learner: JupyterLab on this machine, with a "
+            "token URL and its QR code, until Ctrl-C. The container (and anything written in "
+            "it) is removed when it stops."),
+    "smoke": (cmd_smoke, "Start the workshop image, check that JupyterLab answers and lists "
+              "the lessons, and remove it again."),
+    "test": (cmd_test, "Run every lesson inside the workshop's image, as a learner would, "
+             "and report each lesson's result. Exit status 1 if any lesson fails."),
+    "up": (cmd_up, "Start the classroom: one join URL and QR code for the whole class; "
+           "each learner who opens it gets their own server, and keeps their files."),
+    "down": (cmd_down, "Stop a classroom: its hub and learners' servers. Every learner's "
+             "files are kept; 'wiw up' brings the class back."),
+    "status": (cmd_status, "Show who has joined a running classroom and whose server runs."),
+    "collect": (cmd_collect, "Copy every learner's files into a folder, one folder per "
+                "learner. The classroom may be running or stopped."),
+    "destroy": (cmd_destroy, "Stop a classroom and DELETE EVERY LEARNER'S FILES, with the "
+                "hub's state and the join secret. Needs --yes. Collect the work first."),
+    "push": (cmd_push, "Push a workshop image to a registry under an explicit version tag "
+             "(not only 'latest'), for Kubernetes or Swarm."),
+    "export": (cmd_export, "Write Zero-to-JupyterHub (Helm chart) values that serve a pushed "
+               "image as a classroom."),
+    "prune": (cmd_prune, "Remove old images wiw built that no tag points at and no container "
+              "uses, keeping the newest few per workshop. Never removes volumes, so never "
+              "learners' files."),
+    "doctor": (cmd_doctor, "Check this machine the night before: engine, disk, ports, the "
+               "workshop (and with --build its lessons) and how many learners fit."),
+    "qr": (cmd_qr, "Print any URL's QR code, and save it as a PNG."),
+}  # fmt: skip
+
+
+def _add(sub: Any, name: str) -> argparse.ArgumentParser:
+    func, description = COMMANDS[name]
+    cmd: argparse.ArgumentParser = sub.add_parser(name, help=func.__doc__, description=description)
+    cmd.set_defaults(func=func)
+    return cmd
+
+
+def _image_args(cmd: argparse.ArgumentParser, *, timeout: float) -> None:
+    cmd.add_argument("target", nargs="?", default=".", help="workshop folder or image reference")
+    cmd.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
+    cmd.add_argument("--timeout", type=seconds, default=timeout,
+                     help="seconds to wait for the server")  # fmt: skip
+
+
+def _parser() -> CommandParser:
+    parser = CommandParser(prog="wiw", description=__doc__)
     parser.add_argument("--version", action="version", version=f"wiw {__version__}")
     parser.add_argument(
         "--events", action="store_true", help="write progress as JSON lines on stdout"
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--debug", action="store_true", help="on errors, also show the error's type and traceback"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _build_parsers(sub)
+    _classroom_parsers(sub)
+    _deploy_parsers(sub)
+    return parser
 
-    build = sub.add_parser("build", help=cmd_build.__doc__)
+
+def _build_parsers(sub: Any) -> None:
+    build = _add(sub, "build")
     build.add_argument("folder", nargs="?", default=".", help="the workshop folder")
     build.add_argument("--tag", help="image reference (default: wiw/FOLDER:latest)")
     build.add_argument("--base-image", default=DEFAULT_BASE_IMAGE, help="image to start from")
     build.add_argument("--no-cache", action="store_true", help="rebuild every step")
-    build.add_argument("--min-free-gib", type=float, default=1.0, help="free disk needed")
+    build.add_argument("--min-free-gib", type=decimal(0, 10_000), default=1.0,
+                       help="free disk (GiB) the engine must have to start")  # fmt: skip
     build.add_argument("--dry-run", action="store_true", help="show the build context only")
-    build.set_defaults(func=cmd_build)
 
-    for name, func in (("run", cmd_run), ("smoke", cmd_smoke)):
-        cmd = sub.add_parser(name, help=func.__doc__)
-        cmd.add_argument("target", nargs="?", default=".", help="workshop folder or image")
-        cmd.add_argument(
-            "--timeout", type=float, default=120.0, help="seconds to wait for the URL"
-        )
-        cmd.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
-        cmd.set_defaults(func=func)
-        if name == "run":
-            cmd.add_argument("--port", type=int, help="host port (default: a free one)")
-            cmd.add_argument("--public", action="store_true", help="listen on all interfaces")
-            cmd.add_argument("--qr", metavar="PNG", help="also save the QR code here")
+    run = _add(sub, "run")
+    _image_args(run, timeout=120.0)
+    run.add_argument("--port", type=port, help="host port (default: a free one)")
+    run.add_argument("--public", action="store_true", help="listen on all interfaces")
+    run.add_argument("--qr", metavar="PNG", help="also save the QR code here")
+    _image_args(_add(sub, "smoke"), timeout=120.0)
 
-    test = sub.add_parser("test", help=cmd_test.__doc__)
+    test = _add(sub, "test")
     test.add_argument("folder", nargs="?", default=".", help="the workshop folder")
     test.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
-    test.add_argument("--cell-timeout", type=int, default=120, help="seconds a cell may run")
-    test.add_argument("--parallel", type=int, default=4, help="lessons run at once")
-    test.add_argument("--memory", help="memory limit for the run, e.g. 2g")
+    test.add_argument("--cell-timeout", type=count(1, 86400), default=120,
+                      help="seconds a cell may run")  # fmt: skip
+    test.add_argument("--parallel", type=count(1, 64), default=4, help="lessons run at once")
+    test.add_argument("--memory", type=memory, help="memory limit for the run, e.g. 2g")
     test.add_argument("--json", metavar="FILE", help="also write the report as JSON")
-    test.set_defaults(func=cmd_test)
 
-    _classroom_parsers(sub)
-    doc = sub.add_parser("doctor", help=cmd_doctor.__doc__)
+    doc = _add(sub, "doctor")
     doc.add_argument("workshop", nargs="?", help="a workshop folder to check too")
     doc.add_argument("--build", action="store_true", help="also build it and run its lessons")
-    doc.add_argument("--learners", type=int, default=30, help="expected class size")
-    doc.set_defaults(func=cmd_doctor)
-    _deploy_parsers(sub)
+    doc.add_argument("--learners", type=count(1, 10_000), default=30, help="expected class size")
 
-    prune = sub.add_parser("prune", help=cmd_prune.__doc__)
-    prune.add_argument("--keep", type=int, default=1, help="newest images to keep per workshop")
+    prune = _add(sub, "prune")
+    prune.add_argument("--keep", type=count(0, 1000), default=1,
+                       help="untagged images to keep per workshop, newest first")  # fmt: skip
     prune.add_argument("--workshop", help="only this workshop's images")
     prune.add_argument("--dry-run", action="store_true", help="only say what would go")
-    prune.set_defaults(func=cmd_prune)
 
-    qr = sub.add_parser("qr", help=cmd_qr.__doc__)
-    qr.add_argument("url")
+    qr = _add(sub, "qr")
+    qr.add_argument("url", help="the URL to encode")
     qr.add_argument("--png", help="save the QR code as this PNG file")
-    qr.set_defaults(func=cmd_qr)
-    return parser
 
 
 def _classroom_parsers(sub: Any) -> None:
-    up = sub.add_parser("up", help=cmd_up.__doc__)
-    up.add_argument("target", nargs="?", default=".", help="workshop folder or image")
-    up.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
-    up.add_argument("--port", type=int, help="host port (default: a free one)")
+    up = _add(sub, "up")
+    _image_args(up, timeout=180.0)
+    up.add_argument("--port", type=port, help="host port (default: the last one, or a free one)")
     up.add_argument("--public", action="store_true", help="listen on the LAN, not only here")
-    up.add_argument("--max-learners", type=int, default=30, help="servers running at once")
-    up.add_argument("--learners", type=int, help="expected class size, to check it fits")
-    up.add_argument("--memory", help="memory limit per learner (default: from the plan)")
-    up.add_argument("--cpus", type=float, default=1.0, help="CPU limit per learner")
-    up.add_argument("--cull-after", type=int, default=3600, help="idle seconds before culling")
+    up.add_argument("--max-learners", type=count(0, 10_000), default=30,
+                    help="servers running at once (0: no cap)")  # fmt: skip
+    up.add_argument(
+        "--learners", type=count(1, 10_000), help="expected class size, to check it fits"
+    )
+    up.add_argument(
+        "--memory", type=memory, help="memory limit per learner (default: from the plan)"
+    )
+    up.add_argument("--cpus", type=decimal(0.05, 1024), default=1.0, help="CPU limit per learner")
+    up.add_argument("--cull-after", type=count(10, 7 * 24 * 3600), default=3600,
+                    help="idle seconds before a learner's server is stopped")  # fmt: skip
     up.add_argument("--password", help="shared class password instead of temporary logins")
     up.add_argument("--report", help="lesson report JSON ('wiw test --json') for sizing")
     up.add_argument("--qr", metavar="PNG", help="also save the QR code here")
     up.add_argument("--detach", action="store_true", help="leave the classroom running")
     up.add_argument("--swarm", action="store_true", help="learners as services of this swarm")
     up.add_argument("--force", action="store_true", help="start even if the class does not fit")
-    up.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the hub")
-    up.set_defaults(func=cmd_up)
-    for name, func in (("down", cmd_down), ("status", cmd_status), ("destroy", cmd_destroy)):
-        cmd = sub.add_parser(name, help=func.__doc__)
+    for name in ("down", "status", "destroy"):
+        cmd = _add(sub, name)
         cmd.add_argument("workshop", help="workshop folder or name")
-        cmd.set_defaults(func=func)
-        if name == "destroy":
-            cmd.add_argument("--yes", action="store_true", help="yes, delete learners' files")
-    collect = sub.add_parser("collect", help=cmd_collect.__doc__)
+    destroy = sub.choices["destroy"]
+    destroy.add_argument("--yes", action="store_true", help="yes, delete every learner's files")
+    collect = _add(sub, "collect")
     collect.add_argument("workshop", help="workshop folder or name")
     collect.add_argument("dest", help="folder to copy every learner's files into")
-    collect.set_defaults(func=cmd_collect)
 
 
 def _deploy_parsers(sub: Any) -> None:
-    push = sub.add_parser("push", help=cmd_push.__doc__)
+    push = _add(sub, "push")
     push.add_argument("target", help="workshop folder or image")
     push.add_argument("repository", help="e.g. registry.example.org/course/intro")
     push.add_argument("version", help="an explicit tag, e.g. 2026-11-25 (not 'latest')")
     push.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
-    push.set_defaults(func=cmd_push)
-    export = sub.add_parser("export", help=cmd_export.__doc__)
+    export = _add(sub, "export")
     export.add_argument("kind", choices=["z2jh"], help="what to export for")
     export.add_argument("image", help="the pushed image, repository:tag[@sha256:...]")
     export.add_argument("--out", default="values.yaml", help="file to write")
-    export.add_argument("--max-learners", type=int, default=30)
-    export.add_argument("--memory", default="1g", help="memory limit per learner")
-    export.add_argument("--cpus", type=float, default=1.0, help="CPU limit per learner")
-    export.add_argument("--cull-after", type=int, default=3600, help="idle seconds")
-    export.set_defaults(func=cmd_export)
+    export.add_argument("--max-learners", type=count(0, 10_000), default=30,
+                        help="servers running at once (0: no cap)")  # fmt: skip
+    export.add_argument("--memory", type=memory, default="1g", help="memory limit per learner")
+    export.add_argument("--cpus", type=decimal(0.05, 1024), default=1.0,
+                        help="CPU limit per learner")  # fmt: skip
+    export.add_argument("--cull-after", type=count(10, 7 * 24 * 3600), default=3600,
+                        help="idle seconds before a learner's server is stopped")  # fmt: skip
+
+
+def report_error(exc: errors.WiwError, *, debug: bool) -> None:
+    """Print an error for people: a sentence, the evidence, and what to do."""
+    err.print(f"[bold red]error:[/] {errors.redact(exc.message)}", markup=True)
+    for line in exc.evidence():
+        err.print(line, markup=False)
+    if exc.hint:
+        err.print(f"hint: {errors.redact(exc.hint)}", markup=False)
+    if debug:
+        err.print(f"({type(exc).__module__}.{type(exc).__name__})", markup=False)
+        err.print(errors.redact("".join(traceback.format_exception(exc))), markup=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -451,8 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except errors.WiwError as exc:
         if events is not None:
             events.failed(exc)
-        err.print(f"[bold red]error:[/] {type(exc).__name__}", markup=True)
-        err.print(str(exc), markup=False)
+        report_error(exc, debug=args.debug)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from wiw import errors
 from wiw._docker import Engine, default_engine
-from wiw.classroom import plan_classroom
-from wiw.image import DEFAULT_MIN_FREE, GIB, Image, free_disk
+from wiw.image import DEFAULT_MIN_FREE, Image, free_disk
+from wiw.lessons import test_lessons
+from wiw.planning import format_bytes, plan_classroom
 from wiw.workshop import Workshop
 
 __all__ = ["Finding", "run_doctor"]
@@ -56,14 +57,14 @@ def _disk(engine: Engine) -> Finding:
     free, inodes = found
     need = DEFAULT_MIN_FREE + IMAGE_ESTIMATE
     detail = (
-        f"{free / GIB:.1f} GiB and {inodes} inodes free for images; "
-        f"a build needs ~{need / GIB:.1f} GiB"
+        f"{format_bytes(free)} and {inodes} inodes free for images; "
+        f"a build needs ~{format_bytes(need)}"
     )
     if free >= need:
         return Finding("disk", True, detail)
     reclaim = Image.prune(keep=1, dry_run=True, engine=engine).reclaimed
     return Finding(
-        "disk", False, detail, f"'wiw prune' frees ~{reclaim / GIB:.1f} GiB; or free space."
+        "disk", False, detail, f"'wiw prune' frees ~{format_bytes(reclaim)}; or free space."
     )
 
 
@@ -96,7 +97,7 @@ def _workshop(workshop_path: str, engine: Engine, build: bool) -> tuple[Finding,
         return Finding("workshop", True, detail), None
     try:
         image = Image.build(workshop, engine=engine, show_progress=False)
-        report = workshop.test(image)
+        report = test_lessons(workshop, image)
     except errors.WiwError as exc:
         return Finding("workshop", False, exc.message, exc.hint), None
     if not report.ok:

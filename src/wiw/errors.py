@@ -11,6 +11,7 @@ Catch :class:`WiwError` to handle them all::
     ├── InvalidName                 an image name, tag or label is malformed
     ├── InvalidOption               a port, timeout or limit is out of range
     ├── NotEnoughDisk               too little free space to build
+    ├── NoPublicAddress             no address learners' devices could use
     ├── ClassTooBig                 the class does not fit this machine
     ├── EngineError                 the container engine said no
     │   ├── EngineMissing           no docker/podman executable
@@ -33,6 +34,7 @@ exit code, the last lines of output) with secrets redacted, and a hint.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "InvalidOption",
     "LessonRunFailed",
     "NoLessons",
+    "NoPublicAddress",
     "NotEnoughDisk",
     "PortInUse",
     "RegistryAuthFailed",
@@ -60,6 +63,7 @@ __all__ = [
     "WorkshopError",
     "WorkshopNotFound",
     "redact",
+    "register_secret",
 ]
 
 _SECRETS = re.compile(
@@ -77,6 +81,25 @@ _SECRETS = re.compile(
 
 REDACTED = "[redacted]"
 _LONG_ARG = 200
+_MIN_SECRET = 8
+# Secrets wiw knows by value (a classroom's join secret, which lives in URL
+# paths where no pattern can tell it from a folder name): redacted wherever
+# they appear.
+_KNOWN: set[str] = set()
+_KNOWN_LOCK = threading.Lock()
+
+
+def register_secret(value: str) -> None:
+    """Redact ``value`` wherever it appears in text wiw shows from now on.
+
+    Args:
+        value: A secret of at least 8 characters (shorter ones are refused,
+            as they would redact ordinary words).
+    """
+    if len(value) < _MIN_SECRET:
+        raise ValueError("a secret to redact must have at least 8 characters")
+    with _KNOWN_LOCK:
+        _KNOWN.add(value)
 
 
 def redact(text: str) -> str:
@@ -86,8 +109,14 @@ def redact(text: str) -> str:
         text: Any text: a command line, a log, an error message.
 
     Returns:
-        The text with every secret value replaced by ``[redacted]``.
+        The text with every secret value replaced by ``[redacted]``: values
+        after ``token=``, ``PASSWORD=`` and the like, and every secret
+        registered with :func:`register_secret`, wherever it appears.
     """
+    with _KNOWN_LOCK:
+        known = sorted(_KNOWN, key=len, reverse=True)
+    for secret in known:
+        text = text.replace(secret, REDACTED)
     return _SECRETS.sub(lambda m: m.group("key") + REDACTED, text)
 
 
@@ -188,6 +217,12 @@ class NotEnoughDisk(WiwError):
         self.free = free
         self.required = required
         self.reclaimable = reclaimable
+
+
+class NoPublicAddress(WiwError):
+    """No address other devices could use was found (only loopback)."""
+
+    hint = "Say which name or address learners should open with --host."
 
 
 class ClassTooBig(WiwError):

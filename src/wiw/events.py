@@ -18,16 +18,17 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO, get_args
 
 from wiw.errors import WiwError, redact
 
-__all__ = ["EVENTS", "EventStream"]
+__all__ = ["EVENTS", "EventName", "EventStream"]
 
-EVENTS = (
+EventName = Literal[
     "building", "built", "testing", "tested", "pushing", "pushed",
-    "starting", "ready", "stopped", "failed",
-)  # fmt: skip
+    "starting", "ready", "stopped", "failed", "updating", "updated",
+]  # fmt: skip
+EVENTS: tuple[str, ...] = get_args(EventName)
 
 
 class EventStream:
@@ -37,7 +38,7 @@ class EventStream:
         self._stream = stream
         self._lock = threading.Lock()
 
-    def emit(self, event: str, **fields: Any) -> None:
+    def emit(self, event: EventName, **fields: Any) -> None:
         """Write one event with its fields."""
         if event not in EVENTS:
             raise ValueError(f"unknown event {event!r}")

@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from wiw import _labels, errors
-from wiw.classroom import ClassroomOptions, memory_bytes
+from wiw.classroom import ClassroomOptions
+from wiw.planning import MIB, memory_bytes
 
 __all__ = ["TEMPORARY_LOGIN", "write_z2jh_values", "z2jh_values"]
 
@@ -95,7 +96,7 @@ def z2jh_values(
         )
     secret = join_secret or secrets.token_urlsafe(24)
     limit = _k8s_quantity(options.limits.memory)
-    guarantee = _k8s_quantity(f"{max(memory_bytes(options.limits.memory) // 4, 64 * 2**20)}")
+    guarantee = _k8s_quantity(f"{max(memory_bytes(options.limits.memory) // 4, 64 * MIB)}")
     # A digest pins the image exactly; the chart takes it after the tag.
     tag = f"{ref.tag}@{ref.digest}" if ref.digest else ref.tag
     return {

@@ -1,54 +1,37 @@
-"""Run a workshop image and hand out a URL that works."""
+"""Run a workshop image for one learner and hand out a URL that works."""
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-import socket
-import time
+import urllib.error
+import urllib.request
+import warnings
 from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Literal, Self, overload
 
 from wiw import _labels, errors
 from wiw._docker import ContainerSpec, Engine, LogFollower
+from wiw._serve import (
+    ALL_INTERFACES,
+    LOG_TAIL,
+    LOOPBACK,
+    check_port,
+    check_timeout,
+    lan_address,
+    start_published,
+)
 from wiw._tokens import find_server_url, rewrite_url
 from wiw._version import __version__
+from wiw._wait import Deadline, WaitTimeout, poll
+from wiw.classroom import Classroom, ClassroomOptions
 from wiw.image import Image
 
-if TYPE_CHECKING:
-    from wiw.classroom import Classroom, ClassroomOptions
-
-__all__ = ["Hub"]
+__all__ = ["LAB_PORT", "Hub", "lab_spec"]
 
 LAB_PORT = 8888
-LOOPBACK = "127.0.0.1"
-ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - only when the caller asks for it
-_MAX_PORT = 65535
-_LOG_TAIL = 25
-
-
-def check_port(port: int | None) -> int | None:
-    """Return ``port`` if it is None or a valid TCP port, else raise InvalidOption."""
-    if port is not None and not 1 <= port <= _MAX_PORT:
-        raise errors.InvalidOption(f"Port {port} is out of range (1-{_MAX_PORT}).")
-    return port
-
-
-def check_timeout(timeout: float) -> float:
-    """Return ``timeout`` if it is a positive number of seconds, else raise InvalidOption."""
-    if not 0 < timeout < 24 * 3600:
-        raise errors.InvalidOption(f"Timeout {timeout} s must be positive and under a day.")
-    return timeout
-
-
-def lan_address() -> str:
-    """Return an address of this machine that others on the network can use."""
-    with contextlib.suppress(OSError, UnicodeError):
-        for address in socket.gethostbyname_ex(socket.gethostname())[2]:
-            if not address.startswith("127."):
-                return address
-    return LOOPBACK
+TOKEN_ENV = "JUPYTER_TOKEN"  # noqa: S105 - a variable's name; read by Jupyter Server at start: never on the command line
+_HTTP_OK = 200
 
 
 def lab_spec(
@@ -59,6 +42,7 @@ def lab_spec(
     public: bool,
     command: Sequence[str] | None,
     name: str | None = None,
+    token: str | None = None,
 ) -> ContainerSpec:
     """Decide the container for a one-learner JupyterLab server, as plain data."""
     return ContainerSpec(
@@ -67,58 +51,39 @@ def lab_spec(
         labels=_labels.labels_for(workshop, "lab", __version__),
         command=tuple(command or ()),
         publish=[(ALL_INTERFACES if public else LOOPBACK, port, LAB_PORT)],
+        envs={TOKEN_ENV: token} if token else {},
     )
 
 
-def start_published(engine: Engine, spec: ContainerSpec, target: int) -> tuple[str, int]:
-    """Create and start a container; return its id and the host port of ``target``.
-
-    A container that fails to start, or exits before its port is published,
-    is removed before the error is raised: nothing is left half-started.
-
-    Raises:
-        wiw.errors.PortInUse: The host port asked for is taken (the error names it).
-        wiw.errors.HubExited: The container exited at once (its exit code and logs attached).
-    """
-    cid = engine.container_create(spec)
-    try:
-        engine.container_start(cid)
-        host_port = engine.container_port(cid, target)
-        if host_port is None:
-            _, code = engine.container_state(cid)
-            raise errors.HubExited(
-                f"{spec.name} exited at once.",
-                exit_code=code,
-                log_tail=engine.container_logs(cid).splitlines()[-_LOG_TAIL:],
-            )
-    except errors.PortInUse as exc:
-        engine.container_remove(cid)
-        host, port, _ = spec.publish[0]
-        exc.message = f"Port {port} on {host} is already in use."
-        raise
-    except BaseException:
-        engine.container_remove(cid)
-        raise
-    return cid, host_port
-
-
 class Hub:
-    """A workshop server running in a container.
+    """A one-learner JupyterLab server running in a container.
 
-    Use :meth:`run` to start one; use it as a context manager so that the
-    container is removed however the block ends::
+    Use :meth:`run` to start one, as a context manager so that the container
+    is removed however the block ends::
 
         with Hub.run(image) as hub:
             print(hub.wait_for_token())
+
+    A whole class is served by :class:`wiw.Classroom` instead.
     """
 
-    def __init__(self, *, engine: Engine, container_id: str, name: str, host: str, port: int):
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        container_id: str,
+        name: str,
+        host: str,
+        port: int,
+        token: str | None = None,
+    ) -> None:
         self.engine = engine
         self.container_id = container_id
         self.name = name
         self.host = host
         self.port = port
         self.url: str | None = None
+        self._token = token
         self._follower: LogFollower | None = None
         self._stopped = False
 
@@ -136,7 +101,7 @@ class Hub:
         public: bool = False,
         command: Sequence[str] | None = None,
         name: str | None = None,
-        classroom: ClassroomOptions | None = None,
+        classroom: None = None,
         engine: Engine | None = None,
     ) -> Hub: ...
 
@@ -149,8 +114,8 @@ class Hub:
         mode: Literal["classroom"],
         port: int | None = None,
         public: bool = False,
-        command: Sequence[str] | None = None,
-        name: str | None = None,
+        command: None = None,
+        name: None = None,
         classroom: ClassroomOptions | None = None,
         engine: Engine | None = None,
     ) -> Classroom: ...
@@ -167,25 +132,23 @@ class Hub:
         name: str | None = None,
         classroom: ClassroomOptions | None = None,
         engine: Engine | None = None,
-    ) -> Hub:
-        """Start a workshop image: JupyterLab for one learner, or a classroom hub.
+    ) -> Hub | Classroom:
+        """Start JupyterLab for one learner from a workshop image.
 
         Args:
             image: The workshop image (or its reference).
-            mode: ``"lab"``: one JupyterLab server with a token, as ``docker run``
-                of the image gives. ``"classroom"``: a JupyterHub that gives
-                every learner their own server and keeps their files (see
-                :class:`wiw.Classroom`).
+            mode: ``"lab"``. ``"classroom"`` is deprecated: use
+                :meth:`wiw.Classroom.start`, which it forwards to.
             port: The host port; a free one is picked when omitted.
             public: Publish on all interfaces instead of 127.0.0.1 only; the
                 URL then names this machine's LAN address.
-            command: Lab mode: run this instead of the image's default command.
-            name: Lab mode: the container's name; a unique one when omitted.
-            classroom: Classroom mode: its options (caps, limits, login).
+            command: Run this instead of the image's default command.
+            name: The container's name; a unique one when omitted.
+            classroom: Deprecated with ``mode="classroom"``.
             engine: The engine to run on; the image's engine if omitted.
 
         Returns:
-            The running hub. Call :meth:`wait_for_token` for its URL.
+            The running server. Call :meth:`wait_for_token` for its URL.
 
         Raises:
             wiw.errors.ImageNotFound: The image does not exist.
@@ -194,68 +157,113 @@ class Hub:
         img = image if isinstance(image, Image) else Image(image, engine=engine)
         engine = engine or img.engine
         if mode == "classroom":
-            from wiw.classroom import Classroom, ClassroomOptions  # noqa: PLC0415
-
+            warnings.warn(
+                'Hub.run(image, mode="classroom") is deprecated; use Classroom.start(image)',
+                DeprecationWarning,
+                stacklevel=2,
+            )
             options = classroom or ClassroomOptions()
-            return Classroom.start(img, options=options, port=port, public=public, engine=engine)
+            return Classroom.start(img, options, port=port, public=public, engine=engine)
         if mode != "lab":
-            raise errors.InvalidOption(f"Unknown mode {mode!r}: use 'lab' or 'classroom'.")
+            raise errors.InvalidOption(
+                f"Unknown mode {mode!r}.",
+                hint="Use Hub.run for one learner, Classroom.start for a class.",
+            )
         labels = img.labels  # raises ImageNotFound before anything is created
-        workshop = labels.get(_labels.WORKSHOP) or "workshop"
-        host = lan_address() if public else LOOPBACK
+        # wiw's own images start Jupyter Server, which takes its token from the
+        # environment; an image with its own Dockerfile prints the one it made.
+        token = secrets.token_hex(24) if labels.get(_labels.SERVER) == "wiw" else None
         spec = lab_spec(
             img,
-            workshop=workshop,
+            workshop=labels.get(_labels.WORKSHOP) or "workshop",
             port=check_port(port),
             public=public,
             command=command,
             name=name,
+            token=token,
         )
         cid, host_port = start_published(engine, spec, LAB_PORT)
+        host = lan_address() if public else LOOPBACK
         return cls(
-            engine=engine,
-            container_id=cid,
-            name=spec.name,
-            host=host,
-            port=host_port,
+            engine=engine, container_id=cid, name=spec.name, host=host, port=host_port, token=token
         )
 
     def wait_for_token(self, timeout: float = 60.0) -> str:
-        """Wait until the server prints its login URL, and return it for the host.
+        """Wait until the server answers, and return its login URL for the host.
 
         Args:
             timeout: Seconds to wait at most.
 
         Returns:
-            The URL, with host and port rewritten to the published ones.
+            The URL with its token, at the published host address and port.
 
         Raises:
             wiw.errors.HubExited: The server stopped first (its exit code and logs attached).
-            wiw.errors.TokenTimeout: No URL appeared before the deadline.
+            wiw.errors.TokenTimeout: It did not answer before the deadline.
         """
         if self.url:
             return self.url
-        deadline = time.monotonic() + check_timeout(timeout)
+        deadline = Deadline(check_timeout(timeout))
+        if self._token is not None:
+            self.url = self._wait_answering(deadline)
+        else:
+            self.url = self._wait_printed(deadline)
+        return self.url
+
+    def _wait_answering(self, deadline: Deadline) -> str:
+        """Poll the server's status API with the token wiw gave it."""
+        assert self._token is not None  # noqa: S101 - only called with a token
+        request = urllib.request.Request(
+            f"http://{LOOPBACK}:{self.port}/api/status",
+            headers={"Authorization": f"token {self._token}"},
+        )
+
+        def answers() -> bool | None:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                    return response.status == _HTTP_OK or None
+            except (OSError, urllib.error.HTTPError):
+                running, code = self.engine.container_state(self.container_id)
+                if not running:
+                    raise self._exited(code) from None
+                return None
+
+        try:
+            poll(answers, timeout=deadline.remaining, what="the workshop server")
+        except WaitTimeout:
+            raise errors.TokenTimeout(
+                f"The workshop server {self.name} did not answer within {deadline.seconds:g} s.",
+                log_tail=self._log_tail(),
+            ) from None
+        return f"http://{_url_host(self.host)}:{self.port}/lab?token={self._token}"
+
+    def _wait_printed(self, deadline: Deadline) -> str:
+        """Follow the server's log until it prints its login URL (own Dockerfiles)."""
         if self._follower is None:
             self._follower = self.engine.follow_logs(self.container_id)
         for line in self._follower.lines(deadline):
             found = find_server_url(line)
             if found:
-                self.url = rewrite_url(found, host=self.host, port=self.port)
                 self._follower.close()  # nobody reads further; do not buffer a day of logs
                 self._follower = None
-                return self.url
-        tail = list(self._follower.seen)[-_LOG_TAIL:]
+                return rewrite_url(found, host=self.host, port=self.port)
+        tail = list(self._follower.seen)[-LOG_TAIL:]
         running, code = self.engine.container_state(self.container_id)
         if self._follower.ended or not running:
-            raise errors.HubExited(
-                f"The workshop server {self.name} exited before printing its URL.",
-                exit_code=code,
-                log_tail=tail,
-            )
+            raise self._exited(code, tail)
         raise errors.TokenTimeout(
-            f"The workshop server {self.name} printed no URL within {timeout:g} s.",
+            f"The workshop server {self.name} printed no URL within {deadline.seconds:g} s.",
             log_tail=tail,
+        )
+
+    def _log_tail(self) -> list[str]:
+        return self.engine.container_logs(self.container_id).splitlines()[-LOG_TAIL:]
+
+    def _exited(self, code: int | None, tail: list[str] | None = None) -> errors.HubExited:
+        return errors.HubExited(
+            f"The workshop server {self.name} exited before it was ready.",
+            exit_code=code,
+            log_tail=self._log_tail() if tail is None else tail,
         )
 
     def logs(self) -> str:
@@ -271,7 +279,7 @@ class Hub:
             self._follower.close()
         self.engine.container_remove(self.container_id)
 
-    def __enter__(self) -> Hub:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -281,3 +289,8 @@ class Hub:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _url_host(host: str) -> str:
+    """A host for a URL: IPv6 addresses go in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

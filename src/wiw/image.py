@@ -11,18 +11,26 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from wiw import _labels, errors
 from wiw._context import DEFAULT_BASE_IMAGE, BuildContext, render_context
 from wiw._docker import Engine, ImageInfo, default_engine
-from wiw._progress import BuildTracker, ProgressCallback, RichBuildDisplay
+from wiw._progress import BuildProgress, BuildTracker, ProgressCallback, RichBuildDisplay
 from wiw._version import __version__
+from wiw.planning import GIB, format_bytes
 from wiw.workshop import Workshop
 
-__all__ = ["BuildRecord", "Image", "PruneResult"]
+__all__ = [
+    "DEFAULT_MIN_FREE",
+    "BuildRecord",
+    "Image",
+    "PruneResult",
+    "build_command",
+    "check_free_disk",
+    "free_disk",
+    "select_prunable",
+]
 
-GIB = 2**30
 DEFAULT_MIN_FREE = 1 * GIB  # the seed's "make sure you have at least 1 GB free"
 MIN_FREE_INODES = 20_000
 
@@ -168,6 +176,7 @@ class Image:
         labels = {
             **_labels.labels_for(workshop.name, "image", __version__),
             _labels.REF: image.ref,
+            _labels.SERVER: "own" if workshop.environment.dockerfile else "wiw",
         }
         if show_progress is None:
             show_progress = sys.stderr.isatty()
@@ -176,7 +185,7 @@ class Image:
             return image
         with RichBuildDisplay(f"building {image.ref}") as display:
 
-            def both(event: Any) -> None:
+            def both(event: BuildProgress) -> None:
                 display.update(event)
                 if on_progress:
                     on_progress(event)
@@ -208,7 +217,7 @@ class Image:
                 network=network,
             )
             try:
-                for line in self.engine.stream(args, env=env):
+                for line in self.engine.stream(args, env=env, what="build the image"):
                     tail.append(line)
                     event = tracker.feed(line)
                     if on_progress:
@@ -219,8 +228,8 @@ class Image:
             time.monotonic() - started, tracker.total, tracker.cached, list(tail)
         )
 
-    def _inspect(self) -> Any:
-        record = self.engine.image_inspect(self.ref)
+    def _inspect(self) -> ImageInfo:
+        record = self.engine.image_info(self.ref)
         if record is None:
             raise errors.ImageNotFound(f"Image {self.ref} does not exist on the engine.")
         return record
@@ -228,22 +237,27 @@ class Image:
     @property
     def exists(self) -> bool:
         """Whether the image is present on the engine."""
-        return self.engine.image_inspect(self.ref) is not None
+        return self.engine.image_info(self.ref) is not None
 
     @property
     def id(self) -> str:
         """The image's id (``sha256:...``)."""
-        return str(self._inspect().id)
+        return self._inspect().id
 
     @property
     def size(self) -> int:
         """The image's uncompressed size in bytes."""
-        return int(self._inspect().size)
+        return self._inspect().size
 
     @property
     def labels(self) -> dict[str, str]:
         """The image's labels."""
-        return dict(self._inspect().config.labels or {})
+        return dict(self._inspect().labels)
+
+    @property
+    def workshop(self) -> str:
+        """The name of the workshop the image was built for (``"workshop"`` if unknown)."""
+        return self.labels.get(_labels.WORKSHOP) or "workshop"
 
     def tag(self, new_ref: str) -> Image:
         """Give the image another reference and return it as an Image."""
@@ -285,7 +299,7 @@ class Image:
         target = f"{repository}:{tag}"
         _labels.parse_ref(target)
         self.tag(target)
-        for line in self.engine.stream(["push", target]):
+        for line in self.engine.stream(["push", target], what="push the image"):
             if on_line:
                 on_line(line)
         digests = [d for d in self.engine.repo_digests(target) if d.startswith(f"{repository}@")]
@@ -308,64 +322,87 @@ class Image:
         dry_run: bool = False,
         engine: Engine | None = None,
     ) -> PruneResult:
-        """Remove old images that wiw built, keeping the newest ``keep`` per workshop.
+        """Remove old images that wiw built and nothing uses any more.
 
-        Only images labelled by wiw are considered; nothing else, and no
-        volume, is ever touched.
+        Only images wiw built are considered, and of those never one that a
+        tag points at (``wiw/intro:latest``, a version you pushed) or that a
+        container, running or stopped, was created from. Of the rest (earlier
+        builds whose tag moved on), the newest ``keep`` per workshop stay, to
+        go back to. No volume is ever touched.
 
         Args:
-            keep: How many of the newest images to keep for each workshop.
+            keep: How many of the newest untagged, unused images to keep per workshop.
             workshop: Only prune this workshop's images.
             dry_run: Report what would go without removing anything.
             engine: The engine to prune; the default engine if omitted.
 
         Returns:
             What was removed, kept and skipped.
+
+        Raises:
+            wiw.errors.InvalidOption: ``keep`` is negative.
         """
         if keep < 0:
-            raise errors.InvalidOption(f"keep={keep}: the number of images to keep is 0 or more.")
+            raise errors.InvalidOption(
+                f"Cannot keep {keep} images.", hint="Keep 0 or more images per workshop."
+            )
         engine = engine or default_engine()
-        groups: dict[str, list[ImageInfo]] = {}
-        for img in engine.images_labelled(f"{_labels.MANAGED}=true"):
-            name = img.labels.get(_labels.WORKSHOP, "")
-            if _built_by_wiw(img) and (workshop is None or name == workshop):
-                groups.setdefault(name, []).append(img)
-        result = PruneResult()
-        for images in groups.values():
-            images.sort(key=lambda i: i.created, reverse=True)
-            result.kept.extend(i.name for i in images[:keep])
-            for img in images[keep:]:
-                _prune_one(engine, img, result, dry_run=dry_run)
+        images = engine.images_labelled(f"{_labels.MANAGED}=true")
+        remove, kept = select_prunable(
+            images, engine.images_in_use(), keep=keep, workshop=workshop
+        )
+        result = PruneResult(kept=[i.name for i in kept])
+        for img in remove:
+            try:
+                if not dry_run:
+                    engine.image_remove(img.id)
+            except errors.EngineError:
+                result.skipped.append(img.name)
+                continue
+            result.removed.append(img.name)
+            result.reclaimed += img.size
         return result
 
 
-def _built_by_wiw(img: ImageInfo) -> bool:
-    """Whether wiw built this image (not merely built FROM one): it has wiw's tag, or none."""
-    return img.labels.get(_labels.ROLE) == "image" and (
-        not img.tags or img.labels.get(_labels.REF) in img.tags
-    )
+def select_prunable(
+    images: list[ImageInfo], in_use: set[str], *, keep: int, workshop: str | None = None
+) -> tuple[list[ImageInfo], list[ImageInfo]]:
+    """Decide which of wiw's images prune removes, as plain data.
 
+    Args:
+        images: Images carrying wiw's labels.
+        in_use: Ids of images some container was created from.
+        keep: How many unprotected images to keep per workshop, newest first.
+        workshop: Only this workshop's images, if given.
 
-def _prune_one(engine: Engine, img: ImageInfo, result: PruneResult, *, dry_run: bool) -> None:
-    # Only wiw's own tag goes; an image someone else also tagged stays under that tag.
-    ref = img.labels.get(_labels.REF) if img.tags else img.id
-    try:
-        if not dry_run and ref:
-            engine.image_remove(ref)
-    except errors.EngineError:
-        result.skipped.append(img.name)
-        return
-    result.removed.append(ref or img.name)
-    if len(img.tags) <= 1:
-        result.reclaimed += img.size
+    Returns:
+        ``(remove, keep)``: images to remove, and wiw-built images kept.
+        Images wiw did not build are in neither.
+    """
+    groups: dict[str, list[ImageInfo]] = {}
+    kept: list[ImageInfo] = []
+    for img in images:
+        name = img.labels.get(_labels.WORKSHOP, "")
+        if img.labels.get(_labels.ROLE) != "image" or workshop not in (None, name):
+            continue
+        if img.tags or img.id in in_use:
+            kept.append(img)  # a tag points at it, or a container uses it
+        else:
+            groups.setdefault(name, []).append(img)
+    remove: list[ImageInfo] = []
+    for group in groups.values():
+        group.sort(key=lambda i: i.created, reverse=True)
+        kept.extend(group[:keep])
+        remove.extend(group[keep:])
+    return remove, kept
 
 
 def _ensure_base(engine: Engine, base_image: str, context: BuildContext) -> None:
     """Make sure the base image is there (pulling it if need be) before building."""
-    if "BASE_IMAGE" not in context.build_args or engine.image_inspect(base_image) is not None:
+    if "BASE_IMAGE" not in context.build_args or engine.image_info(base_image) is not None:
         return  # a workshop's own Dockerfile names its own base
     try:
-        for _ in engine.stream(["pull", base_image]):
+        for _ in engine.stream(["pull", base_image], what="pull the base image"):
             pass
     except errors.EngineError as exc:
         raise errors.ImageNotFound(
@@ -417,11 +454,11 @@ def check_free_disk(engine: Engine, min_free: int) -> None:
         return
     reclaimable = Image.prune(keep=1, dry_run=True, engine=engine).reclaimed
     raise errors.NotEnoughDisk(
-        f"Only {free / GIB:.2f} GiB ({inodes} inodes) free for the engine; "
-        f"a build needs {min_free / GIB:.2f} GiB and {MIN_FREE_INODES} inodes.",
+        f"Only {format_bytes(free)} ({inodes} inodes) free for the engine; "
+        f"a build needs {format_bytes(min_free)} and {MIN_FREE_INODES} inodes.",
         free=free,
         required=min_free,
         reclaimable=reclaimable,
-        hint=f"'wiw prune' would reclaim about {reclaimable / GIB:.2f} GiB of old wiw images; "
+        hint=f"'wiw prune' would reclaim about {format_bytes(reclaimable)} of old wiw images; "
         "or free space on the engine's disk.",
     )

@@ -4,23 +4,46 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from rich.table import Table
 
 from wiw import _labels, errors
-from wiw._context import support_dir
 from wiw._docker import ContainerSpec, Engine
+from wiw._support import support_file
 from wiw._version import __version__
+from wiw._wait import Deadline
 from wiw.image import Image
+from wiw.workshop import Workshop, register_lesson_tester
 
-__all__ = ["CellFailure", "LessonReport", "LessonResult", "run_lessons"]
+__all__ = [
+    "CellFailure",
+    "FailureKind",
+    "LessonReport",
+    "LessonResult",
+    "parse_report",
+    "run_lessons",
+    "runner_spec",
+    "test_lessons",
+]
 
+# The runner prints its report on one line starting with this; wiw passes it
+# to the runner, so it is written here only.
 MARKER = "WIW-REPORT "
 _MAX_CELL_TIMEOUT = 24 * 3600
+_MAX_PARALLEL = 64
+
+FailureKind = Literal[
+    "error",  # a cell raised
+    "timeout",  # a cell ran too long; its kernel was stopped
+    "kernel-died",  # the kernel died (often: out of memory)
+    "no-kernel",  # the image lacks the notebook's kernel
+    "unreadable",  # the notebook could not be read
+    "runner-died",  # the process running the lesson died
+]
 
 
 @dataclass(frozen=True)
@@ -38,7 +61,7 @@ class CellFailure:
         traceback: The traceback, with terminal colour codes removed.
     """
 
-    kind: str
+    kind: FailureKind
     cell: int | None
     source: str
     ename: str
@@ -152,7 +175,7 @@ def runner_spec(
     memory: str | None,
 ) -> ContainerSpec:
     """Decide the throwaway container that runs the lessons, as plain data."""
-    script = (support_dir() / "run_lessons.py").read_text()
+    script = support_file("run_lessons.py").read_text()
     return ContainerSpec(
         image=image.ref,
         name=f"wiw-lessons-{workshop}-{secrets.token_hex(4)}",
@@ -165,6 +188,8 @@ def runner_spec(
             str(cell_timeout),
             "--parallel",
             str(parallel),
+            "--marker",
+            MARKER,
             "--",
             *lessons,
         ),
@@ -208,11 +233,7 @@ def run_lessons(
         wiw.errors.LessonRunFailed: The runner itself did not report (e.g. the
             whole container ran out of memory); the error holds its last output.
     """
-    if not 0 < cell_timeout <= _MAX_CELL_TIMEOUT or not 1 <= parallel <= 64 or timeout <= 0:  # noqa: PLR2004
-        raise errors.InvalidOption(
-            f"cell_timeout={cell_timeout}, parallel={parallel}, timeout={timeout} "
-            "are not all in range (cell timeout 1 s to a day, parallel 1 to 64)."
-        )
+    _check_run_options(cell_timeout, parallel, timeout)
     engine = engine or image.engine
     image.labels  # noqa: B018 - raises ImageNotFound before anything is created
     names = [Path(p).as_posix() for p in lessons]
@@ -227,7 +248,7 @@ def run_lessons(
     cid = engine.container_create(spec)
     try:
         engine.container_start(cid)
-        output = _wait_for_exit(engine, cid, time.monotonic() + timeout)
+        output = _wait_for_exit(engine, cid, Deadline(timeout))
     finally:
         engine.container_remove(cid)
     report = parse_report(output, image.ref)
@@ -239,7 +260,7 @@ def run_lessons(
     return report
 
 
-def _wait_for_exit(engine: Engine, cid: str, deadline: float) -> str:
+def _wait_for_exit(engine: Engine, cid: str, deadline: Deadline) -> str:
     """Collect a container's output until it exits or the deadline passes."""
     follower = engine.follow_logs(cid)
     try:
@@ -249,7 +270,62 @@ def _wait_for_exit(engine: Engine, cid: str, deadline: float) -> str:
     if not follower.ended:
         raise errors.LessonRunFailed(
             "The lessons did not finish before the deadline.",
-            hint="Raise the overall timeout, or lower cell_timeout so stuck cells stop sooner.",
+            hint="Raise the overall timeout, or lower the cell timeout: stuck cells stop sooner.",
             log_tail=lines[-25:],
         )
     return "\n".join(lines)
+
+
+def _check_run_options(cell_timeout: int, parallel: int, timeout: float) -> None:
+    if not 0 < cell_timeout <= _MAX_CELL_TIMEOUT:
+        raise errors.InvalidOption(
+            f"A cell timeout of {cell_timeout} s is out of range.",
+            hint="Give from 1 second to a day (86400).",
+        )
+    if not 1 <= parallel <= _MAX_PARALLEL:
+        raise errors.InvalidOption(
+            f"Running {parallel} lessons at once is out of range.",
+            hint=f"Give from 1 to {_MAX_PARALLEL}.",
+        )
+    if timeout <= 0:
+        raise errors.InvalidOption(
+            f"An overall timeout of {timeout:g} s is out of range.",
+            hint="Give a positive number of seconds.",
+        )
+
+
+def test_lessons(
+    workshop: Workshop,
+    image: Image,
+    *,
+    cell_timeout: int = 120,
+    parallel: int = 4,
+    memory: str | None = None,
+    timeout: float = 1800.0,
+) -> LessonReport:
+    """Execute every lesson of ``workshop`` inside ``image``, as a learner would, and report.
+
+    Args:
+        workshop: The workshop whose lessons to run.
+        image: Its built image.
+        cell_timeout: Seconds any one cell may run.
+        parallel: How many lessons run at once.
+        memory: A memory limit for the throwaway container, e.g. ``"2g"``.
+        timeout: Seconds the whole run may take.
+
+    Returns:
+        Per-lesson results with timings, failures and peak memory.
+    """
+    return run_lessons(
+        image,
+        [p.relative_to(workshop.path) for p in workshop.lessons],
+        workshop=workshop.name,
+        cell_timeout=cell_timeout,
+        parallel=parallel,
+        memory=memory,
+        timeout=timeout,
+    )
+
+
+test_lessons.__test__ = False  # type: ignore[attr-defined]  # not a test for pytest
+register_lesson_tester(test_lessons)

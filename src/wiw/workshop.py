@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import nbformat
 
 from wiw import errors
 
-if TYPE_CHECKING:
-    from wiw.image import Image
-    from wiw.lessons import LessonReport
-
-__all__ = ["Workshop"]
+__all__ = [
+    "BINDER_DIRS",
+    "DEPENDENCY_FILES",
+    "Environment",
+    "Workshop",
+    "detect_environment",
+    "register_lesson_tester",
+    "slugify",
+]
 
 # Files that describe the environment (Binder's conventions) rather than lessons.
 ENV_FILES = ("requirements.txt", "apt.txt", "postBuild", "runtime.txt")
@@ -43,6 +48,14 @@ _IGNORED_NAMES = frozenset(
     | set(BINDER_DIRS)
 )
 _MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+# Filled by wiw.lessons, which owns lesson testing: the deprecated
+# Workshop.test forwards there without this module depending on it.
+_LESSON_TESTER: dict[str, Callable[..., Any]] = {}
+
+
+def register_lesson_tester(tester: Callable[..., Any]) -> None:
+    """Let the deprecated :meth:`Workshop.test` forward to ``tester``."""
+    _LESSON_TESTER["test"] = tester
 
 
 def slugify(text: str) -> str:
@@ -176,36 +189,18 @@ class Workshop:
         """The pip ``requirements.txt`` file, if the workshop has one."""
         return self.environment.requirements
 
-    def test(
-        self,
-        image: Image,
-        *,
-        cell_timeout: int = 120,
-        parallel: int = 4,
-        memory: str | None = None,
-    ) -> LessonReport:
-        """Execute every lesson inside ``image``, as a learner would, and report.
+    def test(self, image: Any, **options: Any) -> Any:
+        """Deprecated: use :func:`wiw.test_lessons` (``wiw.test_lessons(workshop, image)``).
 
-        Args:
-            image: This workshop's built image.
-            cell_timeout: Seconds any one cell may run.
-            parallel: How many lessons run at once.
-            memory: A memory limit for the throwaway container, e.g. ``"2g"``.
-
-        Returns:
-            Per-lesson results with timings, failures and peak memory.
+        A workshop is plain data; running its lessons in an image belongs to
+        :mod:`wiw.lessons`. This forwards there, with a warning.
         """
-        from wiw.lessons import run_lessons  # noqa: PLC0415 - lessons needs the engine layer
-
-        lessons = [p.relative_to(self.path) for p in self.lessons]
-        return run_lessons(
-            image,
-            lessons,
-            workshop=self.name,
-            cell_timeout=cell_timeout,
-            parallel=parallel,
-            memory=memory,
+        warnings.warn(
+            "Workshop.test(image) is deprecated; use wiw.test_lessons(workshop, image)",
+            DeprecationWarning,
+            stacklevel=2,
         )
+        return _LESSON_TESTER["test"](self, image, **options)
 
     def content_files(self) -> Iterator[Path]:
         """Yield the files that are lesson content (everything but dependency files).

@@ -18,8 +18,9 @@ from PIL import Image as PILImage
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import wiw
-from tests.integration.test_classroom import build_named
-from wiw import classroom as cls
+from tests.support.engine import require
+from tests.support.workshops import EXAMPLE, build_named
+from wiw.classroom import Classroom
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -32,11 +33,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium from Debian's packages."""
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing (.ci/browser.sh installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (.ci/browser.sh installs it)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield launched
@@ -49,17 +46,15 @@ def join_png(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Path]:  # fmt: skip
     """A running classroom, and the QR code PNG wiw wrote for it."""
-    from tests.integration.conftest import EXAMPLE
-
     image = build_named(EXAMPLE, f"browser-{run_id}", example_image.engine, made_images)
-    hub = wiw.Hub.run(image, mode="classroom", classroom=wiw.ClassroomOptions(max_learners=4))
+    room = Classroom.start(image, wiw.ClassroomOptions(max_learners=4))
     try:
         png = wiw.save_qr(
-            hub.wait_for_token(timeout=120), tmp_path_factory.mktemp("qr") / "join.png"
+            room.wait_until_ready(timeout=120), tmp_path_factory.mktemp("qr") / "join.png"
         )
         yield png
     finally:
-        cls.destroy(hub.names.workshop, confirm=True, engine=image.engine)
+        room.destroy(confirm=True)
 
 
 def scan(png: Path) -> str:

@@ -48,8 +48,11 @@ def test_case(
         return
     image = wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)
     before = sorted(p.relative_to(CASES / case) for p in (CASES / case).rglob("*"))
-    report = workshop.test(
-        image, cell_timeout=expected.get("cell_timeout", 60), memory=expected.get("memory")
+    report = wiw.test_lessons(
+        workshop,
+        image,
+        cell_timeout=expected.get("cell_timeout", 60),
+        memory=expected.get("memory"),
     )
     check_report(report, expected, len(workshop.lessons))
     # Files the lessons wrote stayed in the throwaway container, which is gone.

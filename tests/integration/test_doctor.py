@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import wiw
-from tests.integration.conftest import EXAMPLE
+from tests.support.workshops import EXAMPLE
 from wiw.cli import main
 from wiw.doctor import run_doctor
 

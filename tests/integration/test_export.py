@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
 import wiw
+from wiw._wait import WaitTimeout, poll
 from wiw.export import TEMPORARY_LOGIN
 
 HUB_CONFIG = """
@@ -23,15 +22,11 @@ c.SimpleLocalProcessSpawner.home_dir_template = "/tmp/home-{username}"
 
 def wait_healthy(url: str, hub: wiw.Hub) -> None:
     """Poll the hub's health endpoint (bounded); fail with its log if it never answers."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)  # polling interval within a bounded wait
-    pytest.fail(f"hub never became healthy:\n{hub.logs()[-3000:]}")
+    try:
+        poll(lambda: httpx.get(url, timeout=5).status_code == 200 or None, timeout=60,
+             what="the hub's health", retry_on=(httpx.HTTPError,))  # fmt: skip
+    except WaitTimeout:
+        pytest.fail(f"hub never became healthy:\n{hub.logs()[-3000:]}")
 
 
 def test_each_new_visitor_gets_an_account_kept_by_their_cookie(example_image: wiw.Image) -> None:

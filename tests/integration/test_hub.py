@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 import wiw
+from tests.support.workshops import EXAMPLE
 from wiw._labels import WORKSHOP
 from wiw.cli import main
 
@@ -96,6 +97,4 @@ def test_server_that_never_prints_a_url_times_out(example_image: wiw.Image) -> N
 
 def test_cli_smoke_passes_on_the_example(example_image: wiw.Image) -> None:
     """'wiw smoke FOLDER --tag IMAGE' checks JupyterLab and the lessons, exit status 0."""
-    from tests.integration.conftest import EXAMPLE
-
     assert main(["smoke", str(EXAMPLE), "--tag", example_image.ref, "--timeout", "60"]) == 0

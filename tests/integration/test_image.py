@@ -10,7 +10,9 @@ import nbformat
 import pytest
 
 import wiw
+from wiw._docker import ContainerSpec
 from wiw._labels import MANAGED, WORKSHOP
+from wiw.cli import main
 
 
 def test_example_workshop_builds_with_labels(example_image: wiw.Image) -> None:
@@ -79,31 +81,49 @@ def import_unlabelled(engine: wiw.Engine, ref: str, tmp_path: Path) -> None:
     )
 
 
-def test_prune_keeps_newest_and_leaves_unlabelled_alone(
+def test_prune_keeps_what_a_tag_or_a_container_uses_through_build_edit_revert(  # noqa: PLR0917
     example_image: wiw.Image,
     workshop_copy: Path,
     run_id: str,
     made_images: list[str],
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """prune(keep=1) removes older images of a workshop and never touches others."""
-    engine, name = example_image.engine, f"prune-{run_id}"
-    refs = [f"wiw-test/prune:{run_id}-{n}" for n in range(3)]
-    made_images.extend(refs)
-    for n, ref in enumerate(refs):
-        build_variant(workshop_copy, name, ref, engine, n)
+    """Build, edit and build, revert and build: prune keeps what the tag points at.
+
+    The cache hands back the first image, with its old creation time, and the
+    tag points at it again. Prune keeps it, counts the edit's build as an
+    'other' image, spares that while a container uses it, and never touches an
+    image wiw did not make.
+    """
+    engine, name, tag = example_image.engine, f"prune-{run_id}", f"wiw-test/prune:{run_id}"
+    made_images.append(tag)
+    first = build_variant(workshop_copy, name, tag, engine, 0).id
+    edited = build_variant(workshop_copy, name, tag, engine, 1).id
+    reverted = build_variant(workshop_copy, name, tag, engine, 0).id
+    assert reverted == first != edited
     stranger = f"wiw-test/not-ours:{run_id}"
     made_images.append(stranger)
     import_unlabelled(engine, stranger, tmp_path)
 
-    dry = wiw.Image.prune(keep=1, workshop=name, dry_run=True, engine=engine)
-    assert sorted(dry.removed) == sorted(refs[:2])
-    assert all(wiw.Image(ref, engine=engine).exists for ref in refs)
+    assert main(["prune", "--keep", "1", "--workshop", name, "--dry-run"]) == 0
+    assert "would remove 0 image(s)" in capsys.readouterr().out
+    dry = wiw.Image.prune(keep=0, workshop=name, dry_run=True, engine=engine)
+    assert dry.removed == [edited]
+    assert tag in dry.kept
 
-    result = wiw.Image.prune(keep=1, workshop=name, engine=engine)
-    assert sorted(result.removed) == sorted(refs[:2])
-    assert result.kept == [refs[2]]
-    assert [wiw.Image(ref, engine=engine).exists for ref in refs] == [False, False, True]
+    user = engine.container_create(ContainerSpec(image=edited, name=f"uses-{run_id}",
+                                                 labels={}, command=("true",)))  # fmt: skip
+    try:
+        in_use = wiw.Image.prune(keep=0, workshop=name, engine=engine)
+        assert in_use.removed == []
+        assert wiw.Image(edited, engine=engine).exists
+    finally:
+        engine.container_remove(user)
+    result = wiw.Image.prune(keep=0, workshop=name, engine=engine)
+    assert result.removed == [edited]
+    assert not wiw.Image(edited, engine=engine).exists
+    assert wiw.Image(tag, engine=engine).id == first
     assert wiw.Image(stranger, engine=engine).exists
     assert example_image.exists
 

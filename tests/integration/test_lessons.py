@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import wiw
-from tests.integration.conftest import EXAMPLE
+from tests.support.workshops import EXAMPLE
 from wiw.cli import main
 
 
 def test_example_lessons_all_pass_with_timings_and_memory(example_image: wiw.Image) -> None:
     """Every example lesson passes; the report has durations and the container's peak memory."""
     workshop = wiw.Workshop(EXAMPLE)
-    report = workshop.test(example_image)
+    report = wiw.test_lessons(workshop, example_image)
     assert report.ok, report.to_json()
     assert [r.lesson for r in report.results] == [p.name for p in workshop.lessons]
     assert all(r.duration > 0 for r in report.results)

@@ -2,76 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 import wiw
-from tests.integration.conftest import free_port
-
-
-@dataclass(frozen=True)
-class Registry:
-    """A running registry: its address, its process, and the login it wants (if any)."""
-
-    address: str
-    process: subprocess.Popen[bytes]
-    user: str | None = None
-    password: str | None = None
-
-
-def start_registry(folder: Path, *, login: tuple[str, str] | None = None) -> Iterator[Registry]:
-    """Run Debian's registry on a loopback port until the generator is closed."""
-    binary = shutil.which("docker-registry")
-    if binary is None or (login and not shutil.which("htpasswd")):
-        message = "docker-registry and htpasswd are needed (.ci/registry.sh installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    port = free_port()
-    config = [
-        "version: 0.1",
-        "log: {level: warn}",
-        f"storage: {{filesystem: {{rootdirectory: {folder / 'data'}}}}}",
-        f"http: {{addr: 127.0.0.1:{port}}}",
-    ]
-    if login:
-        hashed = subprocess.run(
-            ["htpasswd", "-Bbn", *login], capture_output=True, text=True, check=True
-        ).stdout
-        (folder / "htpasswd").write_text(hashed)
-        config.append(f"auth: {{htpasswd: {{realm: wiw-tests, path: {folder / 'htpasswd'}}}}}")
-    (folder / "config.yml").write_text("\n".join(config) + "\n")
-    proc = subprocess.Popen([binary, "serve", str(folder / "config.yml")])
-    try:
-        wait_until_answers(f"http://127.0.0.1:{port}/v2/", proc)
-        yield Registry(f"127.0.0.1:{port}", proc, *(login or (None, None)))
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=30)
-
-
-def wait_until_answers(url: str, proc: subprocess.Popen[bytes]) -> None:
-    """Wait (bounded) until the registry answers HTTP at all."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the registry exited"
-        try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310
-            return
-        except urllib.error.HTTPError:
-            return  # 401 from a registry that wants a login: it answers
-        except OSError:
-            time.sleep(0.1)  # polling interval within a bounded wait
-    pytest.fail(f"registry at {url} did not answer")
+from tests.support.engine import free_port
+from tests.support.registry import Registry, start_registry
 
 
 @pytest.fixture(scope="module")

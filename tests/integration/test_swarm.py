@@ -12,11 +12,10 @@ from collections.abc import Iterator
 import pytest
 
 import wiw
-from tests.integration.conftest import free_port
-from tests.integration.learners import SimLearner
-from tests.integration.test_classroom import build_named
-from wiw import classroom as cls
-from wiw.classroom import ClassroomOptions
+from tests.support.engine import free_port
+from tests.support.learners import SimLearner
+from tests.support.workshops import EXAMPLE, build_named
+from wiw.classroom import Classroom, ClassroomOptions
 
 
 def _docker(engine: wiw.Engine, *args: str) -> subprocess.CompletedProcess[str]:
@@ -47,7 +46,7 @@ def test_swarm_mode_needs_a_manager(engine: wiw.Engine, example_image: wiw.Image
     if engine.swarm_manager():
         pytest.skip("this engine is a swarm manager")  # only when a swarm was already there
     with pytest.raises(wiw.HubError) as caught:
-        wiw.Hub.run(example_image, mode="classroom", classroom=ClassroomOptions(backend="swarm"))
+        Classroom.start(example_image, ClassroomOptions(backend="swarm"))
     assert "docker swarm init" in str(caught.value)
 
 
@@ -55,26 +54,24 @@ def test_swarm_classroom_serves_learners_and_keeps_files_across_a_hub_restart(
     swarm: wiw.Engine, example_image: wiw.Image, run_id: str, made_images: list[str]
 ) -> None:
     """A learner gets a Swarm service, writes a file, and finds it after the hub is re-created."""
-    from tests.integration.conftest import EXAMPLE
-
     image = build_named(EXAMPLE, f"swarm-{run_id}", swarm, made_images)
     options = ClassroomOptions(backend="swarm", max_learners=3)
     port = free_port()
-    hub = wiw.Hub.run(image, mode="classroom", classroom=options, port=port)
-    learner = SimLearner(hub.wait_for_token(timeout=120))
+    room = Classroom.start(image, options, port=port)
+    learner = SimLearner(room.wait_until_ready(timeout=120))
     try:
         learner.join()
         learner.wait_for_lab()
         assert learner.execute(learner.start_kernel(), "open('swarm.txt', 'w'); print(1)") == "1\n"
-        services = swarm.services_labelled(f"org.wiw.workshop={hub.names.workshop}")
+        services = swarm.services_labelled(f"org.wiw.workshop={room.names.workshop}")
         assert len(services) == 1
-        swarm.client.container.kill(hub.names.hub)
-        hub = wiw.Hub.run(image, mode="classroom", classroom=options, port=port)
-        hub.wait_for_token(timeout=120)
+        swarm.container_kill(room.names.hub)
+        room = Classroom.start(image, options, port=port)
+        room.wait_until_ready(timeout=120)
         learner.wait_for_lab()
         assert "swarm.txt" in learner.files()
-        assert [r.name for r in hub.learners()] == [learner.name]
+        assert [r.name for r in room.learners()] == [learner.name]
     finally:
         learner.close()
-        cls.destroy(hub.names.workshop, confirm=True, engine=swarm)
-    assert not swarm.services_labelled(f"org.wiw.workshop={hub.names.workshop}")
+        room.destroy(confirm=True)
+    assert not swarm.services_labelled(f"org.wiw.workshop={room.names.workshop}")

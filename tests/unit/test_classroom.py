@@ -8,30 +8,19 @@ import pytest
 
 from wiw import errors
 from wiw._docker import ContainerSpec
-from wiw.classroom import (
-    ClassroomOptions,
-    LearnerLimits,
-    Names,
-    hub_spec,
-    memory_bytes,
-    plan_classroom,
-)
+from wiw._hubcontract import Names, hub_spec
+from wiw.classroom import ClassroomOptions, ClassroomState, _settings
 from wiw.image import Image
-
-SECRET = "s3cr3t-join-path-abcdefghijklmnop"
-TOKEN = "f" * 64
+from wiw.planning import LearnerLimits, memory_bytes, plan_classroom
 
 
 def spec(options: ClassroomOptions | None = None, *, public: bool = False) -> ContainerSpec:
     """The hub container of a test classroom of workshop 'intro'."""
     return hub_spec(
-        Image("wiw/intro:1"),
         Names("intro"),
-        options or ClassroomOptions(),
+        _settings(Image("wiw/intro:1"), options or ClassroomOptions()),
+        bind="0.0.0.0" if public else "127.0.0.1",
         port=8000 if public else None,
-        public=public,
-        join_secret=SECRET,
-        api_token=TOKEN,
     )
 
 
@@ -43,9 +32,28 @@ def test_hub_gets_the_socket_and_state_volume_and_listens_on_loopback() -> None:
     assert hub.publish == [("127.0.0.1", None, 8000)]
     assert hub.network == "wiw-intro"
     assert hub.labels["org.wiw.role"] == "hub"
-    assert hub.envs["WIW_JOIN_SECRET"] == SECRET
-    learner_labels = json.loads(hub.envs["WIW_LABELS"])
+    learner_labels = json.loads(hub.envs["WIW_LEARNER_LABELS"])
     assert learner_labels["org.wiw.workshop"] == "intro"
+    assert learner_labels["org.wiw.role"] == "learner"
+
+
+def test_no_secret_reaches_the_hub_environment() -> None:
+    """Secrets go to the hub's volume as files, never into its environment (docker inspect)."""
+    options = ClassroomOptions(auth="shared-password", password="correct horse battery")
+    state = ClassroomState.new()
+    env = " ".join(f"{k}={v}" for k, v in spec(options).envs.items())
+    for secret in ("correct horse battery", state.join_secret, state.api_token):
+        assert secret not in env
+    assert not [k for k in spec(options).envs if "SECRET" in k or "PASSWORD" in k]
+
+
+def test_state_round_trips_and_has_a_long_join_secret() -> None:
+    """The join secret has 192 random bits; the state file reads back the same."""
+    state = ClassroomState.new()
+    assert len(state.join_secret) == 32  # 24 random bytes, URL-safe base64
+    assert state.join_secret != ClassroomState.new().join_secret
+    again = ClassroomState.from_json(state.to_json())
+    assert again == state
 
 
 def test_limits_reach_the_hub_as_settings() -> None:
@@ -59,7 +67,7 @@ def test_limits_reach_the_hub_as_settings() -> None:
     assert hub.envs["WIW_CONCURRENT_SPAWNS"] == "2"
     assert hub.envs["WIW_CULL_AFTER"] == "600"
     assert hub.envs["WIW_MEM_LIMIT"] == str(768 * 2**20)
-    assert hub.envs["WIW_CPU_LIMIT"] == "0.5"
+    assert float(hub.envs["WIW_CPU_LIMIT"]) == 0.5
     assert hub.envs["WIW_PIDS_LIMIT"] == "128"
     assert hub.publish == [("0.0.0.0", 8000, 8000)]
 

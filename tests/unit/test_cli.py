@@ -1,7 +1,8 @@
-"""The wiw command, for what needs no engine."""
+"""The wiw command, for what needs no engine: every kind of message it prints to people."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,21 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.unit.test_workshop import write_lesson
+from tests.support.workshops import write_lesson
 from wiw.cli import main
+
+# What a message for people must never contain: Python's names for things.
+PYTHON_SPEAK = re.compile(r"\b[a-z]+_[a-z_]+=|confirm=True|Traceback|wiw\.errors\.")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the command line; return its exit status, stdout and stderr."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # the parser refused the command line
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def test_qr_command_prints_and_saves_png(
@@ -19,9 +33,8 @@ def test_qr_command_prints_and_saves_png(
 ) -> None:
     """'wiw qr URL --png FILE' draws the code and writes a PNG that decodes to the URL."""
     url = "http://127.0.0.1:49153/lab?token=" + "0123456789abcdef" * 3
-    assert main(["qr", url, "--png", str(tmp_path / "q.png")]) == 0
-    printed = capsys.readouterr().out
-    assert "█" in printed
+    code, printed, _ = run(capsys, "qr", url, "--png", str(tmp_path / "q.png"))
+    assert code == 0
     assert any(url in line for line in printed.splitlines())  # whole, on one line
     with Image.open(tmp_path / "q.png") as image:
         assert zxingcpp.read_barcodes(image)[0].text == url
@@ -32,29 +45,128 @@ def test_build_dry_run_shows_context_without_engine(
 ) -> None:
     """'wiw build --dry-run' prints the Dockerfile and file list, touching no engine."""
     write_lesson(tmp_path / "ws")
-    assert main(["build", str(tmp_path / "ws"), "--dry-run"]) == 0
-    printed = capsys.readouterr().out
+    code, printed, _ = run(capsys, "build", str(tmp_path / "ws"), "--dry-run")
+    assert code == 0
     assert "FROM ${BASE_IMAGE}" in printed
     assert "workshop/lessons/lesson01.ipynb" in printed
 
 
-def test_errors_print_message_and_hint_not_traceback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("argv", "flag", "accepted"),
+    [
+        (["up", "x", "--max-learners", "-1"], "--max-learners", "from 0 to 10000"),
+        (["up", "x", "--learners", "zero"], "--learners", "from 1 to 10000"),
+        (["up", "x", "--cpus", "0"], "--cpus", "from 0.05 to 1024"),
+        (["up", "x", "--cull-after", "5"], "--cull-after", "from 10 to 604800"),
+        (["up", "x", "--memory", "lots"], "--memory", "such as 512m or 2g"),
+        (["test", "x", "--memory", "1m"], "--memory", "at least 64 MiB"),
+        (["run", "x", "--port", "70000"], "--port", "from 1 to 65535"),
+        (["run", "x", "--timeout", "0"], "--timeout", "positive number of seconds"),
+        (["test", "x", "--cell-timeout", "-5"], "--cell-timeout", "from 1 to 86400"),
+        (["test", "x", "--parallel", "100"], "--parallel", "from 1 to 64"),
+        (["prune", "--keep", "-1"], "--keep", "from 0 to 1000"),
+        (["build", "x", "--min-free-gib", "-2"], "--min-free-gib", "from 0 to 10000"),
+    ],
+)
+def test_bad_numbers_name_the_flag_and_what_it_accepts(
+    capsys: pytest.CaptureFixture[str], argv: list[str], flag: str, accepted: str
 ) -> None:
-    """A bad folder gives the error's name, message and hint, and exit status 2."""
-    assert main(["build", str(tmp_path / "missing")]) == 2
-    printed = capsys.readouterr().err
-    assert "WorkshopNotFound" in printed
-    assert "hint:" in printed
-    assert "Traceback" not in printed
+    """A number out of range is refused before any work, naming the flag and the range."""
+    code, out, printed = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    first = printed.splitlines()[0]
+    assert first.startswith(f"error: {flag} must be")
+    assert accepted in printed
+    assert argv[-1] in printed  # the value given
+    assert not PYTHON_SPEAK.search(printed)
 
 
-def test_engine_missing_is_reported_cleanly(
+def test_a_mistyped_command_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    """'wiw buidl' suggests 'build' and lists the commands."""
+    code, _, printed = run(capsys, "buidl", "x")
+    assert code == 2
+    assert "'buidl' is not a wiw command. Did you mean 'build'?" in printed
+    assert "destroy" in printed
+
+
+def test_a_bad_choice_names_the_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    """'wiw export k8s IMAGE' says which choices there are."""
+    code, _, printed = run(capsys, "export", "k8s", "wiw/x:1")
+    assert code == 2
+    assert "kind" in printed
+    assert "'z2jh'" in printed
+
+
+def test_a_missing_folder_is_called_a_missing_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'wiw run missing_folder' says the folder is missing (not 'not a valid image')."""
+    monkeypatch.chdir(tmp_path)
+    for command in ("run", "smoke", "up", "build", "test"):
+        code, _, printed = run(capsys, command, "missing_folder")
+        assert code == 2, command
+        assert printed.startswith("error: Workshop folder not found: missing_folder"), printed
+        assert "hint:" in printed
+        assert "image reference" in printed or command in ("build", "test")
+
+
+def test_errors_are_sentences_and_the_type_shows_only_with_debug(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without an engine client, 'wiw prune' says so and exits 2."""
-    assert main(["prune"]) == 2
-    assert "EngineMissing" in capsys.readouterr().err
+    """The headline is the error's sentence; --debug adds its type and the traceback."""
+    _, _, plain = run(capsys, "build", str(tmp_path / "missing"))
+    assert plain.startswith("error: Workshop folder not found")
+    assert "WorkshopNotFound" not in plain
+    assert "Traceback" not in plain
+    _, _, debug = run(capsys, "--debug", "build", str(tmp_path / "missing"))
+    assert "wiw.errors.WorkshopNotFound" in debug
+    assert "Traceback" in debug
+
+
+def test_destroy_without_yes_names_the_flag_not_a_parameter(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """'wiw destroy NAME' refuses, asking for --yes and to collect first; no engine is used."""
+    code, _, printed = run(capsys, "destroy", "intro")
+    assert code == 2
+    assert "--yes" in printed
+    assert "wiw collect intro" in printed
+    assert not PYTHON_SPEAK.search(printed)
+
+
+def test_engine_missing_is_reported_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without an engine client, 'wiw prune' says so and what to install, and exits 2."""
+    code, _, printed = run(capsys, "prune")
+    assert code == 2
+    assert "No container engine client" in printed
+    assert "hint: Install Docker" in printed
+
+
+def help_of(*command: str) -> str:
+    """What 'wiw COMMAND --help' prints, at a fixed width."""
+    done = subprocess.run(
+        [sys.executable, "-m", "wiw", *command, "--help"],
+        capture_output=True, text=True, check=True, env={"COLUMNS": "100", "PATH": "/usr/bin"},
+    )  # fmt: skip
+    return " ".join(done.stdout.split())
+
+
+def test_help_says_what_each_command_does_and_destroy_what_it_deletes() -> None:
+    """Every command has a description; destroy's says it deletes learners' files."""
+    assert "DELETE EVERY LEARNER'S FILES" in help_of("destroy")
+    assert "Never removes volumes" in help_of("prune")
+    top = help_of()
+    for command in ("build", "run", "test", "up", "down", "collect", "destroy", "prune"):
+        assert command in top
+    assert "``" not in top  # no raw reST
+
+
+def test_help_shows_defaults() -> None:
+    """Options with defaults say them in help."""
+    text = help_of("up")
+    assert "(default: 30)" in text  # --max-learners
+    assert "(default: 3600)" in text  # --cull-after
 
 
 def test_python_dash_m_wiw_runs() -> None:

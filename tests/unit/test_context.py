@@ -7,7 +7,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from wiw._context import render_context, support_dir
+from wiw._context import render_context
+from wiw._support import support_dir
 from wiw.workshop import Workshop
 
 

@@ -91,7 +91,7 @@ def test_python_on_whales_failures_are_translated(tmp_path: Path) -> None:
     """Calls made through python-on-whales come out as wiw errors too."""
     engine = fake_client(tmp_path, "Cannot connect to the Docker daemon at unix:///x.sock.")
     with pytest.raises(wiw.EngineUnavailable):
-        engine.image_inspect("wiw/example:latest")
+        engine.image_info("wiw/example:latest")
 
 
 def test_tokens_and_passwords_are_redacted_everywhere() -> None:

@@ -51,4 +51,4 @@ def test_failed_event_redacts_tokens() -> None:
 def test_unknown_events_are_refused() -> None:
     """Only documented events are written."""
     with pytest.raises(ValueError, match="unknown event"):
-        EventStream(io.StringIO()).emit("exploded")
+        EventStream(io.StringIO()).emit("exploded")  # type: ignore[arg-type]

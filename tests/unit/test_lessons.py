@@ -64,8 +64,10 @@ def test_runner_runs_as_the_learner_with_limits() -> None:
         Image("wiw/x:1"), ["a.ipynb"], workshop="x", cell_timeout=7, parallel=3, memory="1g"
     )
     assert spec.command[:2] == ("python3", "-c")
-    assert "WIW-REPORT" in spec.command[2]
-    assert list(spec.command[3:]) == ["--timeout", "7", "--parallel", "3", "--", "a.ipynb"]
+    assert "--marker" in spec.command[2]
+    assert list(spec.command[3:]) == [
+        "--timeout", "7", "--parallel", "3", "--marker", MARKER, "--", "a.ipynb"
+    ]  # fmt: skip
     assert spec.memory == "1g"
     assert spec.labels["org.wiw.managed"] == "true"
     assert not spec.publish

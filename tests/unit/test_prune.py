@@ -1,4 +1,4 @@
-"""Which images prune may touch, and where free disk is measured, without an engine."""
+"""Which images prune may remove, and where free disk is measured, without an engine."""
 
 from __future__ import annotations
 
@@ -6,34 +6,84 @@ from pathlib import Path
 
 from wiw._docker import Engine, ImageInfo
 from wiw._labels import MANAGED, REF, ROLE, WORKSHOP
-from wiw.image import _built_by_wiw, free_disk
-
-WIW_LABELS = {MANAGED: "true", WORKSHOP: "intro", ROLE: "image", REF: "wiw/intro:latest"}
+from wiw.image import free_disk, select_prunable
 
 
-def image(tags: list[str], labels: dict[str, str] | None = None) -> ImageInfo:
-    """An image record as the engine reports it."""
-    return ImageInfo("sha256:" + "0" * 64, tags, 0.0, 1, labels or dict(WIW_LABELS))
+def image(
+    n: int,
+    tags: list[str] | None = None,
+    *,
+    created: float = 0.0,
+    workshop: str = "intro",
+    role: str = "image",
+) -> ImageInfo:
+    """Image number ``n`` as the engine reports it, labelled by wiw."""
+    labels = {MANAGED: "true", WORKSHOP: workshop, ROLE: role, REF: f"wiw/{workshop}:latest"}
+    return ImageInfo(f"sha256:{n:064x}", tags or [], created, 100 * n, labels)
 
 
-def test_an_image_wiw_built_is_prunable() -> None:
-    """An image under the reference wiw built it as is wiw's."""
-    assert _built_by_wiw(image(["wiw/intro:latest"]))
+def ids(images: list[ImageInfo]) -> set[str]:
+    """The ids of ``images``, for comparison."""
+    return {i.id for i in images}
 
 
-def test_an_old_untagged_build_is_prunable() -> None:
-    """A wiw build whose tag moved to a newer build (dangling) is wiw's."""
-    assert _built_by_wiw(image([]))
+def test_a_tagged_image_is_never_removed() -> None:
+    """An image a tag points at stays, however old and whatever --keep says."""
+    old = image(1, ["wiw/intro:latest"], created=1)
+    newer = [image(n, created=n) for n in range(2, 5)]
+    remove, kept = select_prunable([old, *newer], set(), keep=0)
+    assert old not in remove
+    assert old in kept
+    assert ids(remove) == ids(newer)
 
 
-def test_an_image_built_from_a_wiw_image_is_not() -> None:
-    """A user's image FROM a wiw image inherits the labels but not the tag: never pruned."""
-    assert not _built_by_wiw(image(["someone/derived:1"]))
+def test_an_image_a_container_uses_is_never_removed() -> None:
+    """An untagged image a (running or stopped) container was created from stays."""
+    used, unused = image(1, created=1), image(2, created=2)
+    remove, _ = select_prunable([used, unused], {used.id}, keep=0)
+    assert remove == [unused]
 
 
-def test_an_image_without_wiw_role_is_not() -> None:
-    """Labels copied by hand without the image role do not make an image wiw's."""
-    assert not _built_by_wiw(image([], {MANAGED: "true"}))
+def test_keep_counts_the_newest_unprotected_images_by_creation_time() -> None:
+    """--keep N keeps the N newest untagged images, by creation time, not by name or id."""
+    # Ids sort the other way round from creation times.
+    images = [image(n, created=10 - n) for n in range(1, 6)]
+    remove, kept = select_prunable(images, set(), keep=2)
+    assert ids(kept) == {image(1).id, image(2).id}
+    assert ids(remove) == {image(n).id for n in (3, 4, 5)}
+
+
+def test_keep_applies_per_workshop_and_to_one_workshop_when_asked() -> None:
+    """Each workshop keeps its own newest; a named workshop limits prune to it."""
+    intro = [image(n, created=n, workshop="intro") for n in (1, 2)]
+    other = [image(n, created=n, workshop="other") for n in (3, 4)]
+    remove, _ = select_prunable([*intro, *other], set(), keep=1)
+    assert ids(remove) == {intro[0].id, other[0].id}
+    remove, _ = select_prunable([*intro, *other], set(), keep=1, workshop="other")
+    assert ids(remove) == {other[0].id}
+
+
+def test_build_edit_revert_keeps_the_image_the_tag_points_at_again() -> None:
+    """Build A, edit and build B, revert and build: the tag points at A again.
+
+    The cache hands back A, with its old creation time. Prune keeps A (tagged)
+    and counts B as an 'other' image.
+    """
+    a = image(1, ["wiw/intro:latest"], created=100)  # the tag moved back to the oldest
+    b = image(2, created=200)  # the edit's build, untagged now
+    remove, kept = select_prunable([a, b], set(), keep=1)
+    assert remove == []
+    assert ids(kept) == {a.id, b.id}
+    remove, _ = select_prunable([a, b], set(), keep=0)
+    assert remove == [b]
+
+
+def test_only_images_wiw_built_are_considered() -> None:
+    """Containers' and volumes' roles, and images without wiw's role, are left alone."""
+    other_roles = [image(1, role="lab"), image(2, role="hub-state")]
+    remove, kept = select_prunable(other_roles, set(), keep=0)
+    assert remove == []
+    assert kept == []
 
 
 class _EngineWithRoot(Engine):

@@ -5,20 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
+from tests.support.workshops import write_lesson
 from wiw import errors
 from wiw.workshop import Workshop, slugify
-
-
-def write_lesson(folder: Path, name: str = "lesson01.ipynb") -> Path:
-    """Write a small valid notebook into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    nbformat.write(new_notebook(cells=[new_code_cell("1 + 1")]), path)
-    return path
 
 
 def test_valid_folder_lists_lessons_and_requirements(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 from websockets.sync.client import connect
 
+from wiw._wait import poll
+
 
 class KernelDied(RuntimeError):
     """The kernel died (or was restarted) while running the cell."""
@@ -47,14 +49,14 @@ class SimLearner:
 
     def wait_for_lab(self, timeout: float = 120) -> httpx.Response:
         """Poll until this learner's JupyterLab page answers 200 (bounded)."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def ready() -> httpx.Response | None:
             response = self.http.get(f"{self.server}lab")
-            if response.status_code == 200 and "/user/" in response.url.path:
-                return response
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.name}: lab not ready: {response.status_code}")
-            time.sleep(0.5)  # polling interval within a bounded wait
+            return (
+                response if response.status_code == 200 and "/user/" in response.url.path else None
+            )
+
+        return poll(ready, timeout=timeout, interval=0.5, what=f"{self.name}'s JupyterLab")
 
     def _xsrf(self) -> dict[str, str]:
         """The XSRF header for this learner's server (the hub has a cookie of its own)."""

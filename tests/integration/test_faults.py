@@ -3,7 +3,8 @@
 A registry vanishing mid-push, the engine dying mid-build, and the engine
 restarting while a class runs.
 
-This module runs last: it stops the engine. It needs ``WIW_ENGINE_STOP`` and
+Some of these tests stop the engine; each brings it back before it ends,
+whatever happens, so they run in any order. They need ``WIW_ENGINE_STOP`` and
 ``WIW_ENGINE_START`` (commands that stop and start this machine's engine;
 ``.ci/run`` sets them); without them it is skipped, except in CI, where that fails.
 """
@@ -14,7 +15,6 @@ import os
 import shlex
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import cast
@@ -22,11 +22,12 @@ from typing import cast
 import pytest
 
 import wiw
-from tests.integration.conftest import free_port
-from tests.integration.learners import SimLearner
-from tests.integration.test_classroom import build_named
-from tests.integration.test_push import Registry, start_registry
-from wiw import classroom as cls
+from tests.support.engine import free_port
+from tests.support.learners import SimLearner
+from tests.support.registry import Registry, start_registry
+from tests.support.workshops import EXAMPLE, build_named
+from wiw._wait import poll
+from wiw.classroom import Classroom
 
 
 def engine_control(name: str) -> Callable[[], None]:
@@ -120,8 +121,8 @@ def test_engine_dying_mid_build_is_a_typed_error(
             installing.set()
 
     workshop = wiw.Workshop(workshop_copy)
-    client = example_image.engine.client
-    before = {str(c.id) for c in client.container.list(all=True)}
+    engine = example_image.engine
+    before = engine.inventory()
     thread, raised = in_background(
         lambda: wiw.Image.build(
             workshop, tag=ref, no_cache=True, engine=example_image.engine,
@@ -141,10 +142,11 @@ def test_engine_dying_mid_build_is_a_typed_error(
     # The builder's own step container dies with the engine. It is not wiw's
     # (it carries no wiw label) and wiw cannot reach it while the engine is
     # down: that much is the engine's to clean up, so the test does.
-    debris = [c for c in client.container.list(all=True) if str(c.id) not in before]
-    assert not [c for c in debris if "org.wiw.managed" in (c.config.labels or {})]
-    for container in debris:
-        container.remove(force=True)
+    debris = engine.inventory().minus(before).get("containers", [])
+    infos = [engine.container_info(cid) for cid in debris]
+    assert not [i for i in infos if i and "org.wiw.managed" in i.labels]
+    for cid in debris:
+        engine.container_remove(cid)
 
 
 def test_engine_restart_during_a_class_keeps_every_learner(
@@ -152,13 +154,11 @@ def test_engine_restart_during_a_class_keeps_every_learner(
     engine_restart: tuple[Callable[[], None], Callable[[], None]],
 ) -> None:  # fmt: skip
     """The engine restarts mid-class; 'up' again gives each learner their account and files."""
-    from tests.integration.conftest import EXAMPLE
-
     stop, start = engine_restart
     image = build_named(EXAMPLE, f"faults-{run_id}", example_image.engine, made_images)
     options, port = wiw.ClassroomOptions(max_learners=3), free_port()
-    hub = wiw.Hub.run(image, mode="classroom", classroom=options, port=port)
-    learner = SimLearner(hub.wait_for_token(timeout=120))
+    room = Classroom.start(image, options, port=port)
+    learner = SimLearner(room.wait_until_ready(timeout=120))
     try:
         learner.join()
         learner.wait_for_lab()
@@ -166,18 +166,16 @@ def test_engine_restart_during_a_class_keeps_every_learner(
         assert learner.execute(learner.start_kernel(), "open('kept.txt', 'w'); print(1)") == "1\n"
         stop()
         start()
-        hub = wiw.Hub.run(image, mode="classroom", classroom=options, port=port)
-        hub.wait_for_token(timeout=120)
-        deadline = time.monotonic() + 60
-        while learner.join().status_code != 200:
-            assert time.monotonic() < deadline
-            time.sleep(1)  # polling interval within a bounded wait
+        room = Classroom.start(image, options, port=port)
+        room.wait_until_ready(timeout=120)
+        poll(lambda: learner.join().status_code == 200 or None, timeout=60, interval=1,
+             what="the learner's server after the restart")  # fmt: skip
         learner.wait_for_lab()
         assert learner.name == name
         assert "kept.txt" in learner.files()
     finally:
         learner.close()
-        cls.destroy(hub.names.workshop, confirm=True, engine=image.engine)
+        room.destroy(confirm=True)
 
 
 @pytest.fixture
@@ -211,4 +209,4 @@ def test_disk_filling_up_during_a_build(small_engine: wiw.Engine, workshop_copy:
         )  # fmt: skip
     assert "no space left on device" in str(caught.value).lower()
     assert not wiw.Image("wiw-test/disk-full:1", engine=small_engine).exists
-    assert not small_engine.client.container.list(all=True)
+    assert not small_engine.inventory().containers

@@ -1,0 +1,166 @@
+"""The contract between wiw and the classroom hub's configuration, decided once, here.
+
+The hub runs ``jupyterhub/jupyterhub_config.py`` inside the workshop image,
+where wiw's package is not installed. Every name, label, path and setting it
+needs is decided in this module and handed to the hub's container: settings
+as ``WIW_*`` environment variables (read strictly: a missing one stops the
+hub), secrets as files on the hub's state volume (never in the environment,
+where ``docker inspect`` would show them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from wiw import _labels
+from wiw._docker import ContainerSpec
+from wiw._version import __version__
+
+__all__ = [
+    "HOME",
+    "HUB_PORT",
+    "HUB_STATE",
+    "STATE_DIR",
+    "HubSettings",
+    "Names",
+    "hub_env",
+    "hub_spec",
+]
+
+HUB_PORT = 8000
+HOME = "/home/learner"  # the learner's home in every wiw image
+HUB_STATE = "/srv/wiw-hub"  # the hub's state volume, mounted in the hub's container
+STATE_DIR = f"{HUB_STATE}/wiw"  # wiw's files on it: secrets, the port, the current image
+LESSONS = "/srv/wiw/lessons"  # the lessons inside every wiw image
+HUB_CONFIG = "/etc/jupyterhub/jupyterhub_config.py"
+SOCKET = "/var/run/docker.sock"
+
+Auth = Literal["temporary", "shared-password"]
+Backend = Literal["docker", "swarm"]
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names of a workshop's classroom objects."""
+
+    workshop: str
+
+    @property
+    def network(self) -> str:
+        """The classroom's network."""
+        return f"wiw-{self.workshop}"
+
+    @property
+    def hub(self) -> str:
+        """The hub's container."""
+        return f"wiw-{self.workshop}-hub"
+
+    @property
+    def hub_volume(self) -> str:
+        """The hub's state volume."""
+        return f"wiw-{self.workshop}-hub"
+
+    @property
+    def home_prefix(self) -> str:
+        """Learners' home volumes start with this."""
+        return f"wiw-{self.workshop}-home-"
+
+    @property
+    def home_template(self) -> str:
+        """A learner's home volume, with DockerSpawner's ``{username}`` field."""
+        return f"{self.home_prefix}{{username}}"
+
+    @property
+    def learner_template(self) -> str:
+        """A learner's container, with DockerSpawner's ``{username}`` field."""
+        return f"wiw-{self.workshop}-learner-{{username}}"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """What the hub needs to know that is not a secret, as plain data.
+
+    Attributes:
+        image: The image learners' servers start from.
+        auth: How learners log in.
+        max_learners: Servers running at once (0: no cap).
+        concurrent_spawns: Servers starting at once.
+        cull_after: Idle seconds before a learner's server is stopped.
+        memory: Each learner's memory limit in bytes.
+        cpus: Each learner's CPU limit in cores.
+        pids: Each learner's process limit.
+        backend: ``docker`` or ``swarm``.
+    """
+
+    image: str
+    auth: Auth
+    max_learners: int
+    concurrent_spawns: int
+    cull_after: int
+    memory: int
+    cpus: float
+    pids: int
+    backend: Backend
+
+
+def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
+    """Every setting the hub's configuration reads, as environment variables."""
+    learner = _labels.labels_for(names.workshop, "learner", __version__)
+    home = _labels.labels_for(names.workshop, "learner-home", __version__)
+    return {
+        "WIW_WORKSHOP": names.workshop,
+        "WIW_IMAGE": settings.image,
+        "WIW_NETWORK": names.network,
+        "WIW_HUB_NAME": names.hub,
+        "WIW_HUB_PORT": str(HUB_PORT),
+        "WIW_STATE_DIR": STATE_DIR,
+        "WIW_HOME": HOME,
+        "WIW_LEARNER_NAME": names.learner_template,
+        "WIW_HOME_VOLUME": names.home_template,
+        "WIW_LEARNER_LABELS": json.dumps(learner, sort_keys=True),
+        "WIW_HOME_LABELS": json.dumps(home, sort_keys=True),
+        "WIW_AUTH": settings.auth,
+        "WIW_MAX_LEARNERS": str(settings.max_learners),
+        "WIW_CONCURRENT_SPAWNS": str(settings.concurrent_spawns),
+        "WIW_CULL_AFTER": str(settings.cull_after),
+        "WIW_MEM_LIMIT": str(settings.memory),
+        "WIW_CPU_LIMIT": repr(float(settings.cpus)),
+        "WIW_PIDS_LIMIT": str(settings.pids),
+        "WIW_BACKEND": settings.backend,
+    }
+
+
+def hub_spec(
+    names: Names,
+    settings: HubSettings,
+    *,
+    bind: str,
+    port: int | None,
+    docker_socket: str = SOCKET,
+    extra_env: Mapping[str, str] | None = None,
+) -> ContainerSpec:
+    """Decide the hub's container, as plain data.
+
+    Args:
+        names: The classroom's object names.
+        settings: What the hub's configuration reads.
+        bind: The host address to publish on (loopback, or all interfaces).
+        port: The host port; None lets the engine pick one.
+        docker_socket: The engine's socket on the host, mounted into the hub only.
+        extra_env: More environment for the hub, e.g. a proxy's settings.
+    """
+    return ContainerSpec(
+        image=settings.image,
+        name=names.hub,
+        labels=_labels.labels_for(names.workshop, "hub", __version__),
+        command=("jupyterhub", "-f", HUB_CONFIG),
+        publish=[(bind, port, HUB_PORT)],
+        envs={**hub_env(names, settings), **(extra_env or {})},
+        volumes=[(names.hub_volume, HUB_STATE), (docker_socket, SOCKET)],
+        network=names.network,
+        user="root",  # to reach the engine's socket; the hub runs no learner code
+        workdir=HUB_STATE,
+    )

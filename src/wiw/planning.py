@@ -1,0 +1,181 @@
+"""Sizes and capacity: how much one learner needs, and how many a machine holds.
+
+Everything here is arithmetic on numbers the engine and the lesson report
+give; nothing here talks to an engine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wiw import errors
+
+__all__ = [
+    "GIB",
+    "HUB_OVERHEAD",
+    "IDLE_LEARNER",
+    "MIB",
+    "ClassPlan",
+    "LearnerLimits",
+    "format_bytes",
+    "memory_bytes",
+    "plan_classroom",
+]
+
+MIB = 2**20
+GIB = 2**30
+_MEMORY = re.compile(r"^\d+(?:\.\d+)?[bkmgBKMG]?$")
+_UNITS = {"b": 1, "k": 2**10, "m": MIB, "g": GIB}
+MIN_LEARNER_MEMORY = 64 * MIB
+MIN_CPUS, MAX_CPUS = 0.05, 1024.0
+MIN_PIDS, MAX_PIDS = 16, 1_000_000
+
+IDLE_LEARNER = 110 * MIB  # an idle learner's server, measured on Debian 12
+HUB_OVERHEAD = 300 * MIB  # the hub, its proxy and the culler
+HEADROOM = 1.25  # what a learner is expected to use, above the measurement
+USABLE_SHARE = 0.9  # of the engine's memory; the rest is the system's
+
+
+def memory_bytes(text: str) -> int:
+    """Convert a Docker memory string (``"1g"``, ``"512m"``, ``"2048"``) to bytes.
+
+    Raises:
+        wiw.errors.InvalidOption: ``text`` is not such a string.
+    """
+    if not _MEMORY.match(text):
+        raise errors.InvalidOption(
+            f"Memory size {text!r} is not understood.",
+            hint="Write a number with an optional unit: b, k, m or g, e.g. '512m' or '1g'.",
+        )
+    unit = text[-1].lower() if text[-1].isalpha() else "b"
+    return int(float(text.rstrip("bkmgBKMG")) * _UNITS[unit])
+
+
+def format_bytes(size: float) -> str:
+    """Say a size the way people read it: ``"512 MiB"``, ``"1.5 GiB"``."""
+    if abs(size) >= GIB:
+        return f"{size / GIB:.1f} GiB"
+    if abs(size) >= MIB:
+        return f"{size / MIB:.0f} MiB"
+    return f"{size / 2**10:.0f} KiB"
+
+
+@dataclass(frozen=True)
+class LearnerLimits:
+    """What one learner's container may use.
+
+    Attributes:
+        memory: Memory limit, e.g. ``"1g"`` or ``"512m"`` (64m or more).
+        cpus: CPU limit in cores.
+        pids: Process-count limit.
+    """
+
+    memory: str = "1g"
+    cpus: float = 1.0
+    pids: int = 512
+
+    def __post_init__(self) -> None:
+        if not _MEMORY.match(self.memory) or memory_bytes(self.memory) < MIN_LEARNER_MEMORY:
+            raise errors.InvalidOption(
+                f"Memory limit {self.memory!r} per learner is too small or not understood.",
+                hint="Give at least 64m, e.g. '512m' or '1g'.",
+            )
+        if not MIN_CPUS <= self.cpus <= MAX_CPUS:
+            raise errors.InvalidOption(
+                f"CPU limit {self.cpus:g} per learner is out of range.",
+                hint=f"Give between {MIN_CPUS:g} and {MAX_CPUS:g} cores, e.g. 1 or 0.5.",
+            )
+        if not MIN_PIDS <= self.pids <= MAX_PIDS:
+            raise errors.InvalidOption(
+                f"Process limit {self.pids} per learner is out of range.",
+                hint=f"Give between {MIN_PIDS} and {MAX_PIDS} processes.",
+            )
+
+    @property
+    def memory_bytes(self) -> int:
+        """The memory limit in bytes."""
+        return memory_bytes(self.memory)
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    """How many learners a machine holds, and the limits to give each.
+
+    Attributes:
+        requested: Learners the instructor expects.
+        fit: Learners this machine holds at the expected memory use.
+        per_learner: Bytes one learner is expected to use (idle server plus
+            the lessons' measured peak, with headroom).
+        limits: The limits to apply to each learner's container.
+        host_memory: The engine's memory in bytes.
+        host_cpus: The engine's CPUs.
+    """
+
+    requested: int
+    fit: int
+    per_learner: int
+    limits: LearnerLimits
+    host_memory: int
+    host_cpus: int
+
+    @property
+    def fits(self) -> bool:
+        """Whether the requested class fits."""
+        return self.requested <= self.fit
+
+    def require_fit(self) -> None:
+        """Raise unless the requested class fits.
+
+        Raises:
+            wiw.errors.ClassTooBig: It does not; the message gives the numbers.
+        """
+        if not self.fits:
+            raise errors.ClassTooBig(self.summary())
+
+    def summary(self) -> str:
+        """One paragraph for the instructor."""
+        verdict = "fits" if self.fits else "does NOT fit"
+        return (
+            f"{self.requested} learners {verdict}: this machine "
+            f"({format_bytes(self.host_memory)}, {self.host_cpus} CPUs) holds about "
+            f"{self.fit} at {format_bytes(self.per_learner)} each. "
+            f"Each learner is limited to {self.limits.memory} memory, "
+            f"{self.limits.cpus:g} CPU and {self.limits.pids} processes."
+        )
+
+
+def plan_classroom(
+    *,
+    learners: int,
+    host_memory: int,
+    host_cpus: int,
+    lesson_peak: int | None = None,
+    cpus: float = 1.0,
+) -> ClassPlan:
+    """Size a classroom from the lessons' measured memory and the machine's.
+
+    Args:
+        learners: How many learners are expected.
+        host_memory: The engine's total memory in bytes.
+        host_cpus: The engine's CPUs.
+        lesson_peak: Peak memory while the lessons ran (``LessonReport.peak_memory``).
+        cpus: CPU limit per learner.
+
+    Returns:
+        The plan: how many fit and the per-learner limits.
+
+    Raises:
+        wiw.errors.InvalidOption: A count or size is not positive.
+    """
+    if learners < 1 or host_memory <= 0 or host_cpus < 1:
+        raise errors.InvalidOption(
+            f"Cannot plan for {learners} learners on {host_memory} bytes and {host_cpus} CPUs.",
+            hint="The class size, the memory and the CPU count must all be positive.",
+        )
+    per_learner = int(max(IDLE_LEARNER, lesson_peak or 0) * HEADROOM)
+    usable = int(host_memory * USABLE_SHARE) - HUB_OVERHEAD
+    fit = max(0, usable // per_learner)
+    limit_mib = max(512, -(-2 * per_learner // MIB // 128) * 128)  # 2x expected, 128 MiB steps
+    limits = LearnerLimits(memory=f"{limit_mib}m", cpus=min(cpus, float(host_cpus)))
+    return ClassPlan(learners, fit, per_learner, limits, host_memory, host_cpus)

@@ -1,0 +1,187 @@
+"""jupyterhub_config.py, run against a stub config with the settings wiw hands the hub.
+
+The configuration runs inside the image, where JupyterHub and DockerSpawner
+are installed; here those modules are stand-ins with the same names, so that
+the configuration's own logic runs and its resulting settings can be checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wiw._hubcontract import Names, hub_env
+from wiw._support import support_file
+from wiw.classroom import ClassroomOptions, ClassroomState, _settings
+from wiw.image import Image
+from wiw.planning import LearnerLimits
+
+CONFIG = support_file("jupyterhub_config.py")
+
+
+class Section(dict[str, Any]):
+    """One configurable class's settings (``c.JupyterHub``): attributes stored as items."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+
+class StubConfig:
+    """What ``get_config()`` returns: sections made on first use."""
+
+    def __init__(self) -> None:
+        self.sections: dict[str, Section] = {}
+
+    def __getattr__(self, name: str) -> Section:
+        return self.sections.setdefault(name, Section())
+
+
+def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stand-ins for the hub-side packages the configuration imports."""
+
+    class Spawner:
+        def format_volume_name(self, template: str, spawner: object) -> str:
+            return template
+
+    fakes = {
+        "docker": types.ModuleType("docker"),
+        "docker.types": types.ModuleType("docker.types"),
+        "dockerspawner": types.ModuleType("dockerspawner"),
+        "jupyterhub": types.ModuleType("jupyterhub"),
+        "jupyterhub.utils": types.ModuleType("jupyterhub.utils"),
+        "traitlets": types.ModuleType("traitlets"),
+    }
+    fakes["docker.types"].Mount = dict  # type: ignore[attr-defined]
+    fakes["dockerspawner"].DockerSpawner = type("DockerSpawner", (Spawner,), {})  # type: ignore[attr-defined]
+    fakes["dockerspawner"].SwarmSpawner = type("SwarmSpawner", (Spawner,), {})  # type: ignore[attr-defined]
+    fakes["jupyterhub.utils"].wait_for_http_server = lambda *a, **k: None  # type: ignore[attr-defined]
+    fakes["traitlets"].default = lambda name: lambda f: f  # type: ignore[attr-defined]
+    for name, module in fakes.items():
+        monkeypatch.setitem(sys.modules, name, module)
+
+
+def run_config(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    options: ClassroomOptions,
+    *,
+    drop: str | None = None,
+) -> tuple[StubConfig, dict[str, Any], ClassroomState]:
+    """Execute the configuration with the environment ``hub_env`` gives; return its settings."""
+    stub_modules(monkeypatch)
+    state = ClassroomState(**{**ClassroomState.new().__dict__, "port": 41000})
+    state_dir = tmp_path / "srv" / "wiw"
+    state_dir.mkdir(parents=True)
+    (state_dir / "state.json").write_text(state.to_json())
+    (state_dir / "password").write_text(options.password or "")
+    env = hub_env(Names("intro"), _settings(Image("wiw/intro:1"), options))
+    env["WIW_STATE_DIR"] = str(state_dir)
+    for key in [k for k in list(__import__("os").environ) if k.startswith("WIW_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        if key != drop:
+            monkeypatch.setenv(key, value)
+    config = StubConfig()
+    namespace = runpy.run_path(str(CONFIG), init_globals={"get_config": lambda: config})
+    return config, namespace, state
+
+
+OPTIONS = ClassroomOptions(
+    max_learners=7,
+    concurrent_spawns=2,
+    cull_after=600,
+    limits=LearnerLimits(memory="768m", cpus=0.5, pids=128),
+)
+
+
+def test_settings_reach_jupyterhub_and_dockerspawner(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Caps, limits, names, labels and paths decided by wiw are what the hub configures."""
+    c, namespace, state = run_config(monkeypatch, tmp_path, OPTIONS)
+    hub, spawner = c.JupyterHub, c.DockerSpawner
+    assert hub.bind_url == f"http://0.0.0.0:8000/{state.join_secret}/"
+    assert hub.hub_connect_ip == "wiw-intro-hub"
+    assert hub.active_server_limit == 7
+    assert namespace["CONCURRENT_SPAWNS"] == 2
+    assert hub.db_url.endswith("/srv/jupyterhub.sqlite")
+    assert spawner.image == "wiw/intro:1"
+    assert spawner.pull_policy == "never"
+    assert spawner.network_name == "wiw-intro"
+    assert spawner.name_template == "wiw-intro-learner-{username}"
+    assert spawner.notebook_dir == "/home/learner"
+    assert spawner.mem_limit == 768 * 2**20
+    assert spawner.cpu_limit == 0.5
+    assert spawner.extra_host_config["pids_limit"] == 128
+    assert spawner.extra_host_config["cap_drop"] == ["ALL"]
+    assert spawner.extra_host_config["security_opt"] == ["no-new-privileges:true"]
+    (mount,) = spawner.mounts
+    assert mount["source"] == "wiw-intro-home-{username}"
+    assert mount["target"] == "/home/learner"
+    assert mount["labels"]["org.wiw.role"] == "learner-home"
+    assert spawner.extra_create_kwargs["labels"]["org.wiw.role"] == "learner"
+    services = {s["name"]: s for s in hub.services}
+    assert services["wiw"]["api_token"] == state.api_token
+    assert "--timeout=600" in services["idle-culler"]["command"]
+    assert c.JupyterHub.authenticator_class == "tmpauthenticator.TmpAuthenticator"
+
+
+def test_shared_password_comes_from_the_state_volume(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The class password is read from its file, not from the environment."""
+    options = ClassroomOptions(auth="shared-password", password="open sesame 42")
+    c, _, _ = run_config(monkeypatch, tmp_path, options)
+    assert c.JupyterHub.authenticator_class == "shared-password"
+    assert c.SharedPasswordAuthenticator.user_password == "open sesame 42"
+
+
+def test_swarm_classrooms_use_services_reached_directly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """On Swarm, learners are services (DNS round-robin) that nodes pull as needed."""
+    options = ClassroomOptions(backend="swarm")
+    c, namespace, _ = run_config(monkeypatch, tmp_path, options)
+    assert c.JupyterHub.spawner_class is namespace["QueuedSwarmSpawner"]
+    assert c.DockerSpawner.pull_policy == "skip"
+    assert c.SwarmSpawner.extra_endpoint_spec == {"mode": "dnsrr"}
+
+
+@pytest.mark.parametrize("missing", sorted(hub_env(Names("x"), _settings(Image("x:1"), OPTIONS))))
+def test_a_missing_setting_stops_the_hub(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, missing: str
+) -> None:
+    """Every setting is read strictly: without it, the hub refuses to start, naming it."""
+    with pytest.raises(SystemExit) as stopped:
+        run_config(monkeypatch, tmp_path, OPTIONS, drop=missing)
+    assert missing in str(stopped.value)
+
+
+def test_the_contract_is_complete_both_ways() -> None:
+    """The configuration reads exactly the settings wiw passes."""
+    read = set(re.findall(r'need\("(WIW_[A-Z_]+)"\)', CONFIG.read_text()))
+    read |= set(re.findall(r"need\('(WIW_[A-Z_]+)'\)", CONFIG.read_text()))
+    given = set(hub_env(Names("x"), _settings(Image("x:1"), OPTIONS)))
+    assert read == given
+
+
+def test_labels_are_json_the_hub_can_read() -> None:
+    """Labels travel as JSON objects of strings."""
+    env = hub_env(Names("intro"), _settings(Image("wiw/intro:1"), OPTIONS))
+    for key in ("WIW_LEARNER_LABELS", "WIW_HOME_LABELS"):
+        labels = json.loads(env[key])
+        assert labels["org.wiw.workshop"] == "intro"
+        assert all(isinstance(v, str) for v in labels.values())
