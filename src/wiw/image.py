@@ -16,6 +16,7 @@ from wiw import _labels, errors
 from wiw._context import DEFAULT_BASE_IMAGE, BuildContext, render_context
 from wiw._docker import Engine, ImageInfo, default_engine
 from wiw._progress import BuildProgress, BuildTracker, ProgressCallback, RichBuildDisplay
+from wiw._prune import select_prunable
 from wiw._version import __version__
 from wiw.planning import GIB, format_bytes
 from wiw.workshop import Workshop
@@ -28,7 +29,6 @@ __all__ = [
     "build_command",
     "check_free_disk",
     "free_disk",
-    "select_prunable",
 ]
 
 DEFAULT_MIN_FREE = 1 * GIB  # the seed's "make sure you have at least 1 GB free"
@@ -362,39 +362,6 @@ class Image:
             result.removed.append(img.name)
             result.reclaimed += img.size
         return result
-
-
-def select_prunable(
-    images: list[ImageInfo], in_use: set[str], *, keep: int, workshop: str | None = None
-) -> tuple[list[ImageInfo], list[ImageInfo]]:
-    """Decide which of wiw's images prune removes, as plain data.
-
-    Args:
-        images: Images carrying wiw's labels.
-        in_use: Ids of images some container was created from.
-        keep: How many unprotected images to keep per workshop, newest first.
-        workshop: Only this workshop's images, if given.
-
-    Returns:
-        ``(remove, keep)``: images to remove, and wiw-built images kept.
-        Images wiw did not build are in neither.
-    """
-    groups: dict[str, list[ImageInfo]] = {}
-    kept: list[ImageInfo] = []
-    for img in images:
-        name = img.labels.get(_labels.WORKSHOP, "")
-        if img.labels.get(_labels.ROLE) != "image" or workshop not in (None, name):
-            continue
-        if img.tags or img.id in in_use:
-            kept.append(img)  # a tag points at it, or a container uses it
-        else:
-            groups.setdefault(name, []).append(img)
-    remove: list[ImageInfo] = []
-    for group in groups.values():
-        group.sort(key=lambda i: i.created, reverse=True)
-        kept.extend(group[:keep])
-        remove.extend(group[keep:])
-    return remove, kept
 
 
 def _ensure_base(engine: Engine, base_image: str, context: BuildContext) -> None:

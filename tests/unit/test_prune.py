@@ -6,7 +6,8 @@ from pathlib import Path
 
 from wiw._docker import Engine, ImageInfo
 from wiw._labels import MANAGED, REF, ROLE, WORKSHOP
-from wiw.image import free_disk, select_prunable
+from wiw._prune import select_prunable
+from wiw.image import free_disk
 
 
 def image(
