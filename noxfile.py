@@ -121,6 +121,18 @@ def smoke(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def mutate(session: nox.Session) -> None:
+    """Mutation-test the modules unit tests check (mutmut); print the score per module.
+
+    Fails below 85 % killed. Takes a few minutes; CI does not run it.
+    """
+    _install(session, "test")
+    session.install("mutmut>=3.8")
+    session.run("mutmut", "run", *session.posargs)
+    session.run("python", "tests/mutation/score.py", "--floor", "85")
+
+
+@nox.session(default=False)
 def z2jh_data(session: nox.Session) -> None:
     """Refresh tests/data/z2jh: the chart's schema and values, structure only.
 

@@ -1,0 +1,66 @@
+"""Print the mutation score of the last ``mutmut run``, per module, and check the floor.
+
+Reads ``mutmut results --all true``. A mutant listed in ``equivalent.toml``
+(with the reason it cannot change behaviour) is left out of the count; every
+other mutant that was not killed (survived, or reached by no test) counts
+against the score. Exit status 1 below the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).parent
+KILLED = {"killed", "timeout"}
+
+
+def results() -> dict[str, str]:
+    """Mutant name -> status, as mutmut reports them."""
+    out = subprocess.run(
+        ["mutmut", "results", "--all", "true"], capture_output=True, text=True, check=True
+    ).stdout
+    found = {}
+    for line in out.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if name:
+            found[name] = status.strip()
+    return found
+
+
+def module_of(mutant: str) -> str:
+    """``wiw.planning.x_plan__mutmut_3`` -> ``wiw.planning``."""
+    return mutant.split(".x_", 1)[0].split(".xǁ", 1)[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the table and the survivors; return 1 below the floor."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--floor", type=float, default=85.0)
+    args = parser.parse_args(argv)
+    equivalent = tomllib.loads((HERE / "equivalent.toml").read_text()).get("equivalent", {})
+    found = results()
+    counted = {k: v for k, v in found.items() if k not in equivalent}
+    total, killed = Counter[str](), Counter[str]()
+    for name, status in counted.items():
+        total[module_of(name)] += 1
+        killed[module_of(name)] += status in KILLED
+    print(f"{'module':<24}{'killed':>8}{'total':>8}{'score':>8}")
+    for module in sorted(total):
+        print(f"{module:<24}{killed[module]:>8}{total[module]:>8}"
+              f"{100 * killed[module] / total[module]:>7.1f}%")  # fmt: skip
+    score = 100 * sum(killed.values()) / max(1, sum(total.values()))
+    print(f"{'all':<24}{sum(killed.values()):>8}{sum(total.values()):>8}{score:>7.1f}%")
+    print(f"{len(equivalent)} equivalent mutants left out (tests/mutation/equivalent.toml)")
+    for name, status in sorted(counted.items()):
+        if status not in KILLED:
+            print(f"  {status:>9}: {name}")
+    return 0 if score >= args.floor else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
