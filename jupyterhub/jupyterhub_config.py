@@ -36,11 +36,21 @@ STATE_DIR = Path(need("WIW_STATE_DIR"))
 HOME_VOLUME = need("WIW_HOME_VOLUME")
 LEARNER_LABELS = json.loads(need("WIW_LEARNER_LABELS"))
 HOME_LABELS = json.loads(need("WIW_HOME_LABELS"))
+LEARNER_LABEL = need("WIW_LEARNER_LABEL")  # on each home volume: whose it is
 STATE = json.loads((STATE_DIR / "state.json").read_text())
 SWARM = need("WIW_BACKEND") == "swarm"
+TLS = need("WIW_TLS") == "1"
+SECRET = STATE["join_secret"]
 
-# One origin, under an unguessable path: the join URL is http://HOST:PORT/SECRET/
-c.JupyterHub.bind_url = f"http://0.0.0.0:{need('WIW_HUB_PORT')}/{STATE['join_secret']}/"
+# One origin, under an unguessable path: the join URL is http(s)://HOST:PORT/SECRET/
+c.JupyterHub.bind_url = f"{'https' if TLS else 'http'}://0.0.0.0:{need('WIW_HUB_PORT')}/{SECRET}/"
+if TLS:  # the proxy serves HTTPS with the instructor's certificate
+    c.JupyterHub.ssl_cert = str(STATE_DIR / "tls.crt")
+    c.JupyterHub.ssl_key = str(STATE_DIR / "tls.key")
+if STATE.get("public_url"):  # a reverse proxy in front serves the class at this URL
+    c.JupyterHub.public_url = f"{STATE['public_url'].rstrip('/')}/{SECRET}/"
+# The pure-Python proxy, adapted: HTTPS, compression passed through, streaming.
+c.ConfigurableHTTPProxy.command = [sys.executable, str(Path(__file__).with_name("wiw_proxy.py"))]
 c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104 - reachable by learners' containers only
 c.JupyterHub.hub_connect_ip = need("WIW_HUB_NAME")
 
@@ -66,6 +76,10 @@ class StartQueue:
 
     _slots: asyncio.Semaphore | None = None
 
+    def home_labels(self):  # type: ignore[no-untyped-def]
+        """The home volume's labels, naming whose home it is."""
+        return {**HOME_LABELS, LEARNER_LABEL: self.user.name}  # type: ignore[attr-defined]
+
     async def start(self):  # type: ignore[no-untyped-def]
         """Start the learner's server and wait until it answers, holding a start slot."""
         if StartQueue._slots is None:
@@ -79,6 +93,12 @@ class StartQueue:
 
 class QueuedDockerSpawner(StartQueue, DockerSpawner):
     """A container per learner on this engine."""
+
+    @property
+    def mounts(self):  # type: ignore[no-untyped-def]
+        """The learner's home: a named volume labelled with whose it is."""
+        return [{"type": "volume", "source": HOME_VOLUME, "target": HOME,
+                 "labels": self.home_labels()}]  # fmt: skip
 
 
 class QueuedSwarmSpawner(StartQueue, SwarmSpawner):
@@ -98,7 +118,7 @@ class QueuedSwarmSpawner(StartQueue, SwarmSpawner):
                 target=HOME,
                 source=self.format_volume_name(HOME_VOLUME, self),
                 type="volume",
-                labels=HOME_LABELS,
+                labels=self.home_labels(),
             )
         ]
 
@@ -122,9 +142,6 @@ c.DockerSpawner.remove = True  # files live on the learner's volume, not in the 
 c.DockerSpawner.name_template = need("WIW_LEARNER_NAME")
 c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
 c.DockerSpawner.notebook_dir = HOME
-c.DockerSpawner.mounts = [
-    {"type": "volume", "source": HOME_VOLUME, "target": HOME, "labels": HOME_LABELS}
-]
 c.DockerSpawner.mem_limit = int(need("WIW_MEM_LIMIT"))  # bytes
 c.DockerSpawner.cpu_limit = float(need("WIW_CPU_LIMIT"))
 c.DockerSpawner.extra_host_config = {

@@ -16,6 +16,7 @@ Every error wiw raises is a :class:`wiw.WiwError`.
 """
 
 from wiw._docker import Engine
+from wiw._hubstate import TLSFiles
 from wiw._progress import BuildProgress
 from wiw._version import __version__
 from wiw.classroom import Classroom, ClassroomOptions, Learner
@@ -34,6 +35,7 @@ from wiw.errors import (
     InvalidOption,
     LessonRunFailed,
     NoLessons,
+    NoPublicAddress,
     NotEnoughDisk,
     PortInUse,
     RegistryAuthFailed,
@@ -80,11 +82,13 @@ __all__ = [
     "LessonResult",
     "LessonRunFailed",
     "NoLessons",
+    "NoPublicAddress",
     "NotEnoughDisk",
     "PortInUse",
     "PruneResult",
     "RegistryAuthFailed",
     "RegistryUnreachable",
+    "TLSFiles",
     "TokenTimeout",
     "UnsupportedFile",
     "WiwError",

@@ -25,6 +25,7 @@ SUPPORT_FILES = (
     "requirements.txt",
     "jupyter_server_config.py",
     "jupyterhub_config.py",
+    "wiw_proxy.py",
     "lab-overrides.json",
     "wiw-start",
 )

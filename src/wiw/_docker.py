@@ -510,6 +510,16 @@ class Engine:
         info = self.container_info(name)
         return None if info is None else info.running
 
+    def port_user(self, port: int) -> str | None:
+        """The name of the running container that publishes host ``port``, if one does."""
+        with _translate("list containers"):
+            running = self._client.container.list()
+        for raw in running:
+            info = _container_info(raw)
+            if any(p == port for bindings in info.ports.values() for _, p in bindings):
+                return f"the container {info.name}"
+        return None
+
     def memory_usage(self, cids: Sequence[str]) -> dict[str, int]:
         """Return the memory each running container uses now, in bytes, by container id."""
         if not cids:

@@ -93,6 +93,7 @@ class HubSettings:
         cpus: Each learner's CPU limit in cores.
         pids: Each learner's process limit.
         backend: ``docker`` or ``swarm``.
+        tls: Whether the hub serves HTTPS (its certificate is on the state volume).
     """
 
     image: str
@@ -104,6 +105,7 @@ class HubSettings:
     cpus: float
     pids: int
     backend: Backend
+    tls: bool = False
 
 
 def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
@@ -122,6 +124,7 @@ def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
         "WIW_HOME_VOLUME": names.home_template,
         "WIW_LEARNER_LABELS": json.dumps(learner, sort_keys=True),
         "WIW_HOME_LABELS": json.dumps(home, sort_keys=True),
+        "WIW_LEARNER_LABEL": _labels.LEARNER,
         "WIW_AUTH": settings.auth,
         "WIW_MAX_LEARNERS": str(settings.max_learners),
         "WIW_CONCURRENT_SPAWNS": str(settings.concurrent_spawns),
@@ -130,6 +133,7 @@ def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
         "WIW_CPU_LIMIT": repr(float(settings.cpus)),
         "WIW_PIDS_LIMIT": str(settings.pids),
         "WIW_BACKEND": settings.backend,
+        "WIW_TLS": "1" if settings.tls else "0",
     }
 
 

@@ -10,6 +10,7 @@ from wiw import errors
 
 __all__ = [
     "CONTEXT",
+    "LEARNER",
     "MANAGED",
     "REF",
     "ROLE",
@@ -33,6 +34,7 @@ REF = "org.wiw.ref"  # the reference wiw built an image as; images built FROM it
 SERVER = "org.wiw.server"  # "wiw": wiw's Dockerfile starts the server; "own": the workshop's
 CONTEXT = "org.wiw.context"  # digest of the build context the image was built from
 SOURCE = "org.wiw.source"  # where the workshop came from: a folder, or a git URL and commit
+LEARNER = "org.wiw.learner"  # whose home a volume is: the learner's account name
 
 # What an object wiw made is for.
 Role = Literal[

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
 from collections.abc import Callable
 
 from wiw import errors
@@ -15,7 +13,6 @@ __all__ = [
     "LOOPBACK",
     "check_port",
     "check_timeout",
-    "lan_address",
     "start_published",
 ]
 
@@ -43,15 +40,6 @@ def check_timeout(timeout: float) -> float:
             hint="Give a positive number of seconds, under a day.",
         )
     return timeout
-
-
-def lan_address() -> str:
-    """Return an address of this machine that others on the network can use."""
-    with contextlib.suppress(OSError, UnicodeError):
-        for address in socket.gethostbyname_ex(socket.gethostname())[2]:
-            if not address.startswith("127."):
-                return address
-    return LOOPBACK
 
 
 def start_published(

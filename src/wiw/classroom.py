@@ -14,12 +14,12 @@ Objects of a classroom for workshop ``W`` (all labelled ``org.wiw.workshop=W``):
 from __future__ import annotations
 
 import json
+import re
 import secrets
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -29,11 +29,19 @@ from wiw._docker import ContainerSpec, Engine
 from wiw._hubcontract import (
     HOME,
     HUB_PORT,
-    HUB_STATE,
     STATE_DIR,
     HubSettings,
     Names,
     hub_spec,
+)
+from wiw._hubstate import (
+    STATE_FILE,
+    ClassroomState,
+    TLSFiles,
+    load_state,
+    read_file,
+    resolve_access,
+    write_state,
 )
 from wiw._serve import (
     ALL_INTERFACES,
@@ -41,12 +49,12 @@ from wiw._serve import (
     LOOPBACK,
     check_port,
     check_timeout,
-    lan_address,
     start_published,
 )
 from wiw._version import __version__
 from wiw._wait import Deadline, WaitTimeout, poll
 from wiw.image import Image
+from wiw.network import port_holder
 from wiw.planning import LearnerLimits
 
 __all__ = [
@@ -60,9 +68,6 @@ __all__ = [
     "learner_volumes",
 ]
 
-JOIN_SECRET_LABEL = "org.wiw.join-secret"  # noqa: S105 - where wiw before 0.2 kept it
-STATE_FILE = "state.json"
-PASSWORD_FILE = "password"  # noqa: S105 - a file name
 _READY = "JupyterHub is now running at"
 _MIN_PASSWORD = 8
 _MAX_LEARNERS = 10_000
@@ -137,41 +142,6 @@ class Learner:
     last_activity: str | None
 
 
-@dataclass(frozen=True)
-class ClassroomState:
-    """What wiw keeps on the hub's volume so that the join URL never changes.
-
-    Attributes:
-        join_secret: The join URL's path (192 random bits).
-        api_token: wiw's token for the hub's API.
-        port: The host port learners know, once one was published.
-        public: Whether the class listens on the LAN.
-        host: The host name or address in the join URL.
-    """
-
-    join_secret: str
-    api_token: str
-    port: int | None = None
-    public: bool = False
-    host: str = LOOPBACK
-
-    @classmethod
-    def new(cls) -> ClassroomState:
-        """Fresh secrets for a new classroom."""
-        return cls(join_secret=secrets.token_urlsafe(24), api_token=secrets.token_hex(32))
-
-    @classmethod
-    def from_json(cls, text: str) -> ClassroomState:
-        """Read the state file (fields wiw does not know are ignored)."""
-        data = json.loads(text)
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-    def to_json(self) -> str:
-        """The state file's text."""
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
-
-
 class Classroom:
     """A running classroom hub: one join URL, a server per learner.
 
@@ -189,6 +159,7 @@ class Classroom:
         self.names = names
         self.state = state
         self.url: str | None = None
+        self.notices: list[str] = []  # things the instructor should know, e.g. a new URL
         self._stopped = False
         errors.register_secret(state.join_secret)
         errors.register_secret(state.api_token)
@@ -210,13 +181,12 @@ class Classroom:
     @property
     def join_url(self) -> str:
         """The URL learners open (or scan): the hub's base URL with its secret."""
-        host = f"[{self.state.host}]" if ":" in self.state.host else self.state.host
-        return f"http://{host}:{self.port}/{self.state.join_secret}/"
+        return self.state.join_url
 
     @property
     def _local_url(self) -> str:
         """The hub's base URL as reached from this machine."""
-        return f"http://{LOOPBACK}:{self.port}/{self.state.join_secret}/"
+        return f"{self.state.scheme}://{LOOPBACK}:{self.port}/{self.state.join_secret}/"
 
     @classmethod
     def start(
@@ -225,19 +195,32 @@ class Classroom:
         options: ClassroomOptions | None = None,
         *,
         port: int | None = None,
-        public: bool = False,
+        public: bool | None = None,
+        host: str | None = None,
+        public_url: str | None = None,
+        tls: TLSFiles | bool | None = None,
         engine: Engine | None = None,
     ) -> Classroom:
         """Start (or restart) the classroom of the image's workshop.
 
-        Its join secret, and the port learners were given, are kept on the
-        hub's volume: starting the classroom again gives the same join URL.
+        Its join secret, the port learners were given and how they reach the
+        class are kept on the hub's volume: starting the classroom again gives
+        the same join URL, unless told otherwise.
 
         Args:
             image: The workshop image; learners' servers start from it too.
             options: Caps, limits and logins; the defaults if omitted.
             port: The host port; the one used last time (or a free one) if omitted.
-            public: Listen on all interfaces; the URL names this machine's LAN address.
+            public: Listen on the network (True) or on loopback only (False);
+                as last time if omitted (loopback the first time).
+            host: The name or address the join URL uses, e.g. a DNS name; by
+                default the address of the interface carrying the default
+                route (with ``public``) or 127.0.0.1.
+            public_url: The URL a reverse proxy in front serves the class at
+                (``https://workshop.example.org/``); the join URL is this plus
+                the secret.
+            tls: A certificate and key to serve HTTPS with; False to serve
+                plain HTTP again; as last time if omitted.
             engine: The engine; the image's engine if omitted.
 
         Returns:
@@ -246,7 +229,8 @@ class Classroom:
         Raises:
             wiw.errors.HubError: The classroom already runs, or a Swarm
                 classroom was asked of an engine outside a swarm.
-            wiw.errors.PortInUse: The port is taken.
+            wiw.errors.PortInUse: The port is taken (the error says by what).
+            wiw.errors.NoPublicAddress: ``public`` and no network address was found.
         """
         options = options or ClassroomOptions()
         engine = engine or image.engine
@@ -254,46 +238,45 @@ class Classroom:
         check_port(port)
         _refuse_running(engine, names, swarm=options.backend == "swarm")
         made: list[str] = []
+        asked = {"port": port, "public": public, "host": host, "public_url": public_url}
         try:
-            return cls._start(image, options, names, engine, made, port=port, public=public)
+            return cls._start(image, options, names, engine, made, {**asked, "tls": tls})
         except BaseException:
             _undo(engine, names, made)
             raise
 
     @classmethod
-    def _start(
+    def _start(  # noqa: PLR0917 - one private step of start()
         cls,
         image: Image,
         options: ClassroomOptions,
         names: Names,
         engine: Engine,
         made: list[str],
-        *,
-        port: int | None,
-        public: bool,
+        asked: dict[str, Any],
     ) -> Classroom:
-        state = _load_state(engine, names, image, made)
-        state = ClassroomState(
-            join_secret=state.join_secret,
-            api_token=state.api_token,
-            port=port or state.port,
-            public=public,
-            host=lan_address() if public else LOOPBACK,
-        )
+        before = load_state(engine, names, image.ref, made)
+        state = resolve_access(before, **asked)
         net_labels = _labels.labels_for(names.workshop, "network", __version__)
         if engine.network_ensure(names.network, net_labels, overlay=options.backend == "swarm"):
             made.append("network")
         spec = hub_spec(
             names,
-            _settings(image, options),
-            bind=ALL_INTERFACES if public else LOOPBACK,
+            _settings(image, options, tls=state.scheme == "https"),
+            bind=ALL_INTERFACES if state.public else LOOPBACK,
             port=state.port,
             docker_socket=options.docker_socket,
         )
-        cid, host_port = _start_hub(engine, spec, state, options.password)
-        state = ClassroomState(**{**asdict(state), "port": host_port})
-        _write_state(engine, cid, state)
-        return cls(engine=engine, container_id=cid, names=names, state=state)
+        tls = asked["tls"] if isinstance(asked["tls"], TLSFiles) else None
+        cid, host_port = _start_hub(engine, spec, state, options.password, tls)
+        state = replace(state, port=host_port)
+        write_state(engine, cid, state)
+        room = cls(engine=engine, container_id=cid, names=names, state=state)
+        if before.port is not None and before.join_url != state.join_url:
+            room.notices.append(
+                f"The join URL changed (it was {before.join_url}): share the new QR code."
+            )
+        return room
 
     @classmethod
     def attach(cls, workshop: str, *, engine: Engine) -> Classroom:
@@ -307,7 +290,7 @@ class Classroom:
             raise errors.HubError(
                 f"No classroom of {workshop} is running.", hint="Start one with 'wiw up'."
             )
-        text = _read_file(engine, names.hub, f"{STATE_DIR}/{STATE_FILE}")
+        text = read_file(engine, names.hub, f"{STATE_DIR}/{STATE_FILE}")
         if text is None:
             raise errors.HubError(
                 f"{names.hub} is not a classroom hub of this version of wiw.",
@@ -438,7 +421,7 @@ class Classroom:
         self.stop()
 
 
-def _settings(image: Image, options: ClassroomOptions) -> HubSettings:
+def _settings(image: Image, options: ClassroomOptions, *, tls: bool = False) -> HubSettings:
     return HubSettings(
         image=image.ref,
         auth=options.auth,
@@ -449,6 +432,7 @@ def _settings(image: Image, options: ClassroomOptions) -> HubSettings:
         cpus=options.limits.cpus,
         pids=options.limits.pids,
         backend=options.backend,
+        tls=tls,
     )
 
 
@@ -477,78 +461,37 @@ def _undo(engine: Engine, names: Names, made: list[str]) -> None:
         engine.volume_remove(names.hub_volume)
 
 
-def _helper(engine: Engine, image: Image, names: Names) -> str:
-    """Create (not start) a container that mounts the hub's volume, to read or write it."""
-    spec = ContainerSpec(
-        image=image.ref,
-        name=f"wiw-{names.workshop}-helper-{secrets.token_hex(4)}",
-        labels=_labels.labels_for(names.workshop, "helper", __version__),
-        command=("true",),
-        volumes=[(names.hub_volume, HUB_STATE)],
-    )
-    return engine.container_create(spec)
-
-
-def _load_state(engine: Engine, names: Names, image: Image, made: list[str]) -> ClassroomState:
-    """Read the classroom's state from its volume, creating both on the first start."""
-    labels = engine.volume_labels(names.hub_volume)
-    if labels is None:
-        engine.volume_create(
-            names.hub_volume, _labels.labels_for(names.workshop, "hub-state", __version__)
-        )
-        made.append("volume")
-        return ClassroomState.new()
-    if labels.get(_labels.MANAGED) != "true":
-        raise errors.HubError(
-            f"Volume {names.hub_volume} exists but was not made by wiw.",
-            hint="Rename or remove that volume; wiw will not take it over.",
-        )
-    cid = _helper(engine, image, names)
-    try:
-        text = _read_file(engine, cid, f"{STATE_DIR}/{STATE_FILE}")
-    finally:
-        engine.container_remove(cid)
-    if text is not None:
-        return ClassroomState.from_json(text)
-    old = labels.get(JOIN_SECRET_LABEL)  # a classroom made by an earlier wiw
-    return ClassroomState(old, secrets.token_hex(32)) if old else ClassroomState.new()
-
-
-def _read_file(engine: Engine, cid: str, path: str) -> str | None:
-    """A text file inside a container (or its volumes), or None if it is not there."""
-    with tempfile.TemporaryDirectory(prefix="wiw-read-") as tmp:
-        target = Path(tmp) / "file"
-        try:
-            engine.copy_from(cid, path, target)
-        except errors.EngineError:
-            return None
-        return target.read_text() if target.is_file() else None
-
-
-def _write_state(
-    engine: Engine, cid: str, state: ClassroomState, password: str | None = None
-) -> None:
-    """Put wiw's state (and the class password) on the hub's volume, readable by root only."""
-    with tempfile.TemporaryDirectory(prefix="wiw-state-") as tmp:
-        folder = Path(tmp) / "wiw"
-        folder.mkdir(mode=0o700)
-        (folder / STATE_FILE).write_text(state.to_json())
-        (folder / STATE_FILE).chmod(0o600)
-        if password is not None:
-            (folder / PASSWORD_FILE).write_text(password)
-            (folder / PASSWORD_FILE).chmod(0o600)
-        engine.copy_to(cid, folder, HUB_STATE)
-
-
 def _start_hub(
-    engine: Engine, spec: ContainerSpec, state: ClassroomState, password: str | None
+    engine: Engine,
+    spec: ContainerSpec,
+    state: ClassroomState,
+    password: str | None,
+    tls: TLSFiles | None,
 ) -> tuple[str, int]:
-    """Create the hub, give it its state before it starts, and start it."""
+    """Create the hub, give it its state before it starts, and start it.
+
+    Raises:
+        wiw.errors.PortInUse: The port is taken; the error says by what, when it can.
+    """
 
     def prepare(cid: str) -> None:
-        _write_state(engine, cid, state, password)
+        write_state(engine, cid, state, password=password, tls=tls)
 
-    return start_published(engine, spec, HUB_PORT, before_start=prepare)
+    try:
+        return start_published(engine, spec, HUB_PORT, before_start=prepare)
+    except errors.PortInUse as exc:
+        if state.port is None:
+            raise
+        holder = engine.port_user(state.port) or port_holder(state.port) or "another program"
+        raise errors.PortInUse(
+            f"Port {state.port}, where learners of {spec.labels[_labels.WORKSHOP]} join, "
+            f"is in use by {holder}.",
+            hint="Stop what holds it and start again, or move the class with --port "
+            "(its join URL and QR code then change).",
+            command=exc.command,
+            exit_code=exc.exit_code,
+            stderr=exc.stderr,
+        ) from exc
 
 
 def down(workshop: str, *, engine: Engine) -> None:
@@ -568,31 +511,55 @@ def attach(workshop: str, *, engine: Engine) -> Classroom:
 
 
 def learner_volumes(workshop: str, *, engine: Engine) -> dict[str, str]:
-    """Map each learner of a workshop to their home volume."""
+    """Map each learner of a workshop (their account name) to their home volume."""
     names = Names(workshop)
     found = engine.volumes_labelled(f"{_labels.WORKSHOP}={workshop}")
     return {
-        name.removeprefix(names.home_prefix): name
-        for name in sorted(found)
+        labels.get(_labels.LEARNER) or name.removeprefix(names.home_prefix): name
+        for name, labels in sorted(found.items())
         if name.startswith(names.home_prefix)
     }
+
+
+def folder_names(learners: list[str]) -> dict[str, str]:
+    """A folder name for each learner: safe on any filesystem, and never the same twice.
+
+    Path separators, control characters and leading dots go; names that end
+    up equal (``Ada`` and ``ada`` on a case-insensitive disk) get ``-2``, ``-3``.
+    """
+    chosen: dict[str, str] = {}
+    taken: set[str] = set()
+    for learner in sorted(learners):
+        base = re.sub(r'[\x00-\x1f/\\:*?"<>|]+', "_", learner).strip().lstrip(".")[:100]
+        base = base or "learner"
+        name, n = base, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name.casefold())
+        chosen[learner] = name
+    return chosen
 
 
 def collect_work(
     workshop: str, dest: str | Path, *, image: Image | None = None, engine: Engine
 ) -> list[Path]:
-    """Copy every learner's home into ``dest/NAME/`` (read from their volumes)."""
-    target = Path(dest)
+    """Copy every learner's home into ``dest/NAME/`` (read from their volumes).
+
+    Returns:
+        The folders written, one per learner, named after the learner.
+    """
+    volumes = learner_volumes(workshop, engine=engine)
     folders = []
-    for learner, volume in learner_volumes(workshop, engine=engine).items():
-        folder = target / learner
+    for learner, folder_name in folder_names(list(volumes)).items():
+        folder = Path(dest) / folder_name
         folder.mkdir(parents=True, exist_ok=True)
         spec = ContainerSpec(
             image=(image.ref if image else _any_image_of(workshop, engine)),
             name=f"wiw-{workshop}-collect-{secrets.token_hex(4)}",
             labels=_labels.labels_for(workshop, "helper", __version__),
             command=("true",),
-            volumes=[(volume, HOME)],
+            volumes=[(volumes[learner], HOME)],
         )
         cid = engine.container_create(spec)  # never started: only read from
         try:

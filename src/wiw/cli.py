@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import getpass
 import json
+import os
 import signal
 import sys
 import threading
@@ -17,11 +19,13 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from wiw import classroom, doctor, errors
 from wiw._cliargs import CommandParser, count, decimal, memory, port, seconds
 from wiw._context import DEFAULT_BASE_IMAGE, render_context
 from wiw._docker import default_engine
+from wiw._hubstate import TLSFiles
 from wiw._progress import BuildProgress
 from wiw._smoke import check_lab
 from wiw._version import __version__
@@ -110,9 +114,17 @@ def _build_events(progress: BuildProgress) -> None:
         )
 
 
+def _draw_qr(url: str) -> None:
+    """Draw the QR code: in explicit black and white on a colour terminal, else as text."""
+    if out.is_terminal and out.color_system is not None:
+        out.print(Text.from_ansi(qr_terminal(url)), end="")
+    else:
+        out.print(qr_terminal(url, color=False), markup=False, end="")
+
+
 def _announce(url: str, qr_path: str | None) -> None:
     emit("ready", url=url)
-    out.print(qr_terminal(url), markup=False)
+    _draw_qr(url)
     out.print(f"[bold]Workshop URL:[/] {url}")
     if qr_path:
         out.print(f"QR code saved to {save_qr(url, qr_path)}")
@@ -137,7 +149,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a workshop image for one learner and serve it until Ctrl-C."""
     image, _ = _target(args.target, args.tag)
     emit("starting", image=image.ref, mode="lab")
-    with _interrupt_on_termination(), Hub.run(image, port=args.port, public=args.public) as hub:
+    with (
+        _interrupt_on_termination(),
+        Hub.run(image, port=args.port, public=args.public, host=args.host) as hub,
+    ):
         _announce(hub.wait_for_token(timeout=args.timeout), args.qr)
         err.print("Serving; press Ctrl-C to stop and remove the container.")
         try:
@@ -213,14 +228,52 @@ def _plan(image: Image, args: argparse.Namespace) -> LearnerLimits:
     return LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus)
 
 
+PASSWORD_ENV = "WIW_CLASS_PASSWORD"  # noqa: S105 - the variable's name
+
+
+def _class_password(args: argparse.Namespace) -> str | None:
+    """The class password: from a file, the environment, a prompt, or (warned) the flag."""
+    if args.password_file:
+        try:
+            text = Path(args.password_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot read --password-file {args.password_file}: {exc.strerror}.",
+                hint="Give a file that holds the class password on its first line.",
+            ) from exc
+        return text.splitlines()[0] if text.strip() else ""
+    if args.ask_password:
+        return getpass.getpass("Class password: ")
+    if args.password is not None:
+        err.print(
+            "[yellow]warning:[/] --password is visible to every user of this machine in the "
+            f"process list; prefer --password-file, {PASSWORD_ENV} or --ask-password."
+        )
+        return str(args.password)
+    return os.environ.get(PASSWORD_ENV) or None
+
+
+def _tls(args: argparse.Namespace) -> TLSFiles | bool | None:
+    """The certificate to serve HTTPS with, False to stop, None to keep what was used."""
+    if args.no_tls:
+        return False
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError(
+            "--tls-cert and --tls-key go together.",
+            hint="Give the certificate (with its chain) and its private key, both PEM files.",
+        )
+    return TLSFiles(Path(args.tls_cert), Path(args.tls_key)) if args.tls_cert else None
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Start the classroom hub: one join URL, a server per learner."""
     image, _ = _target(args.target, args.tag)
+    password = _class_password(args)
     options = ClassroomOptions(
         max_learners=args.max_learners,
         cull_after=args.cull_after,
-        auth="shared-password" if args.password else "temporary",
-        password=args.password,
+        auth="shared-password" if password is not None else "temporary",
+        password=password,
         backend="swarm" if args.swarm else "docker",
     )
     options = dataclasses.replace(options, limits=_plan(image, args))
@@ -230,8 +283,18 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def _serve_classroom(image: Image, options: ClassroomOptions, args: argparse.Namespace) -> int:
     emit("starting", image=image.ref, mode="classroom")
-    room = Classroom.start(image, options, port=args.port, public=args.public)
+    room = Classroom.start(
+        image,
+        options,
+        port=args.port,
+        public=args.public,
+        host=args.host,
+        public_url=args.public_url,
+        tls=_tls(args),
+    )
     try:
+        for notice in room.notices:
+            err.print(f"[bold yellow]{notice}[/]")
         _announce(room.wait_until_ready(timeout=args.timeout), args.qr)
         if args.detach:
             err.print(f"Running. Stop with 'wiw down {room.names.workshop}' (files are kept).")
@@ -245,6 +308,13 @@ def _serve_classroom(image: Image, options: ClassroomOptions, args: argparse.Nam
         raise
     room.stop()
     emit("stopped", workshop=room.names.workshop)
+    return 0
+
+
+def cmd_url(args: argparse.Namespace) -> int:
+    """Show a running classroom's join URL and QR code again."""
+    room = Classroom.attach(_workshop_name(args.workshop), engine=default_engine())
+    _announce(room.join_url, args.qr)
     return 0
 
 
@@ -371,6 +441,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
              "and report each lesson's result. Exit status 1 if any lesson fails."),
     "up": (cmd_up, "Start the classroom: one join URL and QR code for the whole class; "
            "each learner who opens it gets their own server, and keeps their files."),
+    "url": (cmd_url, "Show a running classroom's join URL and draw its QR code again "
+            "(e.g. after 'wiw up --detach')."),
     "down": (cmd_down, "Stop a classroom: its hub and learners' servers. Every learner's "
              "files are kept; 'wiw up' brings the class back."),
     "status": (cmd_status, "Show who has joined a running classroom and whose server runs."),
@@ -434,7 +506,9 @@ def _build_parsers(sub: Any) -> None:
     run = _add(sub, "run")
     _image_args(run, timeout=120.0)
     run.add_argument("--port", type=port, help="host port (default: a free one)")
-    run.add_argument("--public", action="store_true", help="listen on all interfaces")
+    run.add_argument("--public", action="store_true", help="listen on the network, not only here")
+    run.add_argument("--host", help="the name or address the URL uses (default: this "
+                     "machine's address on the network with --public)")  # fmt: skip
     run.add_argument("--qr", metavar="PNG", help="also save the QR code here")
     _image_args(_add(sub, "smoke"), timeout=120.0)
 
@@ -467,7 +541,16 @@ def _classroom_parsers(sub: Any) -> None:
     up = _add(sub, "up")
     _image_args(up, timeout=180.0)
     up.add_argument("--port", type=port, help="host port (default: the last one, or a free one)")
-    up.add_argument("--public", action="store_true", help="listen on the LAN, not only here")
+    up.add_argument("--public", action=argparse.BooleanOptionalAction,
+                    help="listen on the network, not only here (default: as last time; "
+                    "--no-public for loopback only)")  # fmt: skip
+    up.add_argument("--host", help="the DNS name or address the join URL and QR code use "
+                    "(default: this machine's address on the network)")  # fmt: skip
+    up.add_argument("--public-url", metavar="URL", help="the URL a reverse proxy in front "
+                    "serves the class at, e.g. https://workshop.example.org/")  # fmt: skip
+    up.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate")
+    up.add_argument("--tls-key", metavar="PEM", help="... and this private key")
+    up.add_argument("--no-tls", action="store_true", help="serve plain HTTP again")
     up.add_argument("--max-learners", type=count(0, 10_000), default=30,
                     help="servers running at once (0: no cap)")  # fmt: skip
     up.add_argument(
@@ -479,15 +562,22 @@ def _classroom_parsers(sub: Any) -> None:
     up.add_argument("--cpus", type=decimal(0.05, 1024), default=1.0, help="CPU limit per learner")
     up.add_argument("--cull-after", type=count(10, 7 * 24 * 3600), default=3600,
                     help="idle seconds before a learner's server is stopped")  # fmt: skip
-    up.add_argument("--password", help="shared class password instead of temporary logins")
+    up.add_argument("--password-file", metavar="FILE",
+                    help=f"a shared class password (first line of FILE) instead of temporary "
+                    f"logins; or set {PASSWORD_ENV}")  # fmt: skip
+    up.add_argument("--ask-password", action="store_true",
+                    help="ask for the class password on the terminal")  # fmt: skip
+    up.add_argument("--password", help="the class password itself (visible to other users; "
+                    "prefer --password-file)")  # fmt: skip
     up.add_argument("--report", help="lesson report JSON ('wiw test --json') for sizing")
     up.add_argument("--qr", metavar="PNG", help="also save the QR code here")
     up.add_argument("--detach", action="store_true", help="leave the classroom running")
     up.add_argument("--swarm", action="store_true", help="learners as services of this swarm")
     up.add_argument("--force", action="store_true", help="start even if the class does not fit")
-    for name in ("down", "status", "destroy"):
+    for name in ("down", "status", "destroy", "url"):
         cmd = _add(sub, name)
         cmd.add_argument("workshop", help="workshop folder or name")
+    sub.choices["url"].add_argument("--qr", metavar="PNG", help="also save the QR code here")
     destroy = sub.choices["destroy"]
     destroy.add_argument("--yes", action="store_true", help="yes, delete every learner's files")
     collect = _add(sub, "collect")

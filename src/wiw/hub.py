@@ -18,7 +18,6 @@ from wiw._serve import (
     LOOPBACK,
     check_port,
     check_timeout,
-    lan_address,
     start_published,
 )
 from wiw._tokens import find_server_url, rewrite_url
@@ -26,6 +25,7 @@ from wiw._version import __version__
 from wiw._wait import Deadline, WaitTimeout, poll
 from wiw.classroom import Classroom, ClassroomOptions
 from wiw.image import Image
+from wiw.network import public_address, url_host
 
 __all__ = ["LAB_PORT", "Hub", "lab_spec"]
 
@@ -99,6 +99,7 @@ class Hub:
         mode: Literal["lab"] = "lab",
         port: int | None = None,
         public: bool = False,
+        host: str | None = None,
         command: Sequence[str] | None = None,
         name: str | None = None,
         classroom: None = None,
@@ -114,6 +115,7 @@ class Hub:
         mode: Literal["classroom"],
         port: int | None = None,
         public: bool = False,
+        host: str | None = None,
         command: None = None,
         name: None = None,
         classroom: ClassroomOptions | None = None,
@@ -128,6 +130,7 @@ class Hub:
         mode: Literal["lab", "classroom"] = "lab",
         port: int | None = None,
         public: bool = False,
+        host: str | None = None,
         command: Sequence[str] | None = None,
         name: str | None = None,
         classroom: ClassroomOptions | None = None,
@@ -141,7 +144,10 @@ class Hub:
                 :meth:`wiw.Classroom.start`, which it forwards to.
             port: The host port; a free one is picked when omitted.
             public: Publish on all interfaces instead of 127.0.0.1 only; the
-                URL then names this machine's LAN address.
+                URL then names this machine's address on the network (the
+                interface that carries the default route).
+            host: The name or address the URL uses instead (a DNS name, a
+                public address).
             command: Run this instead of the image's default command.
             name: The container's name; a unique one when omitted.
             classroom: Deprecated with ``mode="classroom"``.
@@ -163,13 +169,16 @@ class Hub:
                 stacklevel=2,
             )
             options = classroom or ClassroomOptions()
-            return Classroom.start(img, options, port=port, public=public, engine=engine)
+            return Classroom.start(
+                img, options, port=port, public=public, host=host, engine=engine
+            )
         if mode != "lab":
             raise errors.InvalidOption(
                 f"Unknown mode {mode!r}.",
                 hint="Use Hub.run for one learner, Classroom.start for a class.",
             )
         labels = img.labels  # raises ImageNotFound before anything is created
+        address = public_address(host) if public else (host or LOOPBACK)
         # wiw's own images start Jupyter Server, which takes its token from the
         # environment; an image with its own Dockerfile prints the one it made.
         token = secrets.token_hex(24) if labels.get(_labels.SERVER) == "wiw" else None
@@ -183,9 +192,13 @@ class Hub:
             token=token,
         )
         cid, host_port = start_published(engine, spec, LAB_PORT)
-        host = lan_address() if public else LOOPBACK
         return cls(
-            engine=engine, container_id=cid, name=spec.name, host=host, port=host_port, token=token
+            engine=engine,
+            container_id=cid,
+            name=spec.name,
+            host=address,
+            port=host_port,
+            token=token,
         )
 
     def wait_for_token(self, timeout: float = 60.0) -> str:
@@ -235,7 +248,7 @@ class Hub:
                 f"The workshop server {self.name} did not answer within {deadline.seconds:g} s.",
                 log_tail=self._log_tail(),
             ) from None
-        return f"http://{_url_host(self.host)}:{self.port}/lab?token={self._token}"
+        return f"http://{url_host(self.host)}:{self.port}/lab?token={self._token}"
 
     def _wait_printed(self, deadline: Deadline) -> str:
         """Follow the server's log until it prints its login URL (own Dockerfiles)."""
@@ -289,8 +302,3 @@ class Hub:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _url_host(host: str) -> str:
-    """A host for a URL: IPv6 addresses go in brackets."""
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -223,7 +223,7 @@ class Image:
                     if on_progress:
                         on_progress(event)
             except errors.EngineError as exc:
-                raise _build_error(exc, tracker, self.ref) from exc
+                raise _build_error(exc, tracker, self.ref, self.engine) from exc
         self.last_build = BuildRecord(
             time.monotonic() - started, tracker.total, tracker.cached, list(tail)
         )
@@ -382,12 +382,25 @@ def _ensure_base(engine: Engine, base_image: str, context: BuildContext) -> None
         ) from exc
 
 
-def _build_error(exc: errors.EngineError, tracker: BuildTracker, ref: str) -> errors.WiwError:
+def _build_error(
+    exc: errors.EngineError, tracker: BuildTracker, ref: str, engine: Engine
+) -> errors.WiwError:
+    """The error a failed build raises: the engine's own, or the failing step's."""
     if isinstance(exc, errors.EngineUnavailable | errors.EngineMissing):
         return exc
     where = (
         f" at step {tracker.step}/{tracker.total}: {tracker.description}" if tracker.step else ""
     )
+    try:
+        engine.ping()
+    except errors.EngineError:
+        # The builder's output just stops when the engine dies under it.
+        return errors.EngineUnavailable(
+            f"The container engine stopped while building {ref}{where}",
+            command=exc.command,
+            exit_code=exc.exit_code,
+            log_tail=exc.log_tail[-10:],
+        )
     return errors.BuildFailed(
         f"Building {ref} failed{where}",
         command=exc.command,

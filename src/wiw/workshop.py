@@ -226,7 +226,9 @@ def _check_notebook(path: Path) -> None:
     """Raise InvalidNotebook unless ``path`` holds a valid notebook."""
     if path.stat().st_size > _MAX_NOTEBOOK_BYTES:
         raise errors.InvalidNotebook(
-            f"Notebook {path} is larger than {_MAX_NOTEBOOK_BYTES // 2**20} MiB."
+            f"Notebook {path} is larger than {_MAX_NOTEBOOK_BYTES // 2**20} MiB.",
+            hint="Clear its outputs (Edit > Clear Outputs of All Cells) and keep data files "
+            "beside the notebook instead of inside it.",
         )
     try:
         with path.open(encoding="utf-8") as fh:

@@ -7,15 +7,18 @@ container, network or volume created during it is left.
 
 from __future__ import annotations
 
+import os
 import secrets
+import shlex
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import wiw
-from tests.support.engine import running_engine
+from tests.support.engine import require, running_engine
 from tests.support.workshops import EXAMPLE
 
 
@@ -56,6 +59,27 @@ def workshop_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "example_workshop"
     shutil.copytree(EXAMPLE, dest)
     return dest
+
+
+def engine_control(name: str) -> Callable[[], None]:
+    """The command that stops or starts the engine, as a function."""
+    command = os.environ.get(name, "")
+    require(bool(command), f"{name} is not set (.ci/run sets it: tests stop the engine)")
+
+    def run() -> None:
+        subprocess.run(shlex.split(command), check=True, capture_output=True)
+
+    return run
+
+
+@pytest.fixture
+def engine_restart() -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
+    """Stop and start the engine; it is always running again after the test."""
+    stop, start = engine_control("WIW_ENGINE_STOP"), engine_control("WIW_ENGINE_START")
+    try:
+        yield stop, start
+    finally:
+        start()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,10 +8,12 @@ back through the ``klass`` fixture, so any test can run alone or in any order.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from tests.support.engine import free_port
 from tests.support.learners import KernelDied, SimLearner
 from tests.support.workshops import EXAMPLE, build_named
 from wiw import classroom as cls
+from wiw._docker import ContainerInfo
 from wiw._wait import poll
 from wiw.classroom import Classroom, ClassroomOptions
 from wiw.cli import main
@@ -113,6 +116,13 @@ def test_five_learners_each_get_their_own_server_and_files(klass: Class) -> None
     workshop = klass.room.names.workshop
     running = klass.engine.containers_labelled(f"org.wiw.workshop={workshop}")
     assert len(running) >= LEARNERS + 1  # theirs and the hub's
+    # Published on loopback only, as the engine reports the binding; the join
+    # URL's path is a 192-bit secret (32 URL-safe characters).
+    hub = klass.engine.container_info(klass.room.names.hub)
+    assert hub is not None
+    assert hub.ports["8000/tcp"] == [("127.0.0.1", klass.port)]
+    secret = urlsplit(klass.room.join_url).path.strip("/")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", secret)
     # Without the join URL's secret path, the port gives nothing away.
     for path in ("", "hub/login", "hub/api", "user/", "hub/health"):
         assert httpx.get(f"http://127.0.0.1:{klass.port}/{path}", timeout=10).status_code == 404
@@ -125,6 +135,41 @@ def test_a_learner_cannot_open_another_learners_server(klass: Class) -> None:
     assert response.status_code in (302, 403, 404)
     followed = alice.http.get(f"{bob.server}api/contents/")
     assert f"mine-{bob.name}.txt" not in followed.text
+
+
+def learner_containers(engine: wiw.Engine, workshop: str) -> list[ContainerInfo]:
+    """The learners' containers of a workshop, as the engine reports them."""
+    found = [engine.container_info(c) for c in engine.containers_labelled(
+        f"org.wiw.workshop={workshop}")]  # fmt: skip
+    return [i for i in found if i is not None and i.labels.get("org.wiw.role") == "learner"]
+
+
+def test_an_edited_lesson_survives_a_server_restart(klass: Class) -> None:
+    """A learner's edited lesson survives their server's removal, byte for byte.
+
+    The untouched lessons are still the image's.
+    """
+    learner = klass.learners[4]
+    lesson = learner.api("GET", "contents/lesson01.ipynb").json()
+    lesson["content"]["cells"].insert(0, {
+        "cell_type": "markdown", "metadata": {}, "source": f"My notes, {learner.name}",
+    })  # fmt: skip
+    saved = learner.api("PUT", "contents/lesson01.ipynb", json={
+        "type": "notebook", "format": "json", "content": lesson["content"],
+    })  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    mine = learner.api("GET", "contents/lesson01.ipynb?content=1&format=text&type=file").json()
+    learner.stop_server()
+    poll(lambda: not any(s.env.get("JUPYTERHUB_USER") == learner.name
+                         for s in learner_containers(klass.engine, klass.room.names.workshop))
+         or None, timeout=60, what="the learner's container to go")  # fmt: skip
+    learner.rejoin()
+    again = learner.api("GET", "contents/lesson01.ipynb?content=1&format=text&type=file").json()
+    assert again["content"] == mine["content"]
+    assert f"My notes, {learner.name}" in again["content"]
+    image_copy = (EXAMPLE / "lesson02.ipynb").read_text()
+    lesson02 = learner.api("GET", "contents/lesson02.ipynb?content=1&format=text&type=file")
+    assert lesson02.json()["content"] == image_copy
 
 
 def test_learner_containers_are_confined(klass: Class) -> None:
@@ -248,6 +293,12 @@ def test_idle_servers_are_culled_and_keep_their_files(
         learner.join()
         learner.wait_for_lab()
         assert learner.execute(learner.start_kernel(), "open('kept.txt', 'w'); print(1)") == "1\n"
+        # The default limits, as applied to the learner's container.
+        (server,) = learner_containers(image.engine, room.names.workshop)
+        defaults = wiw.LearnerLimits()
+        assert server.memory == defaults.memory_bytes == 2**30
+        assert server.pids_limit == defaults.pids == 512
+        assert server.cpu_quota == 100_000  # one CPU
         poll(
             lambda: not any(r.running or r.pending for r in room.learners()) or None,
             timeout=90, interval=1, what="the idle server to be culled",
@@ -311,3 +362,44 @@ def test_shared_password_lets_a_learner_return_from_another_device(
         for device in devices:
             device.close()
         room.destroy(confirm=True)
+
+
+def test_the_classroom_commands_as_an_instructor_runs_them(
+    example_image: wiw.Image,
+    run_id: str,
+    made_images: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Wiw up --detach, status, collect, down, up again, destroy --yes: as a user would."""
+    image = build_named(EXAMPLE, f"cli-{run_id}", example_image.engine, made_images)
+    workshop = image.workshop
+    assert main(["up", image.ref, "--detach", "--max-learners", "3", "--qr",
+                 str(tmp_path / "join.png")]) == 0  # fmt: skip
+    printed = capsys.readouterr().out
+    url = re.search(r"Workshop URL: (\S+)", printed)
+    assert url is not None, printed
+    learner = SimLearner(url[1])
+    try:
+        learner.join()
+        learner.wait_for_lab()
+        content = f"{learner.name}'s answer: 42\n"
+        code = f"open('answer.txt', 'w').write({content!r}); print('ok')"
+        assert learner.execute(learner.start_kernel(), code) == "ok\n"
+        assert main(["status", workshop]) == 0
+        assert learner.name in capsys.readouterr().out
+        dest = tmp_path / "work"
+        assert main(["collect", workshop, str(dest)]) == 0
+        assert "collected the work of 1 learner(s)" in capsys.readouterr().out
+        assert [p.name for p in dest.iterdir()] == [learner.name]
+        assert (dest / learner.name / "answer.txt").read_text() == content
+        assert (dest / learner.name / "lesson01.ipynb").is_file()
+        assert main(["down", workshop]) == 0
+        assert not image.engine.containers_labelled(f"org.wiw.workshop={workshop}")
+        assert main(["up", image.ref, "--detach", "--max-learners", "3"]) == 0
+        assert f"Workshop URL: {url[1]}" in capsys.readouterr().out  # the same URL
+    finally:
+        learner.close()
+        assert main(["destroy", workshop, "--yes"]) == 0
+    assert not image.engine.containers_labelled(f"org.wiw.workshop={workshop}")
+    assert not image.engine.volumes_labelled(f"org.wiw.workshop={workshop}")

@@ -30,30 +30,6 @@ from wiw._wait import poll
 from wiw.classroom import Classroom
 
 
-def engine_control(name: str) -> Callable[[], None]:
-    """The command that stops or starts the engine, as a function."""
-    command = os.environ.get(name)
-    if not command:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not set: CI must inject engine faults")
-        pytest.skip(f"{name} is not set")
-
-    def run() -> None:
-        subprocess.run(shlex.split(command), check=True, capture_output=True)
-
-    return run
-
-
-@pytest.fixture
-def engine_restart() -> Iterator[tuple[Callable[[], None], Callable[[], None]]]:
-    """Stop and start the engine; it is always running again after the test."""
-    stop, start = engine_control("WIW_ENGINE_STOP"), engine_control("WIW_ENGINE_START")
-    try:
-        yield stop, start
-    finally:
-        start()
-
-
 def in_background(work: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:
     """Run ``work`` in a thread, keeping what it raised."""
     raised: list[BaseException] = []
@@ -86,24 +62,23 @@ def test_registry_vanishing_mid_push_is_a_typed_error(
     registry = next(registry_gen)
     repository = f"{registry.address}/wiw-test/vanishing"
     made_images.append(f"{repository}:{run_id}")
-    uploading = threading.Event()
-
-    def line(text: str) -> None:
-        if "Pushing" in text or "Preparing" in text or "Waiting" in text:
-            uploading.set()
-
-    thread, raised = in_background(lambda: example_image.push(repository, run_id, on_line=line))
-    wait_for(uploading, "the upload to start")
+    thread, raised = in_background(lambda: example_image.push(repository, run_id))
+    # The registry writes each layer being uploaded to an _uploads folder:
+    # wait until one holds data, so the fault hits an upload in progress.
+    uploads = registry.storage / "docker" / "registry" / "v2" / "repositories"
+    poll(lambda: next((f for f in uploads.rglob("_uploads/*/data") if f.stat().st_size), None),
+         timeout=180, interval=0.05, what="a layer upload to start")  # fmt: skip
     registry.process.kill()
     thread.join(timeout=300)
     registry_gen.close()
     assert not thread.is_alive(), "the push never gave up"
     assert raised, "the push succeeded although the registry died"
     error = raised[0]
-    assert isinstance(error, wiw.EngineError), repr(error)
-    assert error.command
-    assert error.log_tail
-    assert error.hint
+    assert isinstance(error, wiw.RegistryUnreachable), repr(error)
+    assert error.command is not None
+    assert error.command[-2:] == ["push", f"{repository}:{run_id}"]
+    assert any("connection refused" in line for line in error.log_tail)
+    assert "Check the registry's address" in error.hint
 
 
 def test_engine_dying_mid_build_is_a_typed_error(
@@ -134,8 +109,11 @@ def test_engine_dying_mid_build_is_a_typed_error(
     thread.join(timeout=120)
     assert not thread.is_alive(), "the build never noticed the engine died"
     assert raised, "the build succeeded although the engine died"
-    assert isinstance(raised[0], wiw.EngineError), raised
-    assert raised[0].command
+    error = raised[0]
+    assert isinstance(error, wiw.EngineUnavailable), f"{error!r}\n{error}"
+    assert error.command is not None
+    assert "build" in error.command
+    assert "Start the engine" in error.hint
     start()
     assert not wiw.Image(ref, engine=example_image.engine).exists
     assert example_image.exists
@@ -149,6 +127,21 @@ def test_engine_dying_mid_build_is_a_typed_error(
         engine.container_remove(cid)
 
 
+def write_work(learner: SimLearner, n: int) -> bytes:
+    """Have a learner write a file of their own (several KB, distinct) and return its bytes."""
+    content = f"{learner.name} wrote this, part {n}\n" * 200
+    code = f"open('work.txt', 'w').write({content!r}); print('saved')"
+    assert learner.execute(learner.start_kernel(), code) == "saved\n"
+    return content.encode()
+
+
+def read_work(learner: SimLearner) -> bytes:
+    """The learner's file as their server serves it, byte for byte."""
+    response = learner.api("GET", "contents/work.txt?content=1&format=text&type=file")
+    response.raise_for_status()
+    return str(response.json()["content"]).encode()
+
+
 def test_engine_restart_during_a_class_keeps_every_learner(
     example_image: wiw.Image, run_id: str, made_images: list[str],
     engine_restart: tuple[Callable[[], None], Callable[[], None]],
@@ -156,25 +149,28 @@ def test_engine_restart_during_a_class_keeps_every_learner(
     """The engine restarts mid-class; 'up' again gives each learner their account and files."""
     stop, start = engine_restart
     image = build_named(EXAMPLE, f"faults-{run_id}", example_image.engine, made_images)
-    options, port = wiw.ClassroomOptions(max_learners=3), free_port()
+    options, port = wiw.ClassroomOptions(max_learners=4), free_port()
     room = Classroom.start(image, options, port=port)
-    learner = SimLearner(room.wait_until_ready(timeout=120))
+    join_url = room.wait_until_ready(timeout=120)
+    learners = [SimLearner(join_url) for _ in range(3)]
     try:
-        learner.join()
-        learner.wait_for_lab()
-        name = learner.name
-        assert learner.execute(learner.start_kernel(), "open('kept.txt', 'w'); print(1)") == "1\n"
+        written = {}
+        for n, learner in enumerate(learners):
+            learner.join()
+            learner.wait_for_lab()
+            written[learner.name] = write_work(learner, n)
         stop()
         start()
         room = Classroom.start(image, options, port=port)
-        room.wait_until_ready(timeout=120)
-        poll(lambda: learner.join().status_code == 200 or None, timeout=60, interval=1,
-             what="the learner's server after the restart")  # fmt: skip
-        learner.wait_for_lab()
-        assert learner.name == name
-        assert "kept.txt" in learner.files()
+        assert room.wait_until_ready(timeout=120) == join_url
+        for learner in learners:
+            name = learner.name
+            learner.rejoin()
+            assert learner.name == name
+            assert read_work(learner) == written[name]
     finally:
-        learner.close()
+        for learner in learners:
+            learner.close()
         room.destroy(confirm=True)
 
 

@@ -50,6 +50,13 @@ def test_url_opens_jupyterlab_with_the_lessons(example_image: wiw.Image) -> None
         assert listing.status_code == 200
         assert {item["name"] for item in listing.json()["content"]} >= LESSONS
         assert hub.container_id in workshop_containers(hub.engine)
+        # Published on loopback only, as the engine itself reports the binding.
+        info = hub.engine.container_info(hub.container_id)
+        assert info is not None
+        assert info.ports["8888/tcp"] == [("127.0.0.1", hub.port)]
+        # The token came through the environment, never the command line.
+        assert token not in " ".join(info.env.get(k, "") for k in info.env if k != "JUPYTER_TOKEN")
+        assert info.env["JUPYTER_TOKEN"] == token
     assert hub.container_id not in workshop_containers(hub.engine)
 
 

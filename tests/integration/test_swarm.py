@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 import wiw
-from tests.support.engine import free_port
+from tests.support.engine import free_port, require
 from tests.support.learners import SimLearner
 from tests.support.workshops import EXAMPLE, build_named
 from wiw.classroom import Classroom, ClassroomOptions
@@ -26,25 +26,34 @@ def _docker(engine: wiw.Engine, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def swarm(engine: wiw.Engine) -> Iterator[wiw.Engine]:
-    """A single-node swarm on loopback, made here only if the engine is not in one."""
-    if engine.swarm_manager():
-        yield engine
-        return
+    """A single-node swarm on loopback, made here and left again: the engine as found.
+
+    The engine must not be in a swarm already (it would not be left as found);
+    outside CI that skips, in CI it fails.
+    """
+    require(not engine.swarm_manager(), "the engine is already in a swarm")
     networks = set(_docker(engine, "network", "ls", "--format", "{{.Name}}").stdout.split())
     made = _docker(engine, "swarm", "init", "--advertise-addr", "127.0.0.1")
     assert made.returncode == 0, made.stderr
     try:
         yield engine
     finally:
-        _docker(engine, "swarm", "leave", "--force")
-        if "docker_gwbridge" not in networks:
+        left = _docker(engine, "swarm", "leave", "--force")
+        removed = (
             _docker(engine, "network", "rm", "docker_gwbridge")
+            if "docker_gwbridge" not in networks
+            else None
+        )
+    assert left.returncode == 0, left.stderr
+    assert removed is None or removed.returncode == 0, removed.stderr
+    assert not engine.swarm_manager()
+    after = set(_docker(engine, "network", "ls", "--format", "{{.Name}}").stdout.split())
+    assert after == networks
 
 
 def test_swarm_mode_needs_a_manager(engine: wiw.Engine, example_image: wiw.Image) -> None:
     """Outside a swarm, a Swarm classroom is refused with the command that fixes it."""
-    if engine.swarm_manager():
-        pytest.skip("this engine is a swarm manager")  # only when a swarm was already there
+    require(not engine.swarm_manager(), "the engine is already in a swarm")
     with pytest.raises(wiw.HubError) as caught:
         Classroom.start(example_image, ClassroomOptions(backend="swarm"))
     assert "docker swarm init" in str(caught.value)

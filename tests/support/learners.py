@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import time
 import uuid
 from typing import Any
@@ -21,12 +22,13 @@ class KernelDied(RuntimeError):
 class SimLearner:
     """One learner with their own cookie jar, joining through the join URL."""
 
-    def __init__(self, join_url: str) -> None:
+    def __init__(self, join_url: str, *, verify: ssl.SSLContext | bool = True) -> None:
         self.join_url = join_url
         parts = urlsplit(join_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.base_path = parts.path  # /SECRET/
-        self.http = httpx.Client(follow_redirects=True, timeout=60)
+        self.verify = verify
+        self.http = httpx.Client(follow_redirects=True, timeout=60, verify=verify)
         self.name = ""
 
     def close(self) -> None:
@@ -58,9 +60,9 @@ class SimLearner:
 
         return poll(ready, timeout=timeout, interval=0.5, what=f"{self.name}'s JupyterLab")
 
-    def _xsrf(self) -> dict[str, str]:
-        """The XSRF header for this learner's server (the hub has a cookie of its own)."""
-        path = urlsplit(self.server).path
+    def _xsrf(self, url: str | None = None) -> dict[str, str]:
+        """The XSRF header for this learner's server, or for ``url`` (the hub has its own)."""
+        path = urlsplit(url or self.server).path
         token = next(
             (
                 c.value
@@ -76,6 +78,22 @@ class SimLearner:
         return self.http.request(
             method, f"{self.server}api/{path}", headers=self._xsrf(), **kwargs
         )
+
+    def stop_server(self) -> None:
+        """Stop this learner's own server through the hub, as its control panel does."""
+        url = f"{self.origin}{self.base_path}hub/api/users/{self.name}/server"
+        self.http.get(f"{self.origin}{self.base_path}hub/home")  # sets the hub's XSRF cookie
+        response = self.http.delete(url, headers=self._xsrf(url))
+        assert response.status_code in (202, 204), response.text
+
+    def rejoin(self, timeout: float = 120) -> None:
+        """Scan the code again until this learner's JupyterLab answers (bounded)."""
+
+        def landed() -> bool | None:
+            response = self.join()
+            return (response.status_code == 200 and "/lab" in response.url.path) or None
+
+        poll(landed, timeout=timeout, interval=1, what=f"{self.name}'s server to start again")
 
     def files(self) -> set[str]:
         """Names at the top of this learner's home."""
@@ -95,7 +113,9 @@ class SimLearner:
         cookies = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies.jar)
         headers = {"Cookie": cookies, "Origin": self.origin}
         msg_id = uuid.uuid4().hex
-        with connect(url, additional_headers=headers, open_timeout=30) as ws:
+        context = self.verify if isinstance(self.verify, ssl.SSLContext) else None
+        secure = context if url.startswith("wss:") else None
+        with connect(url, additional_headers=headers, open_timeout=30, ssl=secure) as ws:
             ws.send(json.dumps(execute_request(code, msg_id)))
             return collect_output(ws, msg_id, time.monotonic() + timeout)
 

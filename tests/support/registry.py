@@ -21,6 +21,7 @@ class Registry:
 
     address: str
     process: subprocess.Popen[bytes]
+    storage: Path
     user: str | None = None
     password: str | None = None
 
@@ -47,7 +48,7 @@ def start_registry(folder: Path, *, login: tuple[str, str] | None = None) -> Ite
     proc = subprocess.Popen([binary, "serve", str(folder / "config.yml")])
     try:
         wait_until_answers(f"http://127.0.0.1:{port}/v2/", proc)
-        yield Registry(f"127.0.0.1:{port}", proc, *(login or (None, None)))
+        yield Registry(f"127.0.0.1:{port}", proc, folder / "data", *(login or (None, None)))
     finally:
         if proc.poll() is None:
             proc.terminate()

@@ -9,7 +9,8 @@ import pytest
 from wiw import errors
 from wiw._docker import ContainerSpec
 from wiw._hubcontract import Names, hub_spec
-from wiw.classroom import ClassroomOptions, ClassroomState, _settings
+from wiw._hubstate import ClassroomState
+from wiw.classroom import ClassroomOptions, _settings
 from wiw.image import Image
 from wiw.planning import LearnerLimits, memory_bytes, plan_classroom
 

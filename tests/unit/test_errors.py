@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import stat
 import textwrap
 from pathlib import Path
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 import wiw
 from wiw import errors
 from wiw._docker import Engine, classify
+from wiw.cli import report_error
+from wiw.events import EventStream
 
 # Real texts printed by the Docker 28 client and engine 20.10 on failure.
 REAL_STDERR = {
@@ -139,3 +142,54 @@ def test_token_options_and_long_arguments_are_kept_out_of_messages() -> None:
     assert "abc123" not in text
     assert "[5000 chars]" in text
     assert len(text) < 500
+
+
+SECRET_PATH = "Zq9sYk3vTt0aB2cD4eF6gH8iJ0kL2mN4"  # a join secret, as the classroom makes them
+
+
+def test_a_registered_secret_is_redacted_in_every_channel(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A classroom's join secret in a URL path is hidden in errors, events and CLI output."""
+    errors.register_secret(SECRET_PATH)
+    log = f"JupyterHub is now running at http://:8000/{SECRET_PATH}/hub/"
+    err = errors.HubExited(
+        f"hub at http://127.0.0.1:41000/{SECRET_PATH}/ stopped",
+        command=["docker", "logs", "hub"],
+        stderr=f"GET /{SECRET_PATH}/hub/api/users 403",
+        log_tail=[log],
+        hint=f"Open http://127.0.0.1:41000/{SECRET_PATH}/hub/health to check it.",
+    )
+    assert SECRET_PATH not in str(err)
+    assert str(err).count("[redacted]") == 4
+    buffer = io.StringIO()
+    EventStream(buffer).failed(err)
+    assert SECRET_PATH not in buffer.getvalue()
+    report_error(err, debug=True)
+    printed = capsys.readouterr()
+    assert SECRET_PATH not in printed.out + printed.err
+    assert "[redacted]/hub/" in printed.err
+
+
+def test_short_values_cannot_be_registered_as_secrets() -> None:
+    """Registering a short word would redact ordinary text: it is refused."""
+    with pytest.raises(ValueError, match="8 characters"):
+        errors.register_secret("hub")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "JOIN_SECRET=s3cr3tvalue",
+        "WIW_JOIN_SECRET=s3cr3tvalue",
+        "api_key: s3cr3tvalue",
+        "CLASS_PASSWORD=s3cr3tvalue",
+        "Authorization: bearer s3cr3tvalue",
+        "--password s3cr3tvalue",
+        "--NotebookApp.token=s3cr3tvalue",
+    ],
+)
+def test_secret_shaped_assignments_are_redacted(line: str) -> None:
+    """Values after SECRET=, PASSWORD=, api_key:, bearer and token options are hidden."""
+    assert "s3cr3tvalue" not in errors.redact(line)
+    assert errors.REDACTED in errors.redact(line)

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from wiw._hubcontract import Names, hub_env
+from wiw._hubstate import ClassroomState
 from wiw._support import support_file
-from wiw.classroom import ClassroomOptions, ClassroomState, _settings
+from wiw.classroom import ClassroomOptions, _settings
 from wiw.image import Image
 from wiw.planning import LearnerLimits
 
@@ -79,15 +80,18 @@ def run_config(
     options: ClassroomOptions,
     *,
     drop: str | None = None,
+    tls: bool = False,
+    public_url: str | None = None,
 ) -> tuple[StubConfig, dict[str, Any], ClassroomState]:
     """Execute the configuration with the environment ``hub_env`` gives; return its settings."""
     stub_modules(monkeypatch)
-    state = ClassroomState(**{**ClassroomState.new().__dict__, "port": 41000})
+    fields = {**ClassroomState.new().__dict__, "port": 41000, "public_url": public_url}
+    state = ClassroomState(**fields)
     state_dir = tmp_path / "srv" / "wiw"
     state_dir.mkdir(parents=True)
     (state_dir / "state.json").write_text(state.to_json())
     (state_dir / "password").write_text(options.password or "")
-    env = hub_env(Names("intro"), _settings(Image("wiw/intro:1"), options))
+    env = hub_env(Names("intro"), _settings(Image("wiw/intro:1"), options, tls=tls))
     env["WIW_STATE_DIR"] = str(state_dir)
     for key in [k for k in list(__import__("os").environ) if k.startswith("WIW_")]:
         monkeypatch.delenv(key)
@@ -137,6 +141,26 @@ def test_settings_reach_jupyterhub_and_dockerspawner(
     assert services["wiw"]["api_token"] == state.api_token
     assert "--timeout=600" in services["idle-culler"]["command"]
     assert c.JupyterHub.authenticator_class == "tmpauthenticator.TmpAuthenticator"
+    assert c.ConfigurableHTTPProxy.command[-1].endswith("/wiw_proxy.py")
+    assert "ssl_cert" not in c.JupyterHub
+    assert "public_url" not in c.JupyterHub
+
+
+def test_https_and_a_public_url_reach_the_hub(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With TLS the hub binds https, with the certificate on its volume.
+
+    A public URL (a reverse proxy in front) becomes JupyterHub's public_url,
+    secret path included.
+    """
+    c, _, state = run_config(
+        monkeypatch, tmp_path, OPTIONS, tls=True, public_url="https://workshop.example.org/"
+    )
+    assert c.JupyterHub.bind_url.startswith("https://0.0.0.0:8000/")
+    assert c.JupyterHub.ssl_cert.endswith("/tls.crt")
+    assert c.JupyterHub.ssl_key.endswith("/tls.key")
+    assert c.JupyterHub.public_url == f"https://workshop.example.org/{state.join_secret}/"
 
 
 def test_shared_password_comes_from_the_state_volume(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,26 +38,80 @@ def test_png_file_decodes_to_the_url(tmp_path: Path) -> None:
         assert decode(image.convert("RGB")) == url
 
 
-def terminal_to_image(drawing: str) -> Image.Image:
-    """Turn a half-block text drawing back into pixels (lit blocks are white)."""
-    halves = {"█": (1, 1), "▀": (1, 0), "▄": (0, 1)}
-    lines = drawing.splitlines()
-    # One character is one module wide and two modules (its halves) high.
-    image = Image.new("L", (len(lines[0]) * 2, len(lines) * 4), 0)
-    for row, line in enumerate(lines):
-        for col, char in enumerate(line):
-            top, bottom = halves.get(char, (0, 0))
-            for half, lit in ((0, top), (1, bottom)):
-                if lit:
-                    box = (col * 2, row * 4 + half * 2, col * 2 + 2, row * 4 + half * 2 + 2)
-                    image.paste(255, box)
-    return image.resize((image.width * 4, image.height * 4), Image.Resampling.NEAREST)
+# Terminal themes: (default foreground, default background) as grey levels.
+LIGHT_THEME, DARK_THEME = (30, 250), (230, 20)
+XTERM_256 = {16: 0, 231: 255}  # the two cube colours the drawing uses
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
 
 
-def test_terminal_drawing_decodes_to_the_url() -> None:
-    """The text drawing shown in a terminal is a scannable code of the URL."""
+def render(drawing: str, theme: tuple[int, int]) -> Image.Image:
+    """Paint a terminal drawing as a terminal with ``theme`` would, two pixels per cell.
+
+    Only what a terminal does is modelled: SGR colours (256-colour cube and
+    reset), default colours from the theme, and the half and full blocks.
+    """
+    rows = drawing.splitlines()
+    width = max(len(SGR.sub("", r)) for r in rows)
+    image = Image.new("L", (width, len(rows) * 2), theme[1])
+    for y, row in enumerate(rows):
+        fg, bg, x = theme[0], theme[1], 0
+        for token in re.split(r"(\x1b\[[0-9;]*m)", row):
+            if match := SGR.fullmatch(token):
+                codes = [int(c) for c in match[1].split(";") if c] or [0]
+                if codes == [0]:
+                    fg, bg = theme
+                for n, code in enumerate(codes[:-2]):
+                    if code in (38, 48) and codes[n + 1] == 5:
+                        level = XTERM_256[codes[n + 2]]
+                        fg, bg = (level, bg) if code == 38 else (fg, level)
+                continue
+            for char in token:
+                top, bottom = {"▀": (fg, bg), "▄": (bg, fg), "█": (fg, fg)}.get(char, (bg, bg))
+                image.putpixel((x, 2 * y), top)
+                image.putpixel((x, 2 * y + 1), bottom)
+                x += 1
+    return image.resize((image.width * 8, image.height * 8), Image.Resampling.NEAREST)
+
+
+def decode_as_is(image: Image.Image) -> str:
+    """Decode a code without trying the inverted image (as many phone scanners do)."""
+    results = zxingcpp.read_barcodes(image.convert("RGB"), try_invert=False)
+    assert len(results) == 1, "no code found without inversion"
+    return str(results[0].text)
+
+
+@pytest.mark.parametrize("theme", [LIGHT_THEME, DARK_THEME], ids=["light", "dark"])
+def test_the_colour_drawing_scans_on_light_and_dark_terminals(theme: tuple[int, int]) -> None:
+    """Dark modules are drawn black and light ones white, whatever the terminal's theme."""
+    url = "http://192.168.1.23:41000/Zq9sYk3vTt0aB2cD4eF6gH8iJ0kL2mN4/"
+    assert decode_as_is(render(qr_terminal(url), theme)) == url
+
+
+def test_the_colour_drawing_has_its_quiet_zone_in_white() -> None:
+    """The first and last text rows are all light: the quiet zone is drawn, not assumed."""
+    rows = qr_terminal("http://h:1/x").splitlines()
+    for row in (rows[0], rows[-1]):
+        assert set(re.findall(r"38;5;(\d+);48;5;(\d+)", row)) == {("231", "231")}
+
+
+def test_the_plain_drawing_scans_on_a_dark_terminal() -> None:
+    """Without colours, light modules are drawn as blocks: right on dark terminals."""
     url = "http://127.0.0.1:8888/lab?token=abc"
-    assert decode(terminal_to_image(qr_terminal(url)).convert("RGB")) == url
+    assert decode_as_is(render(qr_terminal(url, color=False), DARK_THEME)) == url
+
+
+def test_the_plain_drawing_is_inverted_on_a_light_terminal() -> None:
+    """The check can fail: light-on-dark text on a light terminal does not scan as is."""
+    drawing = render(qr_terminal("http://127.0.0.1:8888/lab?token=abc", color=False), LIGHT_THEME)
+    assert not zxingcpp.read_barcodes(drawing.convert("RGB"), try_invert=False)
+
+
+@settings(max_examples=5, deadline=None)
+@given(strategies.urls)
+def test_png_and_terminal_drawings_decode_to_exactly_the_url(url: str) -> None:
+    """The PNG and the light-terminal drawing both read back exactly the URL."""
+    assert decode_as_is(qr_for_url(url, box_size=4)) == url
+    assert decode_as_is(render(qr_terminal(url), LIGHT_THEME)) == url
 
 
 @pytest.mark.parametrize("url", ["", "http://a b", "http://x/" + "y" * 3000])

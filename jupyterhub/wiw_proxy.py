@@ -1,0 +1,154 @@
+"""The classroom's proxy: JupyterHub's pure-Python configurable-http-proxy, adapted.
+
+JupyterHub starts this instead of ``configurable-http-proxy`` (same command
+line, same REST API). Three things change from the pinned 0.4.0, which wiw's
+image installs:
+
+- HTTPS: with ``--ssl-key``/``--ssl-cert`` (JupyterHub passes them when
+  ``c.JupyterHub.ssl_cert`` is set) the public side serves TLS, and tells the
+  servers behind it so (``X-Forwarded-Proto: https``); 0.4.0 refuses the flags.
+- Compression passes through: the browser's ``Accept-Encoding`` reaches the
+  learner's server, which answers with precompressed assets; 0.4.0 asks for
+  gzip itself, unpacks the answer and sends it on uncompressed.
+- Responses stream, chunk by chunk and with back-pressure, instead of being
+  buffered whole (0.4.0 also refuses bodies over 100 MB).
+"""
+
+from __future__ import annotations
+
+import ssl
+import sys
+from typing import Any
+
+from configurable_http_proxy import cli as chp_cli
+from configurable_http_proxy import handlers as chp_handlers
+from tornado import httputil
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.httpserver import HTTPServer
+from tornado.iostream import StreamClosedError
+
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+    "proxy-authenticate", "proxy-authorization",
+})  # fmt: skip
+TLS: dict[str, str] = {}  # the certificate and key, when HTTPS is asked for
+_original_request = chp_handlers.ProxyHandler._get_proxy_request
+
+
+def _proxy_request(self: Any, url: str) -> HTTPRequest:
+    """The upstream request, with the browser's Accept-Encoding left as it was."""
+    request: HTTPRequest = _original_request(self, url)
+    request.decompress_response = False
+    if TLS:
+        forwarded = request.headers.get("x-forwarded-proto", "http").rsplit(",", 1)[0]
+        request.headers["x-forwarded-proto"] = f"{forwarded},https".lstrip(",")
+    return request
+
+
+class _Relay:
+    """Sends an upstream response on as it arrives: status and headers, then chunks."""
+
+    def __init__(self, handler: Any) -> None:
+        self.handler = handler
+        self.start: httputil.ResponseStartLine | None = None
+        self.headers = httputil.HTTPHeaders()
+        self.sent = False
+
+    def header_line(self, line: str) -> None:
+        if self.start is None or line.startswith("HTTP/"):  # a 100-continue is replaced
+            self.start = httputil.parse_response_start_line(line.strip())  # type: ignore[assignment]
+            self.headers = httputil.HTTPHeaders()
+        elif line.strip():
+            self.headers.parse_line(line)
+
+    def send_headers(self) -> None:
+        if self.sent or self.start is None:
+            return
+        self.sent = True
+        self.handler.set_status(self.start.code, self.start.reason)
+        existing = {name.lower() for name, _ in self.handler._headers.get_all()}
+        for name, value in self.headers.get_all():
+            lowered = name.lower()
+            if lowered in HOP_BY_HOP:
+                continue
+            if lowered in existing:
+                self.handler.set_header(name, value)
+                existing.discard(lowered)  # more values of the same header are added
+            else:
+                self.handler.add_header(name, value)
+
+    def chunk(self, data: bytes) -> Any:
+        self.send_headers()
+        try:
+            self.handler.write(data)
+            return self.handler.flush()  # awaited upstream: back-pressure
+        except StreamClosedError:
+            return None
+
+
+async def _call_proxy(self: Any, path: str | None = None) -> None:
+    """Proxy one request, streaming the answer (replaces ProxyHandler.call_proxy)."""
+    url = await self.get_target_url(path)
+    if url is None:
+        return
+    request = self._get_proxy_request(url)
+    relay = _Relay(self)
+    request.header_callback = relay.header_line
+    request.streaming_callback = relay.chunk
+    try:
+        response = await AsyncHTTPClient().fetch(request, raise_error=False)
+    except Exception as err:
+        if not relay.sent:
+            await self.handle_proxy_error(503, err)
+        return
+    if response.code == 599 and not relay.sent:  # noqa: PLR2004 - tornado's "no response"
+        await self.handle_proxy_error(503, response.error)
+        return
+    relay.send_headers()
+    self.finish()
+
+
+def _server(app: Any, *args: Any, **kwargs: Any) -> HTTPServer:
+    """HTTPServer for the proxy's apps: the public one serves TLS when asked for."""
+    if TLS and getattr(app, "wiw_public", False):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(TLS["cert"], TLS["key"])
+        kwargs["ssl_options"] = context
+    return HTTPServer(app, *args, **kwargs)
+
+
+class _Proxy(chp_cli.PythonProxy):  # type: ignore[misc, name-defined]
+    """The proxy, its public app marked so that only that one serves TLS."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.proxy_app.wiw_public = True
+
+
+def _take_tls(argv: list[str]) -> list[str]:
+    """Remove --ssl-key/--ssl-cert from the command line, remembering the files."""
+    rest: list[str] = []
+    words = iter(argv)
+    for word in words:
+        name, _, value = word.partition("=")
+        if name in ("--ssl-key", "--ssl-cert"):
+            TLS[name.removeprefix("--ssl-")] = value or next(words)
+        else:
+            rest.append(word)
+    return rest
+
+
+def main() -> None:
+    """Run the proxy with the command line JupyterHub gives configurable-http-proxy."""
+    sys.argv = [sys.argv[0], *_take_tls(sys.argv[1:])]
+    chp_handlers.ProxyHandler._get_proxy_request = _proxy_request
+    chp_handlers.ProxyHandler.call_proxy = _call_proxy
+    chp_cli.PythonProxy = _Proxy
+    chp_cli.HTTPServer = _server
+    # Streamed bodies are limited by max_body_size only (100 MB by default).
+    AsyncHTTPClient.configure(None, max_body_size=64 * 2**30)
+    chp_cli.main()
+
+
+if __name__ == "__main__":
+    main()
