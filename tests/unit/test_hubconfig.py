@@ -132,10 +132,13 @@ def test_settings_reach_jupyterhub_and_dockerspawner(
     assert spawner.extra_host_config["pids_limit"] == 128
     assert spawner.extra_host_config["cap_drop"] == ["ALL"]
     assert spawner.extra_host_config["security_opt"] == ["no-new-privileges:true"]
-    (mount,) = spawner.mounts
+    learner = namespace["QueuedDockerSpawner"]()
+    learner.user = types.SimpleNamespace(name="ada lovelace")
+    (mount,) = learner.mounts
     assert mount["source"] == "wiw-intro-home-{username}"
     assert mount["target"] == "/home/learner"
     assert mount["labels"]["org.wiw.role"] == "learner-home"
+    assert mount["labels"]["org.wiw.learner"] == "ada lovelace"  # whose home it is
     assert spawner.extra_create_kwargs["labels"]["org.wiw.role"] == "learner"
     services = {s["name"]: s for s in hub.services}
     assert services["wiw"]["api_token"] == state.api_token
