@@ -67,10 +67,12 @@ def run_a_cell_in_lab(page: Page, url: str) -> str:
     expect(page.locator(".jp-DirListing-content")).to_be_visible(timeout=60_000)
     server = page.url.split("/lab", 1)[0] + "/"
     page.locator(".jp-LauncherCard[title='Python 3 (ipykernel)']").first.click()
+    idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
+    expect(idle).to_have_count(1, timeout=60_000)
     cell = page.locator(".jp-Notebook .jp-Cell .cm-content").first
-    expect(cell).to_be_visible(timeout=60_000)
     cell.click()
     page.keyboard.type("print(6 * 7)")
+    expect(cell).to_have_text("print(6 * 7)")
     page.keyboard.press("Shift+Enter")
     expect(page.locator(".jp-OutputArea-output").first).to_have_text("42", timeout=60_000)
     return server
@@ -147,6 +149,8 @@ def test_a_taken_port_says_what_holds_it(image: wiw.Image) -> None:
         port = room.port
         room.stop()
         with socket.socket() as holder:
+            # The hub's connections may linger in TIME_WAIT on the port: reuse it anyway.
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             holder.bind(("127.0.0.1", port))
             holder.listen()
             with pytest.raises(wiw.PortInUse) as caught:
