@@ -19,6 +19,9 @@ from dockerspawner import DockerSpawner, SwarmSpawner
 from jupyterhub.utils import wait_for_http_server
 from traitlets import default
 
+sys.path.insert(0, str(Path(__file__).parent))
+from wiw_auth import JoinAuthenticator, PasswordAuthenticator
+
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 
 
@@ -67,6 +70,12 @@ c.JupyterHub.concurrent_spawn_limit = 0  # the queue below does the limiting
 CONCURRENT_SPAWNS = int(need("WIW_CONCURRENT_SPAWNS"))
 
 
+def current_image() -> str:
+    """The image learners' servers start from now: the one 'wiw update' last switched to."""
+    switched = STATE_DIR / "image"
+    return switched.read_text().strip() if switched.exists() else need("WIW_IMAGE")
+
+
 class StartQueue:
     """Boots at most WIW_CONCURRENT_SPAWNS learners' servers at once; others wait their turn.
 
@@ -82,6 +91,7 @@ class StartQueue:
 
     async def start(self):  # type: ignore[no-untyped-def]
         """Start the learner's server and wait until it answers, holding a start slot."""
+        self.image = current_image()  # 'wiw update' may have switched it
         if StartQueue._slots is None:
             StartQueue._slots = asyncio.Semaphore(CONCURRENT_SPAWNS)
         async with StartQueue._slots:
@@ -123,13 +133,18 @@ class QueuedSwarmSpawner(StartQueue, SwarmSpawner):
         ]
 
 
-# Logins.
-c.Authenticator.allow_all = True  # tmpauthenticator needs it on JupyterHub >= 5
+# Logins: learners join with a name (or a name and the class password); the
+# instructor through a door of their own, with a role to see and help everyone.
+INSTRUCTOR = need("WIW_INSTRUCTOR")
+c.Authenticator.allow_all = True
 if need("WIW_AUTH") == "shared-password":
-    c.JupyterHub.authenticator_class = "shared-password"
-    c.SharedPasswordAuthenticator.user_password = (STATE_DIR / "password").read_text()
+    c.JupyterHub.authenticator_class = PasswordAuthenticator
+    c.PasswordAuthenticator.user_password = (STATE_DIR / "password").read_text()
 else:
-    c.JupyterHub.authenticator_class = "tmpauthenticator.TmpAuthenticator"
+    c.JupyterHub.authenticator_class = JoinAuthenticator
+for door in ("JoinAuthenticator", "PasswordAuthenticator"):
+    c[door].instructor = INSTRUCTOR
+    c[door].instructor_key = STATE.get("instructor_secret", "")
 
 # A container (or Swarm service) per learner, from the workshop image,
 # non-root and limited. Settings on DockerSpawner apply to both.
@@ -179,9 +194,23 @@ c.JupyterHub.services = [
 ]
 c.JupyterHub.load_roles = [
     {
-        "name": "wiw-instructor",
+        "name": "wiw-service",
         "services": ["wiw"],
         "scopes": ["list:users", "read:users", "read:servers", "read:users:activity"],
+    },
+    {
+        # The instructor sees every learner and their activity on the admin
+        # page, starts and stops their servers, and opens them to help.
+        "name": "wiw-instructor",
+        "users": [INSTRUCTOR],
+        "scopes": [
+            "admin-ui",
+            "list:users",
+            "read:users",
+            "read:servers",
+            "servers",
+            "access:servers",
+        ],
     },
     {
         "name": "idle-culler",

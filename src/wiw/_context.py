@@ -26,6 +26,8 @@ SUPPORT_FILES = (
     "jupyter_server_config.py",
     "jupyterhub_config.py",
     "wiw_proxy.py",
+    "wiw_auth.py",
+    "wiw_sync.py",
     "lab-overrides.json",
     "wiw-start",
 )

@@ -220,6 +220,7 @@ class ContainerSpec:
     network: str | None = None
     user: str | None = None
     workdir: str | None = None
+    entrypoint: str | None = None
 
     def publish_args(self) -> list[tuple[str, str]]:
         """Return the ``-p`` values for python-on-whales (``host_ip:port``, ``container``)."""
@@ -452,6 +453,7 @@ class Engine:
                 networks=[spec.network] if spec.network else [],
                 user=spec.user,
                 workdir=spec.workdir,
+                entrypoint=spec.entrypoint,
             )
         return str(container.id)
 
@@ -509,6 +511,19 @@ class Engine:
         """Whether the container ``name`` runs (None when there is no such container)."""
         info = self.container_info(name)
         return None if info is None else info.running
+
+    def run_to_end(self, spec: ContainerSpec, *, timeout: float = 300.0) -> tuple[int, str]:
+        """Run a short-lived container to its end; return its exit status and output.
+
+        The container is removed afterwards, whatever happens.
+        """
+        cid = self.container_create(spec)
+        try:
+            self.container_start(cid)
+            code = int(self._run(["wait", cid], what="wait for the container", timeout=timeout)[1])
+            return code, self.container_logs(cid)
+        finally:
+            self.container_remove(cid)
 
     def port_user(self, port: int) -> str | None:
         """The name of the running container that publishes host ``port``, if one does."""

@@ -23,6 +23,7 @@ __all__ = [
     "HOME",
     "HUB_PORT",
     "HUB_STATE",
+    "INSTRUCTOR",
     "STATE_DIR",
     "HubSettings",
     "Names",
@@ -36,6 +37,7 @@ HUB_STATE = "/srv/wiw-hub"  # the hub's state volume, mounted in the hub's conta
 STATE_DIR = f"{HUB_STATE}/wiw"  # wiw's files on it: secrets, the port, the current image
 LESSONS = "/srv/wiw/lessons"  # the lessons inside every wiw image
 HUB_CONFIG = "/etc/jupyterhub/jupyterhub_config.py"
+INSTRUCTOR = "instructor"  # the instructor's account on the hub; no learner may take it
 SOCKET = "/var/run/docker.sock"
 
 Auth = Literal["temporary", "shared-password"]
@@ -134,6 +136,7 @@ def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
         "WIW_PIDS_LIMIT": str(settings.pids),
         "WIW_BACKEND": settings.backend,
         "WIW_TLS": "1" if settings.tls else "0",
+        "WIW_INSTRUCTOR": INSTRUCTOR,
     }
 
 

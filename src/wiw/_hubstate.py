@@ -21,6 +21,7 @@ from wiw._version import __version__
 from wiw.network import public_address, url_host
 
 __all__ = [
+    "IMAGE_FILE",
     "PASSWORD_FILE",
     "STATE_FILE",
     "TLS_CERT",
@@ -36,6 +37,7 @@ __all__ = [
 STATE_FILE = "state.json"
 PASSWORD_FILE = "password"  # noqa: S105 - a file name
 TLS_CERT, TLS_KEY = "tls.crt", "tls.key"
+IMAGE_FILE = "image"  # the image learners' servers start from now
 JOIN_SECRET_LABEL = "org.wiw.join-secret"  # noqa: S105 - where wiw before 0.2 kept it
 LOOPBACK = "127.0.0.1"
 
@@ -83,6 +85,9 @@ class ClassroomState:
         scheme: ``http``, or ``https`` when the hub has a certificate.
         public_url: The URL a reverse proxy in front of the hub serves, if any
             (the join URL is then this with the secret appended).
+        instructor_secret: The instructor URL's key (192 random bits).
+        image: The image learners' servers start from (an id, or a reference
+            on Swarm, whose nodes pull it).
     """
 
     join_secret: str
@@ -93,11 +98,17 @@ class ClassroomState:
     address: str = LOOPBACK
     scheme: str = "http"
     public_url: str | None = None
+    instructor_secret: str = ""
+    image: str = ""
 
     @classmethod
     def new(cls) -> ClassroomState:
         """Fresh secrets for a new classroom."""
-        return cls(join_secret=secrets.token_urlsafe(24), api_token=secrets.token_hex(32))
+        return cls(
+            join_secret=secrets.token_urlsafe(24),
+            api_token=secrets.token_hex(32),
+            instructor_secret=secrets.token_urlsafe(24),
+        )
 
     @classmethod
     def from_json(cls, text: str) -> ClassroomState:
@@ -116,6 +127,11 @@ class ClassroomState:
         if self.public_url:
             return f"{self.public_url.rstrip('/')}/{self.join_secret}/"
         return f"{self.scheme}://{url_host(self.address)}:{self.port}/{self.join_secret}/"
+
+    @property
+    def instructor_url(self) -> str:
+        """The instructor's own URL: it logs them in to see and help every learner."""
+        return f"{self.join_url}hub/instructor/{self.instructor_secret}"
 
 
 def resolve_access(
@@ -197,9 +213,14 @@ def load_state(engine: Engine, names: Names, image: str, made: list[str]) -> Cla
     finally:
         engine.container_remove(cid)
     if text is not None:
-        return ClassroomState.from_json(text)
-    old = labels.get(JOIN_SECRET_LABEL)  # a classroom made by an earlier wiw
-    return ClassroomState(old, secrets.token_hex(32)) if old else ClassroomState.new()
+        state = ClassroomState.from_json(text)
+    elif old := labels.get(JOIN_SECRET_LABEL):  # a classroom made by an earlier wiw
+        state = ClassroomState(old, secrets.token_hex(32))
+    else:
+        return ClassroomState.new()
+    if not state.instructor_secret:
+        state = replace(state, instructor_secret=secrets.token_urlsafe(24))
+    return state
 
 
 def read_file(engine: Engine, cid: str, path: str) -> str | None:
@@ -225,7 +246,7 @@ def write_state(
     with tempfile.TemporaryDirectory(prefix="wiw-state-") as tmp:
         folder = Path(tmp) / "wiw"
         folder.mkdir(mode=0o700)
-        files = {STATE_FILE: state.to_json()}
+        files = {STATE_FILE: state.to_json(), IMAGE_FILE: state.image}
         if password is not None:
             files[PASSWORD_FILE] = password
         if tls is not None:

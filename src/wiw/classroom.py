@@ -30,6 +30,7 @@ from wiw._docker import ContainerSpec, Engine
 from wiw._hubcontract import (
     HOME,
     HUB_PORT,
+    INSTRUCTOR,
     STATE_DIR,
     HubSettings,
     Names,
@@ -54,6 +55,7 @@ from wiw._serve import (
 )
 from wiw._version import __version__
 from wiw._wait import Deadline, WaitTimeout, poll
+from wiw.delivery import Delivered, deliver_lessons
 from wiw.image import Image
 from wiw.network import port_holder
 from wiw.planning import LearnerLimits
@@ -131,16 +133,18 @@ class Learner:
     """A learner as the hub sees them.
 
     Attributes:
-        name: Their account name.
+        name: Their name (their account: the name they gave when joining).
         running: Whether their server runs and answers now.
         pending: ``"spawn"`` or ``"stop"`` while their server starts or stops.
         last_activity: When the hub last saw them (ISO 8601), if ever.
+        memory: Bytes of memory their server uses now, while it runs.
     """
 
     name: str
     running: bool
     pending: str | None
     last_activity: str | None
+    memory: int | None = None
 
 
 class Classroom:
@@ -162,8 +166,9 @@ class Classroom:
         self.url: str | None = None
         self.notices: list[str] = []  # things the instructor should know, e.g. a new URL
         self._stopped = False
-        errors.register_secret(state.join_secret)
-        errors.register_secret(state.api_token)
+        for secret in (state.join_secret, state.api_token, state.instructor_secret):
+            if secret:
+                errors.register_secret(secret)
 
     def __repr__(self) -> str:
         return f"Classroom({self.names.workshop!r}, port={self.port})"
@@ -183,6 +188,14 @@ class Classroom:
     def join_url(self) -> str:
         """The URL learners open (or scan): the hub's base URL with its secret."""
         return self.state.join_url
+
+    @property
+    def instructor_url(self) -> str:
+        """The instructor's URL: it logs them in to see and help every learner.
+
+        Keep it to yourself: it is never in the QR code or the join URL.
+        """
+        return self.state.instructor_url
 
     @property
     def _local_url(self) -> str:
@@ -257,13 +270,16 @@ class Classroom:
         asked: dict[str, Any],
     ) -> Classroom:
         before = load_state(engine, names, image.ref, made)
-        state = resolve_access(before, **asked)
+        # On this engine, learners start from the image itself (its id), so a
+        # rebuild changes nothing until 'wiw update' says so; Swarm nodes pull by name.
+        runs = image.ref if options.backend == "swarm" else image.id
+        state = replace(resolve_access(before, **asked), image=runs)
         net_labels = _labels.labels_for(names.workshop, "network", __version__)
         if engine.network_ensure(names.network, net_labels, overlay=options.backend == "swarm"):
             made.append("network")
         spec = hub_spec(
             names,
-            _settings(image, options, tls=state.scheme == "https"),
+            _settings(runs, options, tls=state.scheme == "https"),
             bind=ALL_INTERFACES if state.public else LOOPBACK,
             port=state.port,
             docker_socket=options.docker_socket,
@@ -393,9 +409,15 @@ class Classroom:
             offset = int(following["offset"])
 
     def learners(self) -> list[Learner]:
-        """Who has joined, and whose server runs now."""
+        """Who has joined, by name, with their server's state, last activity and memory.
+
+        The instructor's own account is not listed.
+        """
+        memory = self._memory_by_learner()
         learners = []
         for user in self._users():
+            if user["name"] == INSTRUCTOR:
+                continue
             server = (user.get("servers") or {}).get("", {})
             learners.append(
                 Learner(
@@ -403,9 +425,54 @@ class Classroom:
                     running=bool(server.get("ready")),
                     pending=server.get("pending"),
                     last_activity=user.get("last_activity"),
+                    memory=memory.get(user["name"]),
                 )
             )
         return learners
+
+    def _memory_by_learner(self) -> dict[str, int]:
+        """Memory in use now by each learner's running container, by learner name."""
+        owners = {}
+        for cid in self.engine.containers_labelled(f"{_labels.WORKSHOP}={self.names.workshop}"):
+            info = self.engine.container_info(cid)
+            if info and info.running and info.labels.get(_labels.ROLE) == "learner":
+                owners[info.id] = info.env.get("JUPYTERHUB_USER", "")
+        used = self.engine.memory_usage(list(owners))
+        return {owners[cid]: size for cid, size in used.items()}
+
+    def update(self, image: Image, *, restore_deleted: bool = False) -> list[Delivered]:
+        """Switch the class to a new image of its workshop and deliver its lessons to everyone.
+
+        Servers started from now on run ``image``; servers running now keep
+        theirs (and their kernels). Every learner's home, their server running
+        or not, gets the new lessons without losing an edit: a lesson they
+        never changed is replaced, one they changed stays as it is with the
+        new version beside it (``lesson02.updated.ipynb``), one they deleted
+        stays deleted (unless ``restore_deleted``), new lessons appear.
+
+        Args:
+            image: The rebuilt image of this classroom's workshop.
+            restore_deleted: Bring back lessons learners deleted.
+
+        Returns:
+            What each learner's home got.
+
+        Raises:
+            wiw.errors.InvalidOption: The image is another workshop's.
+        """
+        if image.workshop != self.names.workshop:
+            raise errors.InvalidOption(
+                f"{image.ref} is an image of {image.workshop}, not of {self.names.workshop}.",
+                hint="Update a classroom with a new image of its own workshop.",
+            )
+        info = self.engine.container_info(self.container_id)
+        swarm = info is not None and info.env.get("WIW_BACKEND") == "swarm"
+        self.state = replace(self.state, image=image.ref if swarm else image.id)
+        write_state(self.engine, self.container_id, self.state)
+        homes = learner_volumes(self.names.workshop, engine=self.engine)
+        return deliver_lessons(
+            self.engine, self.names.workshop, image.id, homes, restore_deleted=restore_deleted
+        )
 
     def collect_work(self, dest: str | Path, *, image: Image | None = None) -> list[Path]:
         """Copy every learner's files into ``dest/NAME/`` and return those folders."""
@@ -435,9 +502,9 @@ class Classroom:
         self.stop()
 
 
-def _settings(image: Image, options: ClassroomOptions, *, tls: bool = False) -> HubSettings:
+def _settings(image: str, options: ClassroomOptions, *, tls: bool = False) -> HubSettings:
     return HubSettings(
-        image=image.ref,
+        image=image,
         auth=options.auth,
         max_learners=options.max_learners,
         concurrent_spawns=options.concurrent_spawns,

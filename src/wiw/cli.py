@@ -296,6 +296,10 @@ def _serve_classroom(image: Image, options: ClassroomOptions, args: argparse.Nam
         for notice in room.notices:
             err.print(f"[bold yellow]{notice}[/]")
         _announce(room.wait_until_ready(timeout=args.timeout), args.qr)
+        err.print(
+            f"Instructor URL (for you only, not in the QR code): {room.instructor_url}",
+            markup=False,
+        )
         if args.detach:
             err.print(f"Running. Stop with 'wiw down {room.names.workshop}' (files are kept).")
             return 0
@@ -314,8 +318,39 @@ def _serve_classroom(image: Image, options: ClassroomOptions, args: argparse.Nam
 def cmd_url(args: argparse.Namespace) -> int:
     """Show a running classroom's join URL and QR code again."""
     room = Classroom.attach(_workshop_name(args.workshop), engine=default_engine())
+    if args.instructor:
+        out.print(room.instructor_url, markup=False)
+        return 0
     _announce(room.join_url, args.qr)
     return 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    """Rebuild a workshop and ship its lessons to the running class, losing no edit."""
+    workshop = Workshop(args.folder)
+    room = Classroom.attach(workshop.name, engine=default_engine())
+    image = Image.build(
+        workshop,
+        tag=args.tag,
+        on_progress=_build_events,
+        show_progress=None if events is None else False,
+    )
+    emit("updating", workshop=workshop.name, image=image.ref)
+    with err.status(f"Delivering the lessons of {image.ref} to every learner"):
+        delivered = room.update(image, restore_deleted=args.restore_deleted)
+    table = Table(title=f"Lessons delivered to {workshop.name}")
+    for column in ("learner", "new", "updated", "kept (changed)", "placed beside", "deleted"):
+        table.add_column(column)
+    for d in delivered:
+        table.add_row(d.learner, *(", ".join(x) for x in (d.new, d.updated, d.kept, d.beside,
+                                                             d.deleted)))  # fmt: skip
+    out.print(table)
+    failed = [d for d in delivered if d.errors]
+    for d in failed:
+        err.print(f"[red]{d.learner}[/]: " + "; ".join(d.errors), markup=True)
+    emit("updated", workshop=workshop.name, learners=[d.summary() for d in delivered])
+    out.print(f"Servers started from now on run {image.ref}; running ones keep their kernels.")
+    return 1 if failed else 0
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -331,11 +366,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show who has joined a running classroom and whose server runs."""
     room = Classroom.attach(_workshop_name(args.workshop), engine=default_engine())
     table = Table(title=f"Classroom {room.names.workshop}")
-    for column in ("learner", "server", "last seen"):
+    for column in ("learner", "server", "last seen", "memory"):
         table.add_column(column)
     for learner in room.learners():
         state = "running" if learner.running else (learner.pending or "stopped")
-        table.add_row(learner.name, state, learner.last_activity or "")
+        memory = format_bytes(learner.memory) if learner.memory is not None else ""
+        table.add_row(learner.name, state, learner.last_activity or "", memory)
     out.print(table)
     return 0
 
@@ -443,6 +479,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
            "each learner who opens it gets their own server, and keeps their files."),
     "url": (cmd_url, "Show a running classroom's join URL and draw its QR code again "
             "(e.g. after 'wiw up --detach')."),
+    "update": (cmd_update, "Rebuild a workshop (only the lessons layer when only lessons "
+               "changed) and ship its lessons to the running class: lessons a learner never "
+               "changed are replaced, changed ones are kept with the new version beside them, "
+               "deleted ones stay deleted. Servers started from now on use the new image."),
     "down": (cmd_down, "Stop a classroom: its hub and learners' servers. Every learner's "
              "files are kept; 'wiw up' brings the class back."),
     "status": (cmd_status, "Show who has joined a running classroom and whose server runs."),
@@ -578,6 +618,16 @@ def _classroom_parsers(sub: Any) -> None:
         cmd = _add(sub, name)
         cmd.add_argument("workshop", help="workshop folder or name")
     sub.choices["url"].add_argument("--qr", metavar="PNG", help="also save the QR code here")
+    sub.choices["url"].add_argument(
+        "--instructor",
+        action="store_true",
+        help="show the instructor's URL instead (keep it private)",
+    )
+    update = _add(sub, "update")
+    update.add_argument("folder", nargs="?", default=".", help="the workshop folder")
+    update.add_argument("--tag", help="image reference (default: wiw/FOLDER:latest)")
+    update.add_argument("--restore-deleted", action="store_true",
+                        help="bring back lessons learners deleted")  # fmt: skip
     destroy = sub.choices["destroy"]
     destroy.add_argument("--yes", action="store_true", help="yes, delete every learner's files")
     collect = _add(sub, "collect")

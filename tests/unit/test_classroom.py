@@ -11,7 +11,6 @@ from wiw._docker import ContainerSpec
 from wiw._hubcontract import Names, hub_spec
 from wiw._hubstate import ClassroomState
 from wiw.classroom import ClassroomOptions, _settings
-from wiw.image import Image
 from wiw.planning import LearnerLimits, memory_bytes, plan_classroom
 
 
@@ -19,7 +18,7 @@ def spec(options: ClassroomOptions | None = None, *, public: bool = False) -> Co
     """The hub container of a test classroom of workshop 'intro'."""
     return hub_spec(
         Names("intro"),
-        _settings(Image("wiw/intro:1"), options or ClassroomOptions()),
+        _settings("wiw/intro:1", options or ClassroomOptions()),
         bind="0.0.0.0" if public else "127.0.0.1",
         port=8000 if public else None,
     )

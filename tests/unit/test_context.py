@@ -32,6 +32,8 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "wiw/jupyter_server_config.py",
         "wiw/jupyterhub_config.py",
         "wiw/wiw_proxy.py",
+        "wiw/wiw_auth.py",
+        "wiw/wiw_sync.py",
         "wiw/lab-overrides.json",
         "wiw/wiw-start",
         "workshop/requirements.txt",

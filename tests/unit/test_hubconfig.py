@@ -21,7 +21,6 @@ from wiw._hubcontract import Names, hub_env
 from wiw._hubstate import ClassroomState
 from wiw._support import support_file
 from wiw.classroom import ClassroomOptions, _settings
-from wiw.image import Image
 from wiw.planning import LearnerLimits
 
 CONFIG = support_file("jupyterhub_config.py")
@@ -41,12 +40,15 @@ class Section(dict[str, Any]):
 
 
 class StubConfig:
-    """What ``get_config()`` returns: sections made on first use."""
+    """What ``get_config()`` returns: sections made on first use, as attributes or items."""
 
     def __init__(self) -> None:
         self.sections: dict[str, Section] = {}
 
     def __getattr__(self, name: str) -> Section:
+        return self.sections.setdefault(name, Section())
+
+    def __getitem__(self, name: str) -> Section:
         return self.sections.setdefault(name, Section())
 
 
@@ -64,7 +66,10 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
         "jupyterhub": types.ModuleType("jupyterhub"),
         "jupyterhub.utils": types.ModuleType("jupyterhub.utils"),
         "traitlets": types.ModuleType("traitlets"),
+        "wiw_auth": types.ModuleType("wiw_auth"),
     }
+    fakes["wiw_auth"].JoinAuthenticator = type("JoinAuthenticator", (), {})  # type: ignore[attr-defined]
+    fakes["wiw_auth"].PasswordAuthenticator = type("PasswordAuthenticator", (), {})  # type: ignore[attr-defined]
     fakes["docker.types"].Mount = dict  # type: ignore[attr-defined]
     fakes["dockerspawner"].DockerSpawner = type("DockerSpawner", (Spawner,), {})  # type: ignore[attr-defined]
     fakes["dockerspawner"].SwarmSpawner = type("SwarmSpawner", (Spawner,), {})  # type: ignore[attr-defined]
@@ -91,7 +96,7 @@ def run_config(
     state_dir.mkdir(parents=True)
     (state_dir / "state.json").write_text(state.to_json())
     (state_dir / "password").write_text(options.password or "")
-    env = hub_env(Names("intro"), _settings(Image("wiw/intro:1"), options, tls=tls))
+    env = hub_env(Names("intro"), _settings("wiw/intro:1", options, tls=tls))
     env["WIW_STATE_DIR"] = str(state_dir)
     for key in [k for k in list(__import__("os").environ) if k.startswith("WIW_")]:
         monkeypatch.delenv(key)
@@ -143,7 +148,13 @@ def test_settings_reach_jupyterhub_and_dockerspawner(
     services = {s["name"]: s for s in hub.services}
     assert services["wiw"]["api_token"] == state.api_token
     assert "--timeout=600" in services["idle-culler"]["command"]
-    assert c.JupyterHub.authenticator_class == "tmpauthenticator.TmpAuthenticator"
+    assert c.JupyterHub.authenticator_class.__name__ == "JoinAuthenticator"
+    assert c.JoinAuthenticator.instructor == "instructor"
+    assert c.JoinAuthenticator.instructor_key == state.instructor_secret
+    roles = {r["name"]: r for r in hub.load_roles}
+    assert roles["wiw-instructor"]["users"] == ["instructor"]
+    assert {"admin-ui", "access:servers", "servers"} <= set(roles["wiw-instructor"]["scopes"])
+    assert "access:servers" not in roles["wiw-service"]["scopes"]
     assert c.ConfigurableHTTPProxy.command[-1].endswith("/wiw_proxy.py")
     assert "ssl_cert" not in c.JupyterHub
     assert "public_url" not in c.JupyterHub
@@ -172,8 +183,9 @@ def test_shared_password_comes_from_the_state_volume(
     """The class password is read from its file, not from the environment."""
     options = ClassroomOptions(auth="shared-password", password="open sesame 42")
     c, _, _ = run_config(monkeypatch, tmp_path, options)
-    assert c.JupyterHub.authenticator_class == "shared-password"
-    assert c.SharedPasswordAuthenticator.user_password == "open sesame 42"
+    assert c.JupyterHub.authenticator_class.__name__ == "PasswordAuthenticator"
+    assert c.PasswordAuthenticator.user_password == "open sesame 42"
+    assert c.PasswordAuthenticator.instructor_key  # the instructor's door is there too
 
 
 def test_swarm_classrooms_use_services_reached_directly(
@@ -187,7 +199,7 @@ def test_swarm_classrooms_use_services_reached_directly(
     assert c.SwarmSpawner.extra_endpoint_spec == {"mode": "dnsrr"}
 
 
-@pytest.mark.parametrize("missing", sorted(hub_env(Names("x"), _settings(Image("x:1"), OPTIONS))))
+@pytest.mark.parametrize("missing", sorted(hub_env(Names("x"), _settings("x:1", OPTIONS))))
 def test_a_missing_setting_stops_the_hub(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, missing: str
 ) -> None:
@@ -201,13 +213,13 @@ def test_the_contract_is_complete_both_ways() -> None:
     """The configuration reads exactly the settings wiw passes."""
     read = set(re.findall(r'need\("(WIW_[A-Z_]+)"\)', CONFIG.read_text()))
     read |= set(re.findall(r"need\('(WIW_[A-Z_]+)'\)", CONFIG.read_text()))
-    given = set(hub_env(Names("x"), _settings(Image("x:1"), OPTIONS)))
+    given = set(hub_env(Names("x"), _settings("x:1", OPTIONS)))
     assert read == given
 
 
 def test_labels_are_json_the_hub_can_read() -> None:
     """Labels travel as JSON objects of strings."""
-    env = hub_env(Names("intro"), _settings(Image("wiw/intro:1"), OPTIONS))
+    env = hub_env(Names("intro"), _settings("wiw/intro:1", OPTIONS))
     for key in ("WIW_LEARNER_LABELS", "WIW_HOME_LABELS"):
         labels = json.loads(env[key])
         assert labels["org.wiw.workshop"] == "intro"

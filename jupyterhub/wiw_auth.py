@@ -1,0 +1,205 @@
+"""How people get into a wiw classroom: learners by name, the instructor by a URL of their own.
+
+- ``JoinAuthenticator``: opening the join URL shows one small page asking for a
+  name (optional: "Join" alone picks one). The name is the learner's account,
+  unique in the class, and the hub's cookie keeps the browser logged in as it;
+  a name in use cannot be taken by another browser.
+- ``PasswordAuthenticator``: JupyterHub's shared-password login (names people
+  type, one class password), for learners who come back from another device.
+- Both add the instructor's door: ``hub/instructor/KEY``, where KEY is the
+  instructor secret wiw keeps on the hub's volume, logs in the account
+  ``instructor``, whose role lets it see and help every learner. No learner
+  can take that name.
+
+No name written here is a learner's: wiw passes the instructor's account and
+secret in the state file (see jupyterhub_config.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import re
+import secrets
+import unicodedata
+from typing import Any
+
+from jupyterhub.auth import Authenticator
+from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
+from jupyterhub.handlers import BaseHandler
+from jupyterhub.utils import url_path_join
+from tornado import web
+from traitlets import Unicode
+
+MAX_NAME = 40
+# Letters of any script, digits, spaces and a few marks people use in names.
+NAME = re.compile(r"^[\w][\w .'\-]*$", re.UNICODE)
+_JOINING = asyncio.Lock()  # one name is claimed at a time: no two browsers get the same
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Join the workshop</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;
+color:#222}}h1{{font-size:1.4rem}}label{{display:block;margin:1rem 0 .3rem}}
+input{{font-size:1.1rem;padding:.5rem;width:100%;box-sizing:border-box}}
+button{{font-size:1.1rem;padding:.6rem 1.2rem;margin-top:1rem;width:100%}}
+.error{{color:#b00020}}.hint{{color:#555;font-size:.9rem}}
+</style></head><body>
+<h1>Join the workshop</h1>
+<form method="post" action="{action}">
+{xsrf}
+<label for="name">Your name, as the instructor will see it</label>
+<input id="name" name="name" maxlength="{max_name}" autocomplete="nickname" value="{name}"
+ autofocus>
+<p class="error" role="alert">{error}</p>
+<button type="submit">Join</button>
+<p class="hint">Leave it empty to get a name picked for you.</p>
+</form>
+<script>
+const field = document.getElementById("name");
+if (!field.value) field.value = localStorage.getItem("wiw-name") || "";
+document.forms[0].addEventListener("submit", () =>
+  localStorage.setItem("wiw-name", field.value));
+</script>
+</body></html>
+"""
+
+
+def clean_name(text: str) -> str:
+    """A typed name as the account name: NFC, single spaces, trimmed (case kept)."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def name_problem(name: str, instructor: str) -> str | None:
+    """Why ``name`` cannot be a learner's name, or None if it can."""
+    if len(name) > MAX_NAME:
+        return f"Please use at most {MAX_NAME} characters."
+    if not NAME.match(name):
+        return "Please use letters, digits, spaces and - _ . ' only, starting with a letter."
+    if name.casefold() == instructor.casefold():
+        return "That name is taken. Please choose another."
+    return None
+
+
+class JoinHandler(BaseHandler):  # type: ignore[misc]
+    """``hub/join``: the one page a learner sees before their server."""
+
+    def _page(self, *, name: str = "", error: str = "", status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(PAGE.format(
+            action=html.escape(self.request.uri or ""), xsrf=self.xsrf_form_html(),
+            max_name=MAX_NAME, name=html.escape(name), error=html.escape(error),
+        ))  # fmt: skip
+
+    async def get(self) -> None:
+        """Show the page, or send a learner who is already in on to their server."""
+        user = self.current_user
+        if user is not None:
+            self.redirect(self.get_next_url(user))
+            return
+        self._page()
+
+    async def post(self) -> None:
+        """Claim the name (or a picked one) and log in as it."""
+        auth: Any = self.authenticator
+        name = clean_name(self.get_body_argument("name", ""))
+        async with _JOINING:
+            if not name:
+                name = self._free_name()
+            problem = name_problem(name, auth.instructor)
+            if problem is None and self.find_user(auth.normalize_username(name)) is not None:
+                problem = f"{name} is already in the class. Please choose another name."
+            if problem is not None:
+                self._page(name=name, error=problem, status=409)
+                return
+            user = await self.login_user({"name": name, "wiw": "join"})
+        if user is None:
+            raise web.HTTPError(403, "This name cannot be used.")
+        self.redirect(self.get_next_url(user))
+
+    def _free_name(self) -> str:
+        """A name nobody has, for a learner who gave none: 'learner-' and four hex digits."""
+        while True:
+            name = f"learner-{secrets.token_hex(2)}"
+            if self.find_user(name) is None:
+                return name
+
+
+class InstructorHandler(BaseHandler):  # type: ignore[misc]
+    """``hub/instructor/KEY``: the instructor's own door, to the admin page."""
+
+    async def get(self, key: str) -> None:
+        """Log in as the instructor when the key is right; otherwise nothing is here."""
+        auth: Any = self.authenticator
+        user = await self.login_user({"name": auth.instructor, "wiw": "instructor", "key": key})
+        if user is None:
+            raise web.HTTPError(404)
+        self.set_hub_cookie(user)
+        self.redirect(url_path_join(self.hub.base_url, "admin"))
+
+
+class InstructorDoor:
+    """The instructor's door, added to an authenticator (a mixin).
+
+    Whatever else the authenticator allows, the instructor's account is only
+    ever granted through the door, with the right key.
+    """
+
+    instructor = Unicode("instructor", config=True, help="The instructor's account name.")
+    instructor_key = Unicode("", config=True, help="The instructor's secret.")
+
+    def instructor_login(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The instructor's account, when ``data`` came through the door with the right key."""
+        key = str(data.get("key", ""))
+        if self.instructor_key and hmac.compare_digest(key, self.instructor_key):
+            return {"name": self.instructor}
+        return None
+
+    def door_handlers(self) -> list[tuple[str, type[BaseHandler]]]:
+        """The door's route."""
+        return [(r"/instructor/([^/]+)", InstructorHandler)]
+
+
+class JoinAuthenticator(InstructorDoor, Authenticator):  # type: ignore[misc]
+    """Learners join by giving a name (or none); the hub's cookie keeps them in."""
+
+    auto_login = True
+
+    def login_url(self, base_url: str) -> str:
+        """Where a learner who is not in yet is sent: the join page."""
+        return str(url_path_join(base_url, "join"))
+
+    def get_handlers(self, app: Any) -> list[tuple[str, type[BaseHandler]]]:
+        """The join page and the instructor's door."""
+        return [("/join", JoinHandler), *self.door_handlers()]
+
+    async def authenticate(self, handler: Any, data: dict[str, Any] | None) -> Any:
+        """A name claimed on the join page, or the instructor through their door."""
+        data = data or {}
+        if data.get("wiw") == "instructor":
+            return self.instructor_login(data)
+        if data.get("wiw") == "join" and data.get("name"):
+            return {"name": str(data["name"])}
+        return None
+
+
+class PasswordAuthenticator(InstructorDoor, SharedPasswordAuthenticator):  # type: ignore[misc]
+    """Names people type and one class password; the instructor's door besides."""
+
+    def get_handlers(self, app: Any) -> list[tuple[str, type[BaseHandler]]]:
+        """The login page and the instructor's door."""
+        return [*super().get_handlers(app), *self.door_handlers()]
+
+    async def authenticate(self, handler: Any, data: dict[str, Any] | None) -> Any:
+        """The class password for learners; the instructor only through their door."""
+        data = data or {}
+        if data.get("wiw") == "instructor":
+            return self.instructor_login(data)
+        name = clean_name(str(data.get("username", "")))
+        if name_problem(name, self.instructor) is not None:
+            return None
+        return await super().authenticate(handler, {**data, "username": name})
