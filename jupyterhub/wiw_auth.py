@@ -25,12 +25,14 @@ import secrets
 import unicodedata
 from typing import Any
 
+from jupyterhub import orm
 from jupyterhub.auth import Authenticator
 from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
 from jupyterhub.handlers import BaseHandler
 from jupyterhub.utils import url_path_join
 from tornado import web
 from traitlets import Unicode
+from traitlets.config import Configurable
 
 MAX_NAME = 40
 # Letters of any script, digits, spaces and a few marks people use in names.
@@ -111,7 +113,7 @@ class JoinHandler(BaseHandler):  # type: ignore[misc]
             if not name:
                 name = self._free_name()
             problem = name_problem(name, auth.instructor)
-            if problem is None and self.find_user(auth.normalize_username(name)) is not None:
+            if problem is None and self._taken(name):
                 problem = f"{name} is already in the class. Please choose another name."
             if problem is not None:
                 self._page(name=name, error=problem, status=409)
@@ -121,11 +123,16 @@ class JoinHandler(BaseHandler):  # type: ignore[misc]
             raise web.HTTPError(403, "This name cannot be used.")
         self.redirect(self.get_next_url(user))
 
+    def _taken(self, name: str) -> bool:
+        """Whether someone has this name already, in any case ("Grace" and "grace" are one)."""
+        wanted = name.casefold()
+        return any(str(n).casefold() == wanted for (n,) in self.db.query(orm.User.name))
+
     def _free_name(self) -> str:
         """A name nobody has, for a learner who gave none: 'learner-' and four hex digits."""
         while True:
             name = f"learner-{secrets.token_hex(2)}"
-            if self.find_user(name) is None:
+            if not self._taken(name):
                 return name
 
 
@@ -142,7 +149,7 @@ class InstructorHandler(BaseHandler):  # type: ignore[misc]
         self.redirect(url_path_join(self.hub.base_url, "admin"))
 
 
-class InstructorDoor:
+class InstructorDoor(Configurable):  # type: ignore[misc]
     """The instructor's door, added to an authenticator (a mixin).
 
     Whatever else the authenticator allows, the instructor's account is only
@@ -168,6 +175,10 @@ class JoinAuthenticator(InstructorDoor, Authenticator):  # type: ignore[misc]
     """Learners join by giving a name (or none); the hub's cookie keeps them in."""
 
     auto_login = True
+
+    def normalize_username(self, username: str) -> str:
+        """Names are kept as the learner wrote them (unique whatever their case)."""
+        return clean_name(username)
 
     def login_url(self, base_url: str) -> str:
         """Where a learner who is not in yet is sent: the join page."""

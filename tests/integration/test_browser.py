@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import wiw
 from tests.support.engine import require
+from tests.support.learners import SimLearner
 from tests.support.workshops import EXAMPLE, build_named
 from wiw.classroom import Classroom
 
@@ -41,20 +42,21 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def join_png(
-    example_image: wiw.Image, run_id: str, made_images: list[str],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Path]:  # fmt: skip
-    """A running classroom, and the QR code PNG wiw wrote for it."""
+def room(example_image: wiw.Image, run_id: str, made_images: list[str]) -> Iterator[Classroom]:
+    """A running classroom of this module's own workshop."""
     image = build_named(EXAMPLE, f"browser-{run_id}", example_image.engine, made_images)
-    room = Classroom.start(image, wiw.ClassroomOptions(max_learners=4))
+    classroom = Classroom.start(image, wiw.ClassroomOptions(max_learners=4))
     try:
-        png = wiw.save_qr(
-            room.wait_until_ready(timeout=120), tmp_path_factory.mktemp("qr") / "join.png"
-        )
-        yield png
+        classroom.wait_until_ready(timeout=120)
+        yield classroom
     finally:
-        room.destroy(confirm=True)
+        classroom.destroy(confirm=True)
+
+
+@pytest.fixture
+def join_png(room: Classroom, tmp_path: Path) -> Path:
+    """The QR code PNG wiw writes for the classroom."""
+    return wiw.save_qr(room.join_url, tmp_path / "join.png")
 
 
 def scan(png: Path) -> str:
@@ -63,9 +65,17 @@ def scan(png: Path) -> str:
         return str(zxingcpp.read_barcodes(picture.convert("RGB"))[0].text)
 
 
-def land(page: Page, url: str) -> str:
-    """Open the join URL and wait for JupyterLab; return this learner's server URL."""
+def join(page: Page, url: str, name: str = "") -> None:
+    """Open the join URL and give a name on the join page (empty: one is picked)."""
     page.goto(url)
+    field = page.get_by_label("Your name, as the instructor will see it")
+    field.fill(name)
+    page.get_by_role("button", name="Join").click()
+
+
+def land(page: Page, url: str, name: str = "") -> str:
+    """Join and wait for JupyterLab; return this learner's server URL."""
+    join(page, url, name)
     page.wait_for_url(re.compile(r".*/user/[^/]+/lab.*"), timeout=120_000)
     expect(page.locator(".jp-DirListing-content")).to_be_visible(timeout=60_000)
     return page.url.split("/lab", 1)[0] + "/"
@@ -122,3 +132,34 @@ def test_a_learner_scans_runs_lesson_one_and_sees_the_qr_code(
     assert "lesson01.ipynb" in theirs
     other.context.close()
     context.close()
+
+
+def test_the_instructor_opens_a_learners_notebook_from_their_own_browser(
+    browser: Browser, room: Classroom
+) -> None:
+    """From the instructor's URL: the admin page lists Marie; her lesson opens in JupyterLab."""
+    marie = SimLearner(room.join_url)
+    try:
+        marie.join("Marie")
+        marie.wait_for_lab()
+        note = "Marie's note: is this right?"
+        code = (f"import nbformat; nb = nbformat.read('lesson01.ipynb', 4); "
+                f"nb.cells.insert(0, nbformat.v4.new_markdown_cell({note!r})); "
+                f"nbformat.write(nb, 'lesson01.ipynb'); print('saved')")  # fmt: skip
+        assert marie.execute(marie.start_kernel(), code) == "saved\n"
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(room.instructor_url)
+        page.wait_for_url(re.compile(r".*/hub/admin.*"), timeout=60_000)
+        expect(page.get_by_text("Marie", exact=True).first).to_be_visible(timeout=60_000)
+        keep(page, "instructor-admin.png")
+        page.goto(f"{marie.server}lab/tree/lesson01.ipynb")
+        authorize = page.get_by_role("button", name="Authorize")
+        if authorize.count():  # JupyterHub asks before opening another user's server
+            authorize.click()
+        page.wait_for_url(re.compile(r".*/user/Marie/lab.*"), timeout=120_000)
+        expect(page.get_by_text(note).first).to_be_visible(timeout=60_000)
+        keep(page, "instructor-helps.png")
+        context.close()
+    finally:
+        marie.close()

@@ -63,6 +63,7 @@ def scan(png: Path) -> str:
 def run_a_cell_in_lab(page: Page, url: str) -> str:
     """Open the join URL, land in JupyterLab, run a cell in a new notebook; return the server."""
     page.goto(url)
+    page.get_by_role("button", name="Join").click()  # a name is picked for us
     page.wait_for_url(re.compile(r".*/user/[^/]+/lab.*"), timeout=120_000)
     expect(page.locator(".jp-DirListing-content")).to_be_visible(timeout=60_000)
     server = page.url.split("/lab", 1)[0] + "/"

@@ -7,7 +7,7 @@ import ssl
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 from websockets.sync.client import connect
@@ -35,19 +35,34 @@ class SimLearner:
         """Forget the browser."""
         self.http.close()
 
-    def join(self) -> httpx.Response:
-        """Open the join URL as a scan of the QR code would; remember who we became."""
+    def join(self, name: str = "") -> httpx.Response:
+        """Open the join URL as a scan of the QR code would; remember who we became.
+
+        When the hub asks for a name, ``name`` is given (empty: the hub picks one).
+        """
         response = self.http.get(self.join_url)
+        if response.url.path.endswith("/hub/join"):
+            response = self.claim(str(response.url), name)
+        self._note_name(response)
+        return response
+
+    def claim(self, page: str, name: str) -> httpx.Response:
+        """Send the join page's form with ``name``."""
+        return self.http.post(page, data={"name": name, **self._xsrf_field(page)})
+
+    def _xsrf_field(self, url: str) -> dict[str, str]:
+        return {"_xsrf": self._xsrf(url)["X-XSRFToken"]}
+
+    def _note_name(self, response: httpx.Response) -> None:
         path = response.url.path
         for marker in ("/user/", "/spawn-pending/"):
             if marker in path:
-                self.name = path.split(marker, 1)[1].split("/", 1)[0]
-        return response
+                self.name = unquote(path.split(marker, 1)[1].split("/", 1)[0])
 
     @property
     def server(self) -> str:
         """This learner's server URL."""
-        return f"{self.origin}{self.base_path}user/{self.name}/"
+        return f"{self.origin}{self.base_path}user/{quote(self.name)}/"
 
     def wait_for_lab(self, timeout: float = 120) -> httpx.Response:
         """Poll until this learner's JupyterLab page answers 200 (bounded)."""
@@ -81,7 +96,7 @@ class SimLearner:
 
     def stop_server(self) -> None:
         """Stop this learner's own server through the hub, as its control panel does."""
-        url = f"{self.origin}{self.base_path}hub/api/users/{self.name}/server"
+        url = f"{self.origin}{self.base_path}hub/api/users/{quote(self.name)}/server"
         self.http.get(f"{self.origin}{self.base_path}hub/home")  # sets the hub's XSRF cookie
         response = self.http.delete(url, headers=self._xsrf(url))
         assert response.status_code in (202, 204), response.text

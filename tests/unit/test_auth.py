@@ -26,17 +26,19 @@ def auth(monkeypatch: pytest.MonkeyPatch) -> Any:
         async def authenticate(self, handler: object, data: dict[str, Any]) -> Any:
             return {"name": data["username"]} if data.get("password") == "class pw" else None
 
-    names = ["jupyterhub", "jupyterhub.auth", "jupyterhub.authenticators",
+    names = ["jupyterhub", "jupyterhub.orm", "jupyterhub.auth", "jupyterhub.authenticators",
              "jupyterhub.authenticators.shared", "jupyterhub.handlers", "jupyterhub.utils",
-             "tornado", "traitlets"]  # fmt: skip
+             "tornado", "traitlets", "traitlets.config"]  # fmt: skip
     fakes = {name: types.ModuleType(name) for name in names}
     fakes["jupyterhub.auth"].Authenticator = type("Authenticator", (), {})  # type: ignore[attr-defined]
+    fakes["jupyterhub"].orm = fakes["jupyterhub.orm"]  # type: ignore[attr-defined]
     shared = fakes["jupyterhub.authenticators.shared"]
     shared.SharedPasswordAuthenticator = Base  # type: ignore[attr-defined]
     fakes["jupyterhub.handlers"].BaseHandler = type("BaseHandler", (), {})  # type: ignore[attr-defined]
     fakes["jupyterhub.utils"].url_path_join = lambda *p: "/".join(x.strip("/") for x in p)  # type: ignore[attr-defined]
     fakes["tornado"].web = types.SimpleNamespace(HTTPError=RuntimeError)  # type: ignore[attr-defined]
     fakes["traitlets"].Unicode = lambda default="", **kw: default  # type: ignore[attr-defined]
+    fakes["traitlets.config"].Configurable = type("Configurable", (), {})  # type: ignore[attr-defined]
     for name, module in fakes.items():
         monkeypatch.setitem(sys.modules, name, module)
     spec = importlib.util.spec_from_file_location("wiw_auth", support_file("wiw_auth.py"))
