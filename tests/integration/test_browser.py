@@ -158,7 +158,8 @@ def test_the_instructor_opens_a_learners_notebook_from_their_own_browser(
         if authorize.count():  # JupyterHub asks before opening another user's server
             authorize.click()
         page.wait_for_url(re.compile(r".*/user/Marie/lab.*"), timeout=120_000)
-        expect(page.get_by_text(note).first).to_be_visible(timeout=60_000)
+        rendered = page.locator(".jp-RenderedMarkdown", has_text=note)
+        expect(rendered.first).to_be_visible(timeout=60_000)
         keep(page, "instructor-helps.png")
         context.close()
     finally:
