@@ -66,6 +66,17 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def pythons(session: nox.Session) -> None:
+    """Build workshops for Python 3.13 and 3.14 (runtime.txt) and run their lessons.
+
+    Needs the debian:trixie-slim and python:3.14-slim bases (.ci/base-image.sh
+    makes stand-ins where no registry answers).
+    """
+    _install(session, "test")
+    session.run("pytest", "-m", "pythons", "tests/integration/test_pythons.py", *session.posargs)
+
+
+@nox.session(default=False)
 def docs(session: nox.Session) -> None:
     """Build the documentation site; Sphinx warnings are errors."""
     _install(session, "docs")

@@ -2,28 +2,58 @@
 
 wiw passes this file's text to the image's own Python (``python3 -c``), as
 the learner, in a throwaway container whose home holds a fresh copy of the
-lessons; so a runner change never invalidates an image. It prints one line
-``WIW-REPORT {...}`` at the end. Only the standard library, nbformat and
-nbclient (both in every wiw image) are used.
+lessons; so a runner change never invalidates an image. It prints one line,
+the marker wiw gives followed by the JSON report, at the end. Only the
+standard library, nbformat and nbclient (both in every wiw image) are used.
+
+Each lesson runs cell by cell in a kernel of its own:
+
+- a cell tagged ``raises-exception`` may raise;
+- a cell whose *saved* outputs show an error is expected to raise an error of
+  the same name (unless ``--strict-errors``): it passes if it does, and is
+  reported if it runs cleanly or raises another error;
+- any other error is a failure; the lesson goes on after it (the kernel keeps
+  its state), up to ``--max-failures`` failures;
+- with ``--compare-outputs``, text and stream outputs are compared with the
+  saved ones, once what always differs is set aside (addresses, timings,
+  dates, temporary paths); images by presence and size.
+
+The kernel's peak memory (its high-water mark) is measured per lesson.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import copy
+import difflib
 import json
 import multiprocessing
 import os
 import re
+import struct
 import sys
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+TAG = "raises-exception"
+# What always differs between two runs of the same cell, and what it becomes.
+NOISE = (
+    (re.compile(r"0x[0-9a-fA-F]{6,}"), "0x…"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"), "DATE"),
+    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b"), "TIME"),
+    (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ns|µs|us|ms|s|sec|seconds|min)\b"), "N s"),
+    (re.compile(r"(?:/tmp|/var/tmp|/var/folders)/[^\s'\"]*"), "TMP/…"),
+    (re.compile(r"[ \t]+$", re.MULTILINE), ""),
+)  # fmt: skip
 
 
 def strip_ansi(text: str) -> str:
@@ -31,12 +61,48 @@ def strip_ansi(text: str) -> str:
     return ANSI.sub("", text)
 
 
-def failure_of(
-    exc: BaseException, notebook: object, cell_index: int | None, kind: str
-) -> dict[str, object]:
-    """Describe a failed lesson: which cell (1-based, all cells), what error, the traceback."""
-    cells = getattr(notebook, "cells", [])
-    source = cells[cell_index].get("source", "") if cell_index is not None else ""
+def normalise(text: str) -> str:
+    """Text with what always differs between runs set aside."""
+    for pattern, replacement in NOISE:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+def source_of(cell: Any) -> str:
+    """A cell's source as one string."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def saved_error(outputs: list[Any]) -> str | None:
+    """The name of the error a cell's saved outputs show, if any."""
+    return next((str(o.get("ename")) for o in outputs if o.get("output_type") == "error"), None)
+
+
+def failure(
+    kind: str,
+    index: int | None,
+    cell: Any,
+    *,
+    ename: str,
+    evalue: str = "",
+    tb: str = "",
+    note: str = "",
+) -> dict[str, Any]:
+    """A failing cell (1-based number, counting every cell), ready for the report."""
+    return {
+        "kind": kind,
+        "cell": None if index is None else index + 1,
+        "source": source_of(cell)[:400] if cell is not None else "",
+        "ename": strip_ansi(ename),
+        "evalue": strip_ansi(evalue)[:1000],
+        "traceback": strip_ansi(tb)[-4000:],
+        "note": note,
+    }
+
+
+def from_exception(exc: BaseException, kind: str, index: int | None, cell: Any) -> dict[str, Any]:
+    """A failure made from an exception nbclient raised."""
     ename = getattr(exc, "ename", None) or type(exc).__name__
     evalue = getattr(exc, "evalue", None)
     if evalue is None:
@@ -44,51 +110,171 @@ def failure_of(
         evalue = lines[-1] if lines else ""
     tb = getattr(exc, "traceback", None)
     text = tb if isinstance(tb, str) else "".join(traceback.format_exception(exc))
+    return failure(kind, index, cell, ename=str(ename), evalue=str(evalue), tb=text)
+
+
+def error_output(cell: Any) -> dict[str, Any] | None:
+    """The error output a cell produced when it ran, if any."""
+    return next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+
+
+def png_size(data: str) -> tuple[int, int] | None:
+    """Width and height of a base64 PNG, from its header."""
+    try:
+        head = base64.b64decode(data[:44])
+        return struct.unpack(">II", head[16:24])  # type: ignore[return-value]
+    except (ValueError, struct.error):
+        return None
+
+
+def comparable(outputs: list[Any]) -> list[str]:
+    """What of a cell's outputs is compared: text (normalised) and images by size."""
+    found = []
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "stream":
+            text = source_of({"source": out.get("text")})
+            found.append(f"[{out.get('name')}] {normalise(text)}")
+        elif kind in ("execute_result", "display_data"):
+            data = out.get("data", {})
+            if "image/png" in data:
+                found.append(f"[image/png {png_size(str(data['image/png']))}]")
+            elif "text/plain" in data:
+                found.append(normalise(source_of({"source": data["text/plain"]})))
+    return found
+
+
+def drift(index: int, cell: Any, saved: list[Any]) -> dict[str, Any] | None:
+    """How a cell's output differs from its saved output, if it does."""
+    before, after = comparable(saved), comparable(cell.get("outputs", []))
+    if before == after or not saved:
+        return None
+    diff = difflib.unified_diff("\n".join(before).splitlines(), "\n".join(after).splitlines(),
+                                "saved", "now", lineterm="", n=1)  # fmt: skip
+    return {"cell": index + 1, "source": source_of(cell)[:200], "diff": "\n".join(list(diff)[:20])}
+
+
+def expectation(cell: Any, saved: list[Any], strict: bool) -> tuple[str | None, str]:
+    """Whether a cell may raise, and how that is known: the tag, or its saved error."""
+    if TAG in cell.get("metadata", {}).get("tags", []):
+        return "*", "tagged raises-exception"
+    if not strict and (name := saved_error(saved)):
+        return name, "as saved"
+    return None, ""
+
+
+def kernel_peak(client: NotebookClient) -> int | None:
+    """The kernel's peak memory (VmHWM) in bytes, read while it runs."""
+    try:
+        pid = client.km.provisioner.pid  # type: ignore[union-attr]
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (AttributeError, OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+class Lesson:
+    """One lesson's run: its cells, what went wrong, what was expected."""
+
+    def __init__(self, path: str, args: argparse.Namespace) -> None:
+        self.path, self.args = path, args
+        self.failures: list[dict[str, Any]] = []
+        self.expected: list[dict[str, Any]] = []
+        self.drift: list[dict[str, Any]] = []
+        self.peak: int | None = None
+        self.stopped = ""
+        self.current: tuple[int, Any] | None = None  # the cell running now
+
+    def run(self) -> None:
+        """Execute every code cell, reporting as it goes; never raises."""
+        notebook = nbformat.read(self.path, as_version=4)
+        saved = [copy.deepcopy(c.get("outputs", [])) for c in notebook.cells]
+        client = NotebookClient(
+            notebook, timeout=self.args.timeout, interrupt_on_timeout=True,
+            kernel_name=self.args.kernel or notebook.metadata.get("kernelspec", {}).get(
+                "name", "python3"),
+            resources={"metadata": {"path": str(Path(self.path).parent)}},
+        )  # fmt: skip
+        with client.setup_kernel():
+            for index, cell in enumerate(notebook.cells):
+                if cell.cell_type == "code" and not self.cell(client, index, cell, saved[index]):
+                    break
+            self.peak = kernel_peak(client)
+
+    def cell(self, client: NotebookClient, index: int, cell: Any, saved: list[Any]) -> bool:
+        """Run one cell and judge it; return whether to go on."""
+        expected, how = expectation(cell, saved, self.args.strict_errors)
+        self.current = (index, cell)
+        started = time.monotonic()
+        try:
+            client.execute_cell(cell, index)
+        except CellExecutionError as exc:
+            timed_out = time.monotonic() - started >= self.args.timeout
+            kind = "timeout" if timed_out and exc.ename == "KeyboardInterrupt" else "error"
+            self.judge(index, cell, exc, expected=(expected, how), kind=kind)
+        else:
+            raised = error_output(cell)  # a tagged cell records its error without raising
+            self.judge(index, cell, raised.get("ename") if raised else None,
+                       expected=(expected, how))  # fmt: skip
+        if self.args.compare_outputs and (changed := drift(index, cell, saved)):
+            self.drift.append(changed)
+        if len(self.failures) >= self.args.max_failures:
+            self.stopped = f"stopped after {len(self.failures)} failing cells"
+            return False
+        return True
+
+    def judge(
+        self, index: int, cell: Any, raised: CellExecutionError | str | None, *,
+        expected: tuple[str | None, str], kind: str = "error",
+    ) -> None:  # fmt: skip
+        """Record a cell's outcome against what was expected of it."""
+        wanted, how = expected
+        ename = raised.ename if isinstance(raised, CellExecutionError) else raised
+        if ename is None:
+            if wanted not in (None, "*"):
+                note = f"expected {wanted}, as saved; it ran without error"
+                self.failures.append(failure("no-error", index, cell, ename=wanted, note=note))
+            return
+        if wanted == "*" or (wanted == ename and kind == "error"):
+            self.expected.append({"cell": index + 1, "ename": ename, "how": how})
+            return
+        found = (from_exception(raised, kind, index, cell)
+                 if isinstance(raised, CellExecutionError)
+                 else failure(kind, index, cell, ename=ename))  # fmt: skip
+        if wanted:
+            found["note"] = f"expected {wanted}, {how}"
+        self.failures.append(found)
+
+
+def run_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one lesson in its own folder and describe the outcome; never raises."""
+    started = time.monotonic()
+    lesson = Lesson(path, args)
+    try:
+        lesson.run()
+    except Exception as exc:  # the kernel died, is missing, or the notebook is unreadable
+        names = {c.__name__ for c in type(exc).__mro__}
+        kind = ("timeout" if "CellTimeoutError" in names else "kernel-died"
+                if "DeadKernelError" in names else "no-kernel" if "NoSuchKernel" in names
+                else "unreadable")  # fmt: skip
+        index, cell = lesson.current or (None, None)
+        lesson.failures.append(from_exception(exc, kind, index, cell))
     return {
-        "kind": kind,
-        "cell": None if cell_index is None else cell_index + 1,
-        "source": source[:400],
-        "ename": strip_ansi(str(ename)),
-        "evalue": strip_ansi(str(evalue))[:1000],
-        "traceback": strip_ansi(text)[-4000:],
+        "lesson": path,
+        "passed": not lesson.failures,
+        "duration": round(time.monotonic() - started, 3),
+        "failure": lesson.failures[0] if lesson.failures else None,
+        "failures": lesson.failures,
+        "expected": lesson.expected,
+        "drift": lesson.drift,
+        "peak_memory": lesson.peak,
+        "stopped": lesson.stopped,
     }
 
 
-def _kind(exc: BaseException, read: bool) -> str:
-    names = {c.__name__ for c in type(exc).__mro__}
-    if "CellTimeoutError" in names:
-        return "timeout"
-    if "DeadKernelError" in names:
-        return "kernel-died"
-    if "NoSuchKernel" in names:
-        return "no-kernel"
-    return "error" if read else "unreadable"
-
-
-def run_one(path: str, timeout: int, kernel: str | None) -> dict[str, object]:
-    """Execute one notebook in its own folder; never raises."""
-    started = time.monotonic()
-    result: dict[str, object] = {"lesson": path, "passed": False, "failure": None}
-    notebook, current = None, {"index": None}
-    try:
-        notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(
-            notebook,
-            timeout=timeout,
-            kernel_name=kernel or notebook.metadata.get("kernelspec", {}).get("name", "python3"),
-            resources={"metadata": {"path": str(Path(path).parent)}},
-            on_cell_execute=lambda cell, cell_index: current.update(index=cell_index),
-        )
-        client.execute()
-        result["passed"] = True
-    except Exception as exc:  # every failure is reported, never raised
-        kind = _kind(exc, notebook is not None)
-        result["failure"] = failure_of(exc, notebook, current["index"], kind)
-    result["duration"] = round(time.monotonic() - started, 3)
-    return result
-
-
-def peak_memory() -> int | None:
+def container_peak() -> int | None:
     """The container's peak memory use in bytes, from its cgroup (v2 or v1)."""
     for name in ("/sys/fs/cgroup/memory.peak", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes"):
         try:
@@ -98,13 +284,15 @@ def peak_memory() -> int | None:
     return None
 
 
-def outcome(future: Future[dict[str, object]], path: str) -> dict[str, object]:
+def outcome(future: Future[dict[str, Any]], path: str) -> dict[str, Any]:
     """The result of one lesson, even when its worker process died."""
     try:
         return future.result()
     except Exception as exc:  # a worker killed (e.g. out of memory) breaks the pool
-        failure = failure_of(exc, None, None, "runner-died")
-        return {"lesson": path, "passed": False, "failure": failure, "duration": 0.0}
+        found = from_exception(exc, "runner-died", None, None)
+        return {"lesson": path, "passed": False, "failure": found, "failures": [found],
+                "expected": [], "drift": [], "duration": 0.0, "peak_memory": None,
+                "stopped": ""}  # fmt: skip
 
 
 def main() -> None:
@@ -115,18 +303,21 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--kernel")
     parser.add_argument("--marker", required=True)
+    parser.add_argument("--strict-errors", action="store_true")
+    parser.add_argument("--compare-outputs", action="store_true")
+    parser.add_argument("--max-failures", type=int, default=10)
     args = parser.parse_args()
     os.chdir(Path.home())
     started = time.monotonic()
     # fork: this script arrives as `python3 -c`, so workers cannot re-import it.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=max(1, args.parallel), mp_context=context) as pool:
-        futures = [pool.submit(run_one, p, args.timeout, args.kernel) for p in args.lessons]
+        futures = [pool.submit(run_one, p, args) for p in args.lessons]
         results = [outcome(f, p) for f, p in zip(futures, args.lessons, strict=True)]
     report = {
         "results": results,
         "duration": round(time.monotonic() - started, 3),
-        "peak_memory": peak_memory(),
+        "peak_memory": container_peak(),
         "python": sys.version.split()[0],
     }
     print(args.marker + json.dumps(report), flush=True)

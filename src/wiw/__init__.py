@@ -48,9 +48,10 @@ from wiw.errors import (
 )
 from wiw.hub import Hub
 from wiw.image import BuildRecord, Image, PruneResult
-from wiw.lessons import CellFailure, LessonReport, LessonResult, test_lessons
+from wiw.lessons import test_lessons
 from wiw.planning import ClassPlan, LearnerLimits, plan_classroom
 from wiw.qr import qr_for_url, qr_terminal, save_qr
+from wiw.report import CellFailure, ExpectedError, LessonReport, LessonResult, OutputDrift
 from wiw.workshop import Environment, Workshop
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "EnginePermissionDenied",
     "EngineUnavailable",
     "Environment",
+    "ExpectedError",
     "Hub",
     "HubError",
     "HubExited",
@@ -84,6 +86,7 @@ __all__ = [
     "NoLessons",
     "NoPublicAddress",
     "NotEnoughDisk",
+    "OutputDrift",
     "PortInUse",
     "PruneResult",
     "RegistryAuthFailed",

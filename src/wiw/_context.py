@@ -7,6 +7,7 @@ tests, and written to a folder for the engine to build.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -14,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wiw._support import support_dir
-from wiw.errors import WorkshopError
+from wiw.errors import UnsupportedPython
 from wiw.workshop import DEPENDENCY_FILES, Workshop
 
-__all__ = ["DEFAULT_BASE_IMAGE", "BuildContext", "render_context"]
+__all__ = ["DEFAULT_BASE_IMAGE", "PYTHON_BASES", "BuildContext", "choose_base", "render_context"]
 
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 # The files of the `jupyterhub/` folder that go into every image.
@@ -31,8 +32,14 @@ SUPPORT_FILES = (
     "lab-overrides.json",
     "wiw-start",
 )
-# The only Python the default base (Debian 12) offers.
+# The Python the default base (Debian 12) offers, and where the others are.
 DEFAULT_BASE_PYTHON = "3.11"
+PYTHON_BASES = {
+    "3.11": DEFAULT_BASE_IMAGE,
+    "3.12": "python:3.12-slim",
+    "3.13": "debian:trixie-slim",
+    "3.14": "python:3.14-slim",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,23 @@ class BuildContext:
     def dockerfile(self) -> str:
         """The Dockerfile text of this context."""
         return self.read("Dockerfile").decode()
+
+    @property
+    def digest(self) -> str:
+        """A digest of everything the build uses: file names, modes, contents, arguments.
+
+        The image records it, so ``wiw test`` can tell whether the folder
+        changed since the image was built.
+        """
+        sha = hashlib.sha256()
+        for name in sorted(self.files):
+            source = self.files[name]
+            executable = isinstance(source, Path) and os.access(source, os.X_OK)
+            sha.update(f"{name}\0{int(executable)}\0".encode())
+            sha.update(hashlib.sha256(self.read(name)).digest())
+        for key, value in sorted(self.build_args.items()):
+            sha.update(f"{key}={value}\0".encode())
+        return "sha256:" + sha.hexdigest()
 
     def read(self, name: str) -> bytes:
         """Return the bytes of one file of the context."""
@@ -66,12 +90,13 @@ class BuildContext:
             os.chmod(target, 0o755 if executable else 0o644)
 
 
-def render_context(workshop: Workshop, *, base_image: str = DEFAULT_BASE_IMAGE) -> BuildContext:
+def render_context(workshop: Workshop, *, base_image: str | None = None) -> BuildContext:
     """Decide the build context for a workshop, without touching the engine.
 
     Args:
         workshop: The workshop to build.
-        base_image: The image the Dockerfile starts from.
+        base_image: The image the Dockerfile starts from; by default the one
+            that has the Python ``runtime.txt`` asks for (see :func:`choose_base`).
 
     Returns:
         The context. A workshop with its own Dockerfile is its own context.
@@ -82,7 +107,7 @@ def render_context(workshop: Workshop, *, base_image: str = DEFAULT_BASE_IMAGE) 
         Dockerfile.
 
     Raises:
-        wiw.errors.WorkshopError: ``runtime.txt`` asks for a Python the base lacks.
+        wiw.errors.UnsupportedPython: ``runtime.txt`` asks for a Python no base offers.
     """
     env = workshop.environment
     if env.dockerfile:
@@ -106,21 +131,42 @@ def render_context(workshop: Workshop, *, base_image: str = DEFAULT_BASE_IMAGE) 
         files["workshop/package/postBuild"] = env.post_build
     for name, path in content:
         files[f"workshop/lessons/{name}"] = path
-    build_args = {"BASE_IMAGE": base_image, **_python_arg(env.python, base_image)}
+    base, python = choose_base(env.python, base_image)
+    build_args = {"BASE_IMAGE": base, **({"PYTHON_VERSION": python} if python else {})}
     return BuildContext(files=files, build_args=build_args)
 
 
-def _python_arg(python: str | None, base_image: str) -> dict[str, str]:
-    """Return the PYTHON build argument that honours runtime.txt, if it can be."""
-    if python is None or python in ("3", DEFAULT_BASE_PYTHON):
-        return {}
-    if base_image == DEFAULT_BASE_IMAGE:
-        raise WorkshopError(
-            f"runtime.txt asks for Python {python}; {base_image} offers {DEFAULT_BASE_PYTHON}.",
-            hint=f"Write 'python-{DEFAULT_BASE_PYTHON}' in runtime.txt, or pass a base image "
-            f"whose apt offers python{python} (--base-image).",
+def choose_base(python: str | None, base_image: str | None = None) -> tuple[str, str | None]:
+    """The base image that has the Python ``runtime.txt`` asks for, and that version.
+
+    Debian releases bring 3.11 (bookworm) and 3.13 (trixie) with apt; the
+    official ``python:X.Y-slim`` images bring the others. A base image given
+    explicitly is used as it is (its apt must offer ``pythonX.Y`` then).
+
+    Args:
+        python: The version runtime.txt names (``"3.13"``), ``"3"`` or None.
+        base_image: The base image asked for, if any.
+
+    Returns:
+        ``(base image, X.Y or None for the base's own python3)``.
+
+    Raises:
+        wiw.errors.UnsupportedPython: No base wiw knows offers that Python.
+    """
+    version = None if python in (None, "3") else python
+    if base_image is not None:
+        return base_image, version
+    if version is None:
+        return DEFAULT_BASE_IMAGE, None
+    if version not in PYTHON_BASES:
+        choices = ", ".join(f"python-{v}" for v in PYTHON_BASES)
+        raise UnsupportedPython(
+            f"runtime.txt asks for Python {version}, which no base image wiw knows offers "
+            "with JupyterHub's runtime.",
+            hint=f"Write one of {choices} in runtime.txt, or give a base image whose apt "
+            f"offers python{version} (--base-image).",
         )
-    return {"PYTHON": f"python{python}"}
+    return PYTHON_BASES[version], None if version == DEFAULT_BASE_PYTHON else version
 
 
 def _own_dockerfile_context(workshop: Workshop, dockerfile: Path) -> BuildContext:

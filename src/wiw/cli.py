@@ -21,13 +21,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from wiw import classroom, doctor, errors
+from wiw import _labels, classroom, doctor, errors
 from wiw._cliargs import CommandParser, count, decimal, memory, port, seconds
-from wiw._context import DEFAULT_BASE_IMAGE, render_context
+from wiw._context import render_context
 from wiw._docker import default_engine
 from wiw._hubstate import TLSFiles
 from wiw._progress import BuildProgress
 from wiw._smoke import check_lab
+from wiw._targets import resolve_target, resolve_workshop
 from wiw._version import __version__
 from wiw.classroom import Classroom, ClassroomOptions
 from wiw.events import EventName, EventStream
@@ -37,6 +38,7 @@ from wiw.image import Image
 from wiw.lessons import test_lessons
 from wiw.planning import GIB, LearnerLimits, format_bytes, plan_classroom
 from wiw.qr import qr_terminal, save_qr
+from wiw.report import LessonReport
 from wiw.workshop import Workshop
 
 __all__ = ["main"]
@@ -58,31 +60,45 @@ def emit(event: EventName, **fields: Any) -> None:
         events.emit(event, **fields)
 
 
-def _target(text: str, tag: str | None) -> tuple[Image, Workshop | None]:
-    """Resolve a workshop folder (built as ``tag``) or an image reference to an image.
+def _target(args: argparse.Namespace) -> tuple[Image, Workshop | None]:
+    """The image a command runs: a workshop folder's or repository's, or one named."""
+    return resolve_target(
+        args.target, tag=args.tag, ref=getattr(args, "ref", None),
+        allow_home=getattr(args, "allow_home", False),
+    )  # fmt: skip
 
-    An existing folder is a workshop. Otherwise a reference with a tag, a
-    digest or a path (``wiw/intro:latest``, ``registry/x@sha256:...``,
-    ``wiw/intro``) is an image, and a single word is a folder that is missing.
-    """
-    if Path(text).is_dir():
-        workshop = Workshop(text)
-        return Image(tag or Image.default_ref(workshop)), workshop
-    if any(mark in text for mark in ":/@") and not Path(text).exists():
-        try:
-            return Image(text), None
-        except errors.InvalidName:
-            pass
-    raise errors.WorkshopNotFound(
-        f"Workshop folder not found: {text}",
-        hint="Give the folder that holds the lessons, or an image reference with its tag, "
-        "e.g. wiw/intro:latest.",
-    )
+
+def _workshop(args: argparse.Namespace) -> Workshop:
+    """The workshop a command works on: a folder, or a git repository at --ref."""
+    return resolve_workshop(args.folder, ref=args.ref, allow_home=args.allow_home)
+
+
+LARGE_CONTEXT = 200 * 2**20  # above this, a build context deserves a word
+SHOW_EXCLUDED = 12
+
+
+def _describe_context(workshop: Workshop) -> None:
+    """Say how big the build context is, and what was left out of it."""
+    size = workshop.size
+    err.print(f"Build context: {len(list(workshop.content_files()))} files, {format_bytes(size)}.")
+    shown = workshop.excluded[:SHOW_EXCLUDED]
+    if shown:
+        left = ", ".join(f"{e.path} ({e.reason})" for e in shown)
+        rest = len(workshop.excluded) - len(shown)
+        more = f" and {rest} more" if rest else ""
+        err.print(f"Left out of the image: {left}{more}.", markup=False)
+    if size > LARGE_CONTEXT:
+        err.print(
+            f"[yellow]warning:[/] the lessons take {format_bytes(size)}: every build and every "
+            "machine that pulls the image carries them. Leave large data out with a "
+            ".wiwignore file and fetch it in a lesson, or keep it on a shared volume."
+        )
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build a workshop's image."""
-    workshop = Workshop(args.folder)
+    workshop = _workshop(args)
+    _describe_context(workshop)
     if args.dry_run:
         context = render_context(workshop, base_image=args.base_image)
         out.print(context.dockerfile, markup=False)
@@ -147,7 +163,7 @@ def _interrupt_on_termination() -> Iterator[None]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a workshop image for one learner and serve it until Ctrl-C."""
-    image, _ = _target(args.target, args.tag)
+    image, _ = _target(args)
     emit("starting", image=image.ref, mode="lab")
     with (
         _interrupt_on_termination(),
@@ -165,7 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_smoke(args: argparse.Namespace) -> int:
     """Run the image, check JupyterLab answers and lists the lessons, then clean up."""
-    image, workshop = _target(args.target, args.tag)
+    image, workshop = _target(args)
     expected = (
         sorted({p.relative_to(workshop.path).parts[0] for p in workshop.lessons})
         if workshop
@@ -181,10 +197,51 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _current_image(workshop: Workshop, args: argparse.Namespace) -> Image:
+    """The workshop's image, built first when it is missing or the folder changed since."""
+    image = Image(args.tag or Image.default_ref(workshop))
+    digest = render_context(workshop, base_image=args.base_image).digest
+    info = image.engine.image_info(image.ref)
+    if info is not None and info.labels.get(_labels.CONTEXT) == digest:
+        return image
+    why = "it is not built yet" if info is None else "the folder changed since it was built"
+    if args.no_build:
+        raise errors.ImageOutdated(
+            f"{image.ref} cannot be tested as the folder is: {why}.",
+            hint=f"Build it ('wiw build {args.folder or '.'}'), or leave out --no-build.",
+        )
+    err.print(f"Building {image.ref} first: {why}.")
+    return Image.build(
+        workshop,
+        tag=image.ref,
+        base_image=args.base_image,
+        on_progress=_build_events,
+        show_progress=None if events is None else False,
+    )
+
+
+def _print_lessons(report: LessonReport) -> None:
+    """Every failing cell (with its traceback), the errors meant, and changed outputs."""
+    for result in report.results:
+        for f in result.failures:
+            note = f" ({f.note})" if f.note else ""
+            out.print(f"[red]{result.lesson}[/], cell {f.cell}: {f.kind}{note}")
+            if f.traceback:
+                out.print(f.traceback, markup=False, highlight=False)
+        if result.stopped:
+            out.print(f"{result.lesson}: {result.stopped}", markup=False)
+        for e in result.expected:
+            out.print(f"{result.lesson}, cell {e.cell}: {e.ename}, expected error, {e.how}",
+                      markup=False)  # fmt: skip
+        for d in result.drift:
+            out.print(f"[yellow]{result.lesson}, cell {d.cell}: the output changed[/]")
+            out.print(d.diff, markup=False, highlight=False)
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     """Run every lesson inside the workshop's image and report."""
-    workshop = Workshop(args.folder)
-    image = Image(args.tag or Image.default_ref(workshop))
+    workshop = _workshop(args)
+    image = _current_image(workshop, args)
     emit("testing", image=image.ref, lessons=len(workshop.lessons))
     with err.status(f"Running {len(workshop.lessons)} lessons in {image.ref}"):
         report = test_lessons(
@@ -193,16 +250,16 @@ def cmd_test(args: argparse.Namespace) -> int:
             cell_timeout=args.cell_timeout,
             parallel=args.parallel,
             memory=args.memory,
+            strict_errors=args.strict_errors,
+            compare_outputs=args.compare_outputs,
         )
-    emit("tested", ok=report.ok, failed=[r.lesson for r in report.failed])
+    drift = sum(len(r.drift) for r in report.results)
+    emit("tested", ok=report.ok, failed=[r.lesson for r in report.failed], drift=drift)
     out.print(report.table())
-    for result in report.failed:
-        if result.failure:
-            out.print(f"[red]{result.lesson}[/], cell {result.failure.cell}:")
-            out.print(result.failure.traceback, markup=False, highlight=False)
+    _print_lessons(report)
     if args.json:
         Path(args.json).write_text(report.to_json())
-    return 0 if report.ok else 1
+    return 0 if report.ok and not drift else 1
 
 
 def _workshop_name(text: str) -> str:
@@ -213,7 +270,10 @@ def _workshop_name(text: str) -> str:
 def _plan(image: Image, args: argparse.Namespace) -> LearnerLimits:
     """Check the class fits this machine; return the limits to give each learner."""
     memory_total, cpus = image.engine.host_resources()
-    peak = json.loads(Path(args.report).read_text()).get("peak_memory") if args.report else None
+    peak = None
+    if args.report:
+        data = json.loads(Path(args.report).read_text())
+        peak = data.get("lesson_peak") or data.get("peak_memory")
     plan = plan_classroom(
         learners=args.learners or args.max_learners or 30,
         host_memory=memory_total,
@@ -267,7 +327,7 @@ def _tls(args: argparse.Namespace) -> TLSFiles | bool | None:
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Start the classroom hub: one join URL, a server per learner."""
-    image, _ = _target(args.target, args.tag)
+    image, _ = _target(args)
     password = _class_password(args)
     options = ClassroomOptions(
         max_learners=args.max_learners,
@@ -327,7 +387,7 @@ def cmd_url(args: argparse.Namespace) -> int:
 
 def cmd_update(args: argparse.Namespace) -> int:
     """Rebuild a workshop and ship its lessons to the running class, losing no edit."""
-    workshop = Workshop(args.folder)
+    workshop = _workshop(args)
     room = Classroom.attach(workshop.name, engine=default_engine())
     image = Image.build(
         workshop,
@@ -401,7 +461,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     """Push a workshop image to a registry under an explicit version tag."""
-    image, _ = _target(args.target, args.tag)
+    image, _ = _target(args)
     emit("pushing", image=image.ref, to=f"{args.repository}:{args.version}")
     with err.status(f"pushing {image.ref} to {args.repository}:{args.version}") as status:
         pushed = image.push(args.repository, args.version, on_line=status.update)
@@ -437,8 +497,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             out.print(f"{'':>7}  {'':<9} [dim]→ {finding.advice}[/]")
 
     findings = doctor.run_doctor(
-        workshop=args.workshop, build=args.build, learners=args.learners, report=show
-    )
+        workshop=args.workshop, ref=args.ref, build=args.build, learners=args.learners,
+        report=show,
+    )  # fmt: skip
     blockers = [f for f in findings if f.blocker and not f.ok]
     out.print("[red]not ready[/]" if blockers else "[green]ready[/]")
     return 1 if blockers else 0
@@ -474,7 +535,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "smoke": (cmd_smoke, "Start the workshop image, check that JupyterLab answers and lists "
               "the lessons, and remove it again."),
     "test": (cmd_test, "Run every lesson inside the workshop's image, as a learner would, "
-             "and report each lesson's result. Exit status 1 if any lesson fails."),
+             "and report every failing cell. Cells tagged raises-exception, or whose saved "
+             "outputs show an error, may raise it. Builds the image first when it is missing "
+             "or older than the folder. Exit status 1 if any lesson fails (or, with "
+             "--compare-outputs, any output changed)."),
     "up": (cmd_up, "Start the classroom: one join URL and QR code for the whole class; "
            "each learner who opens it gets their own server, and keeps their files."),
     "url": (cmd_url, "Show a running classroom's join URL and draw its QR code again "
@@ -511,7 +575,7 @@ def _add(sub: Any, name: str) -> argparse.ArgumentParser:
 
 
 def _image_args(cmd: argparse.ArgumentParser, *, timeout: float) -> None:
-    cmd.add_argument("target", nargs="?", default=".", help="workshop folder or image reference")
+    _source_args(cmd, "target")
     cmd.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
     cmd.add_argument("--timeout", type=seconds, default=timeout,
                      help="seconds to wait for the server")  # fmt: skip
@@ -533,11 +597,28 @@ def _parser() -> CommandParser:
     return parser
 
 
+def _source_args(cmd: argparse.ArgumentParser, what: str) -> None:
+    """The workshop argument: a folder or a git URL, with --ref and --allow-home."""
+    cmd.add_argument("folder" if what == "folder" else "target", nargs="?", default=None,
+                     help="the workshop folder, or a git repository's URL" +
+                     ("" if what == "folder" else ", or an image reference") +
+                     " (default: the current folder, if it holds lessons)")  # fmt: skip
+    cmd.add_argument("--ref", help="with a git URL: the branch, tag or commit (default: the "
+                     "repository's default branch)")  # fmt: skip
+    cmd.add_argument("--allow-home", action="store_true",
+                     help="accept a folder that looks like a home directory (.ssh, .aws, ...); "
+                     "those files are still left out")  # fmt: skip
+
+
+BASE_HELP = ("image to start from (default: the one with the Python runtime.txt names, "
+             "else debian:bookworm-slim)")  # fmt: skip
+
+
 def _build_parsers(sub: Any) -> None:
     build = _add(sub, "build")
-    build.add_argument("folder", nargs="?", default=".", help="the workshop folder")
+    _source_args(build, "folder")
     build.add_argument("--tag", help="image reference (default: wiw/FOLDER:latest)")
-    build.add_argument("--base-image", default=DEFAULT_BASE_IMAGE, help="image to start from")
+    build.add_argument("--base-image", help=BASE_HELP)
     build.add_argument("--no-cache", action="store_true", help="rebuild every step")
     build.add_argument("--min-free-gib", type=decimal(0, 10_000), default=1.0,
                        help="free disk (GiB) the engine must have to start")  # fmt: skip
@@ -553,8 +634,20 @@ def _build_parsers(sub: Any) -> None:
     _image_args(_add(sub, "smoke"), timeout=120.0)
 
     test = _add(sub, "test")
-    test.add_argument("folder", nargs="?", default=".", help="the workshop folder")
+    _source_args(test, "folder")
     test.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
+    test.add_argument("--base-image", help=BASE_HELP)
+    test.add_argument("--no-build", action="store_true",
+                      help="refuse instead of building when the image is missing or older "
+                      "than the folder")  # fmt: skip
+    test.add_argument("--strict-errors", action="store_true",
+                      help="only cells tagged raises-exception may raise (do not take errors "
+                      "shown in saved outputs as meant)")  # fmt: skip
+    test.add_argument(
+        "--compare-outputs",
+        action="store_true",
+        help="also report cells whose output differs from the saved one",
+    )
     test.add_argument("--cell-timeout", type=count(1, 86400), default=120,
                       help="seconds a cell may run")  # fmt: skip
     test.add_argument("--parallel", type=count(1, 64), default=4, help="lessons run at once")
@@ -562,7 +655,8 @@ def _build_parsers(sub: Any) -> None:
     test.add_argument("--json", metavar="FILE", help="also write the report as JSON")
 
     doc = _add(sub, "doctor")
-    doc.add_argument("workshop", nargs="?", help="a workshop folder to check too")
+    doc.add_argument("workshop", nargs="?", help="a workshop folder (or git URL) to check too")
+    doc.add_argument("--ref", help="with a git URL: the branch, tag or commit")
     doc.add_argument("--build", action="store_true", help="also build it and run its lessons")
     doc.add_argument("--learners", type=count(1, 10_000), default=30, help="expected class size")
 
@@ -624,7 +718,7 @@ def _classroom_parsers(sub: Any) -> None:
         help="show the instructor's URL instead (keep it private)",
     )
     update = _add(sub, "update")
-    update.add_argument("folder", nargs="?", default=".", help="the workshop folder")
+    _source_args(update, "folder")
     update.add_argument("--tag", help="image reference (default: wiw/FOLDER:latest)")
     update.add_argument("--restore-deleted", action="store_true",
                         help="bring back lessons learners deleted")  # fmt: skip

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from wiw import errors
 from wiw._docker import Engine, default_engine
+from wiw._targets import resolve_workshop
 from wiw.image import DEFAULT_MIN_FREE, Image, free_disk
 from wiw.lessons import test_lessons
 from wiw.planning import format_bytes, plan_classroom
-from wiw.workshop import Workshop
 
 __all__ = ["Finding", "run_doctor"]
 
@@ -87,9 +87,11 @@ def _ports(ports: Sequence[int]) -> Finding:
     )
 
 
-def _workshop(workshop_path: str, engine: Engine, build: bool) -> tuple[Finding, int | None]:
+def _workshop(
+    workshop_path: str, ref: str | None, engine: Engine, build: bool
+) -> tuple[Finding, int | None]:
     try:
-        workshop = Workshop(workshop_path)
+        workshop = resolve_workshop(workshop_path, ref=ref)
     except errors.WorkshopError as exc:
         return Finding("workshop", False, exc.message, exc.hint), None
     if not build:
@@ -107,7 +109,7 @@ def _workshop(workshop_path: str, engine: Engine, build: bool) -> tuple[Finding,
         ), None
     return Finding(
         "workshop", True, f"builds; all {len(report.results)} lessons pass"
-    ), report.peak_memory
+    ), report.lesson_peak
 
 
 def _capacity(engine: Engine, learners: int, peak: int | None) -> Finding:
@@ -120,6 +122,7 @@ def _capacity(engine: Engine, learners: int, peak: int | None) -> Finding:
 def run_doctor(
     *,
     workshop: str | None = None,
+    ref: str | None = None,
     build: bool = False,
     learners: int = 30,
     ports: Sequence[int] = (8888, 8000),
@@ -129,7 +132,9 @@ def run_doctor(
     """Check this machine for a workshop and return what was found.
 
     Args:
-        workshop: A workshop folder to check (and, with ``build``, build and test).
+        workshop: A workshop folder or git URL to check (and, with ``build``,
+            build and test).
+        ref: With a git URL, the branch, tag or commit.
         build: Build the workshop's image and run its lessons.
         learners: The expected class size.
         ports: Host ports the instructor means to use.
@@ -161,7 +166,7 @@ def run_doctor(
     add(_ports(ports))
     peak = None
     if workshop is not None:
-        finding, peak = _workshop(workshop, engine, build)
+        finding, peak = _workshop(workshop, ref, engine, build)
         add(finding)
     add(_capacity(engine, learners, peak))
     return findings

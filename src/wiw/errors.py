@@ -7,8 +7,14 @@ Catch :class:`WiwError` to handle them all::
     │   ├── WorkshopNotFound
     │   ├── NoLessons
     │   ├── InvalidNotebook
-    │   └── UnsupportedFile         a dependency file wiw does not read
+    │   ├── UnsupportedFile         a dependency file wiw does not read
+    │   ├── UnsupportedPython       runtime.txt names a Python no base provides
+    │   ├── PrivateFolder           the folder looks like a home directory
+    │   └── SourceError             a git repository could not be fetched
+    │       ├── SourceRefNotFound
+    │       └── SourceAuthRequired
     ├── InvalidName                 an image name, tag or label is malformed
+    ├── ImageOutdated               the image is missing or older than the folder
     ├── InvalidOption               a port, timeout or limit is out of range
     ├── NotEnoughDisk               too little free space to build
     ├── NoPublicAddress             no address learners' devices could use
@@ -47,6 +53,7 @@ __all__ = [
     "HubError",
     "HubExited",
     "ImageNotFound",
+    "ImageOutdated",
     "InvalidName",
     "InvalidNotebook",
     "InvalidOption",
@@ -55,10 +62,15 @@ __all__ = [
     "NoPublicAddress",
     "NotEnoughDisk",
     "PortInUse",
+    "PrivateFolder",
     "RegistryAuthFailed",
     "RegistryUnreachable",
+    "SourceAuthRequired",
+    "SourceError",
+    "SourceRefNotFound",
     "TokenTimeout",
     "UnsupportedFile",
+    "UnsupportedPython",
     "WiwError",
     "WorkshopError",
     "WorkshopNotFound",
@@ -78,6 +90,8 @@ _SECRETS = re.compile(
     (?P<value>[^\s&'"]+)
     """
 )
+# A password inside a URL: https://user:PASSWORD@host/...
+_URL_PASSWORD = re.compile(r"(?P<key>://[^/\s:@]+:)(?P<value>[^@\s/]+)(?=@)")
 
 REDACTED = "[redacted]"
 _LONG_ARG = 200
@@ -117,6 +131,7 @@ def redact(text: str) -> str:
         known = sorted(_KNOWN, key=len, reverse=True)
     for secret in known:
         text = text.replace(secret, REDACTED)
+    text = _URL_PASSWORD.sub(lambda m: m.group("key") + REDACTED, text)
     return _SECRETS.sub(lambda m: m.group("key") + REDACTED, text)
 
 
@@ -195,6 +210,35 @@ class UnsupportedFile(WorkshopError):
     """The workshop describes its environment in a format wiw does not read."""
 
 
+class UnsupportedPython(WorkshopError):
+    """``runtime.txt`` asks for a Python no base image wiw knows provides."""
+
+
+class PrivateFolder(WorkshopError):
+    """The folder looks like someone's home directory, not a workshop."""
+
+
+class SourceError(WorkshopError):
+    """A workshop's git repository could not be fetched."""
+
+    hint = "Check the repository's URL, that it answers, and that this machine may read it."
+
+
+class SourceRefNotFound(SourceError):
+    """The branch, tag or commit asked for is not in the repository."""
+
+    hint = "Give a branch, tag or commit the repository has (--ref), or leave --ref out."
+
+
+class SourceAuthRequired(SourceError):
+    """The repository wants credentials, and wiw never asks for them interactively."""
+
+    hint = (
+        "Give a URL this machine can read without a password (a public HTTPS URL, or an "
+        "SSH URL with a key loaded in ssh-agent), or set up git's credential helper first."
+    )
+
+
 class InvalidName(WiwError, ValueError):
     """An image reference, tag or label does not follow the engine's rules."""
 
@@ -261,6 +305,12 @@ class ImageNotFound(EngineError):
     """The image does not exist on the engine."""
 
     hint = "Build it first ('wiw build FOLDER') or check the name with 'docker images'."
+
+
+class ImageOutdated(WiwError):
+    """The image is missing, or older than its workshop folder, and no build was wanted."""
+
+    hint = "Build it with 'wiw build FOLDER'."
 
 
 class BuildFailed(EngineError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wiw import _labels, errors
-from wiw._context import DEFAULT_BASE_IMAGE, BuildContext, render_context
+from wiw._context import BuildContext, render_context
 from wiw._docker import Engine, ImageInfo, default_engine
 from wiw._progress import BuildProgress, BuildTracker, ProgressCallback, RichBuildDisplay
 from wiw._prune import select_prunable
@@ -137,7 +137,7 @@ class Image:
         workshop: Workshop,
         *,
         tag: str | None = None,
-        base_image: str = DEFAULT_BASE_IMAGE,
+        base_image: str | None = None,
         no_cache: bool = False,
         on_progress: ProgressCallback | None = None,
         show_progress: bool | None = None,
@@ -150,7 +150,9 @@ class Image:
         Args:
             workshop: The workshop to build.
             tag: The reference to give the image; :meth:`default_ref` if omitted.
-            base_image: The image to start from (must offer ``apt-get``).
+            base_image: The image to start from (it must offer ``apt-get``); by
+                default the one with the Python ``runtime.txt`` asks for, or
+                ``debian:bookworm-slim``.
             no_cache: Build every step afresh.
             on_progress: Called with a :class:`~wiw.BuildProgress` for each
                 line the builder prints.
@@ -169,14 +171,17 @@ class Image:
                 builder's last lines.
         """
         image = cls(tag or cls.default_ref(workshop), engine=engine)
-        _labels.parse_ref(base_image)
+        if base_image is not None:
+            _labels.parse_ref(base_image)
         check_free_disk(image.engine, min_free)
         context = render_context(workshop, base_image=base_image)
-        _ensure_base(image.engine, base_image, context)
+        _ensure_base(image.engine, context)
         labels = {
             **_labels.labels_for(workshop.name, "image", __version__),
             _labels.REF: image.ref,
             _labels.SERVER: "own" if workshop.environment.dockerfile else "wiw",
+            _labels.CONTEXT: context.digest,
+            **({_labels.SOURCE: workshop.source} if workshop.source else {}),
         }
         if show_progress is None:
             show_progress = sys.stderr.isatty()
@@ -364,9 +369,10 @@ class Image:
         return result
 
 
-def _ensure_base(engine: Engine, base_image: str, context: BuildContext) -> None:
+def _ensure_base(engine: Engine, context: BuildContext) -> None:
     """Make sure the base image is there (pulling it if need be) before building."""
-    if "BASE_IMAGE" not in context.build_args or engine.image_info(base_image) is not None:
+    base_image = context.build_args.get("BASE_IMAGE")
+    if base_image is None or engine.image_info(base_image) is not None:
         return  # a workshop's own Dockerfile names its own base
     try:
         for _ in engine.stream(["pull", base_image], what="pull the base image"):

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-from rich.table import Table
 
 from wiw import _labels, errors
 from wiw._docker import ContainerSpec, Engine
@@ -17,13 +13,26 @@ from wiw._support import support_file
 from wiw._version import __version__
 from wiw._wait import Deadline
 from wiw.image import Image
+from wiw.report import (
+    CellFailure,
+    ExpectedError,
+    FailureKind,
+    LessonReport,
+    LessonResult,
+    OutputDrift,
+    parse_report,
+)
 from wiw.workshop import Workshop, register_lesson_tester
 
 __all__ = [
+    "MARKER",
     "CellFailure",
+    "ExpectedError",
     "FailureKind",
+    "Judging",
     "LessonReport",
     "LessonResult",
+    "OutputDrift",
     "parse_report",
     "run_lessons",
     "runner_spec",
@@ -36,133 +45,30 @@ MARKER = "WIW-REPORT "
 _MAX_CELL_TIMEOUT = 24 * 3600
 _MAX_PARALLEL = 64
 
-FailureKind = Literal[
-    "error",  # a cell raised
-    "timeout",  # a cell ran too long; its kernel was stopped
-    "kernel-died",  # the kernel died (often: out of memory)
-    "no-kernel",  # the image lacks the notebook's kernel
-    "unreadable",  # the notebook could not be read
-    "runner-died",  # the process running the lesson died
-]
-
 
 @dataclass(frozen=True)
-class CellFailure:
-    """Why a lesson failed.
+class Judging:
+    """How cells are judged.
 
     Attributes:
-        kind: ``error`` (a cell raised), ``timeout`` (a cell ran too long and
-            its kernel was stopped), ``kernel-died``, ``no-kernel`` (the image
-            lacks the notebook's kernel) or ``unreadable``.
-        cell: The failing cell's number, counting every cell from 1.
-        source: The start of that cell's source.
-        ename: The error's name, e.g. ``ModuleNotFoundError``.
-        evalue: The error's message, e.g. ``No module named 'pandas'``.
-        traceback: The traceback, with terminal colour codes removed.
+        strict_errors: Only cells tagged ``raises-exception`` may raise; do not
+            infer it from saved error outputs.
+        compare_outputs: Report cells whose output differs from the saved one.
+        max_failures: Stop a lesson after this many failing cells.
     """
 
-    kind: FailureKind
-    cell: int | None
-    source: str
-    ename: str
-    evalue: str
-    traceback: str
+    strict_errors: bool = False
+    compare_outputs: bool = False
+    max_failures: int = 10
 
-    @property
-    def missing_module(self) -> str | None:
-        """The module a failed import looked for, if that is what failed."""
-        if (
-            self.ename in ("ModuleNotFoundError", "ImportError")
-            and "No module named" in self.evalue
-        ):
-            return self.evalue.split("No module named", 1)[1].strip().strip("'\"")
-        return None
-
-
-@dataclass(frozen=True)
-class LessonResult:
-    """The outcome of one lesson.
-
-    Attributes:
-        lesson: Its path within the workshop.
-        passed: Whether every cell ran without error.
-        duration: Seconds it took.
-        failure: What went wrong, when it did not pass.
-    """
-
-    lesson: str
-    passed: bool
-    duration: float
-    failure: CellFailure | None = None
-
-
-@dataclass(frozen=True)
-class LessonReport:
-    """The outcome of running every lesson of a workshop in its image.
-
-    Attributes:
-        image: The image the lessons ran in.
-        results: One result per lesson, in lesson order.
-        duration: Seconds the whole run took.
-        peak_memory: The container's peak memory in bytes, when the engine reports it.
-    """
-
-    image: str
-    results: list[LessonResult] = field(default_factory=list)
-    duration: float = 0.0
-    peak_memory: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether every lesson passed."""
-        return all(r.passed for r in self.results)
-
-    @property
-    def failed(self) -> list[LessonResult]:
-        """The lessons that did not pass."""
-        return [r for r in self.results if not r.passed]
-
-    def to_json(self) -> str:
-        """Return the report as JSON text."""
-        return json.dumps({**asdict(self), "ok": self.ok}, indent=2)
-
-    def table(self) -> Table:
-        """Return a summary table for a terminal."""
-        peak = f"{self.peak_memory / 2**20:.0f} MiB" if self.peak_memory else "n/a"
-        table = Table(title=f"Lessons in {self.image} ({self.duration:.1f} s, peak memory {peak})")
-        for column in ("lesson", "result", "seconds", "where", "error"):
-            table.add_column(column)
-        for r in self.results:
-            f = r.failure
-            table.add_row(
-                r.lesson,
-                "[green]pass[/]" if r.passed else f"[red]{f.kind if f else 'fail'}[/]",
-                f"{r.duration:.1f}",
-                f"cell {f.cell}" if f and f.cell else "",
-                f"{f.ename}: {f.evalue}"[:80] if f else "",
-            )
-        return table
-
-
-def parse_report(output: str, image: str) -> LessonReport | None:
-    """Read the runner's report line from a container's output, if it printed one."""
-    for line in reversed(output.splitlines()):
-        if line.startswith(MARKER):
-            try:
-                data = json.loads(line[len(MARKER) :])
-            except json.JSONDecodeError:
-                return None  # cut short, e.g. the container was killed while printing
-            results = [
-                LessonResult(
-                    lesson=r["lesson"],
-                    passed=r["passed"],
-                    duration=r["duration"],
-                    failure=CellFailure(**r["failure"]) if r["failure"] else None,
-                )
-                for r in data["results"]
-            ]
-            return LessonReport(image, results, data["duration"], data.get("peak_memory"))
-    return None
+    def flags(self) -> list[str]:
+        """The runner's command-line flags for these choices."""
+        flags = ["--max-failures", str(self.max_failures)]
+        if self.strict_errors:
+            flags.append("--strict-errors")
+        if self.compare_outputs:
+            flags.append("--compare-outputs")
+        return flags
 
 
 def runner_spec(
@@ -173,6 +79,7 @@ def runner_spec(
     cell_timeout: int,
     parallel: int,
     memory: str | None,
+    judging: Judging | None = None,
 ) -> ContainerSpec:
     """Decide the throwaway container that runs the lessons, as plain data."""
     script = support_file("run_lessons.py").read_text()
@@ -190,6 +97,7 @@ def runner_spec(
             str(parallel),
             "--marker",
             MARKER,
+            *(judging or Judging()).flags(),
             "--",
             *lessons,
         ),
@@ -207,6 +115,7 @@ def run_lessons(
     parallel: int = 4,
     memory: str | None = None,
     timeout: float = 1800.0,
+    judging: Judging | None = None,
     engine: Engine | None = None,
 ) -> LessonReport:
     """Execute lesson notebooks in a throwaway container of ``image``.
@@ -223,10 +132,12 @@ def run_lessons(
         parallel: How many lessons run at once.
         memory: A memory limit for the container, e.g. ``"2g"``.
         timeout: Seconds the whole run may take.
+        judging: How cells are judged (expected errors, output drift).
         engine: The engine; the image's engine if omitted.
 
     Returns:
-        The report: per lesson pass or fail, timings and peak memory.
+        The report: per lesson pass or fail, every failing cell, the errors
+        that were meant, timings and each lesson's peak memory.
 
     Raises:
         wiw.errors.InvalidOption: A timeout or the parallelism is out of range.
@@ -244,6 +155,7 @@ def run_lessons(
         cell_timeout=cell_timeout,
         parallel=parallel,
         memory=memory,
+        judging=judging,
     )
     cid = engine.container_create(spec)
     try:
@@ -251,7 +163,7 @@ def run_lessons(
         output = _wait_for_exit(engine, cid, Deadline(timeout))
     finally:
         engine.container_remove(cid)
-    report = parse_report(output, image.ref)
+    report = parse_report(output, image.ref, MARKER)
     if report is None:
         raise errors.LessonRunFailed(
             f"Running the lessons in {image.ref} stopped without a report.",
@@ -302,8 +214,16 @@ def test_lessons(
     parallel: int = 4,
     memory: str | None = None,
     timeout: float = 1800.0,
+    strict_errors: bool = False,
+    compare_outputs: bool = False,
 ) -> LessonReport:
     """Execute every lesson of ``workshop`` inside ``image``, as a learner would, and report.
+
+    Teaching notebooks show errors on purpose: a cell tagged
+    ``raises-exception``, or whose saved outputs show an error, may raise that
+    error (the report says "as meant"); it fails if it now runs cleanly or
+    raises another. A lesson goes on after a failing cell, so every broken
+    cell is reported.
 
     Args:
         workshop: The workshop whose lessons to run.
@@ -312,6 +232,9 @@ def test_lessons(
         parallel: How many lessons run at once.
         memory: A memory limit for the throwaway container, e.g. ``"2g"``.
         timeout: Seconds the whole run may take.
+        strict_errors: Only cells tagged ``raises-exception`` may raise.
+        compare_outputs: Also report cells whose output no longer matches the
+            saved one (addresses, timings, dates and temporary paths aside).
 
     Returns:
         Per-lesson results with timings, failures and peak memory.
@@ -324,6 +247,7 @@ def test_lessons(
         parallel=parallel,
         memory=memory,
         timeout=timeout,
+        judging=Judging(strict_errors=strict_errors, compare_outputs=compare_outputs),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import nbformat
 
 from wiw import errors
+from wiw._content import Excluded, Selection, refuse_home, select
 
 __all__ = [
     "BINDER_DIRS",
@@ -43,10 +44,6 @@ UNSUPPORTED = {
 DEPENDENCY_FILES = frozenset({*ENV_FILES, *PACKAGE_FILES, "setup.cfg", "Dockerfile"})
 BINDER_DIRS = ("binder", ".binder")
 _RUNTIME = re.compile(r"^python-(\d+)(?:\.(\d+))?(?:\.\d+)?$")
-_IGNORED_NAMES = frozenset(
-    {".git", ".hg", ".svn", ".ipynb_checkpoints", "__pycache__", ".DS_Store", ".venv"}
-    | set(BINDER_DIRS)
-)
 _MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 # Filled by wiw.lessons, which owns lesson testing: the deprecated
 # Workshop.test forwards there without this module depending on it.
@@ -149,14 +146,23 @@ class Workshop:
     """A folder of lesson notebooks plus the files that describe their needs.
 
     Creating one validates the folder: it must exist, hold at least one
-    notebook, and every notebook must be valid nbformat JSON.
+    notebook, and every notebook must be valid nbformat JSON. It also decides
+    which files are content: hidden files, by-products, links outside the
+    folder and what ``.dockerignore``/``.wiwignore`` name never are (see
+    :attr:`excluded`).
 
     Args:
         path: The workshop folder.
         name: A name for images and labels; defaults to the folder's name.
+        allow_home: Accept a folder that looks like a home directory (it
+            holds ``.ssh``, ``.aws``, shell history…); those files are still
+            left out.
+        source: Where the folder came from, e.g. ``URL@COMMIT`` of a git
+            repository (recorded in the image's labels).
 
     Raises:
         wiw.errors.WorkshopNotFound: ``path`` is not a folder.
+        wiw.errors.PrivateFolder: It looks like a home directory.
         wiw.errors.NoLessons: The folder holds no ``*.ipynb`` file.
         wiw.errors.InvalidNotebook: A notebook cannot be read; the error
             names the file.
@@ -165,14 +171,27 @@ class Workshop:
     path: Path
     name: str
     environment: Environment
+    selection: Selection
+    source: str | None
 
-    def __init__(self, path: str | Path, *, name: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        name: str | None = None,
+        allow_home: bool = False,
+        source: str | None = None,
+    ) -> None:
         folder = Path(path).expanduser()
         if not folder.is_dir():
             raise errors.WorkshopNotFound(f"Workshop folder not found: {folder}")
         object.__setattr__(self, "path", folder.resolve())
+        if not allow_home:
+            refuse_home(self.path)
         object.__setattr__(self, "name", slugify(name or self.path.name))
+        object.__setattr__(self, "source", source)
         object.__setattr__(self, "environment", detect_environment(self.path))
+        object.__setattr__(self, "selection", select(self.path, DEPENDENCY_FILES))
         lessons = self.lessons
         if not lessons:
             raise errors.NoLessons(f"No lesson notebooks (*.ipynb) in {self.path}")
@@ -205,21 +224,20 @@ class Workshop:
     def content_files(self) -> Iterator[Path]:
         """Yield the files that are lesson content (everything but dependency files).
 
-        Hidden and by-product folders are skipped, and so is any symbolic
-        link that points outside the workshop folder.
+        Hidden files and folders, by-products, symbolic links that point
+        outside the folder and whatever the ignore files name are skipped.
         """
-        yield from self._walk(self.path, top=True)
+        yield from self.selection.files
 
-    def _walk(self, folder: Path, *, top: bool) -> Iterator[Path]:
-        for entry in sorted(folder.iterdir()):
-            if entry.name in _IGNORED_NAMES or (top and entry.name in DEPENDENCY_FILES):
-                continue
-            if entry.is_symlink() and not entry.resolve().is_relative_to(self.path):
-                continue
-            if entry.is_dir():
-                yield from self._walk(entry, top=False)
-            elif entry.is_file():
-                yield entry
+    @property
+    def excluded(self) -> tuple[Excluded, ...]:
+        """What was left out of the image, and why (hidden, by-product, ignored…)."""
+        return self.selection.excluded
+
+    @property
+    def size(self) -> int:
+        """The lesson content's size in bytes (what the build context carries)."""
+        return self.selection.size
 
 
 def _check_notebook(path: Path) -> None:

@@ -4,6 +4,10 @@
 passes), ``fails`` (a given lesson fails at a given cell with a given error
 while the others still pass), ``build-fails`` (the build fails with a given
 text in its log tail) or ``invalid`` (opening the folder raises a given error).
+Optional keys: ``strict_errors`` and ``compare_outputs`` (how cells are
+judged), ``expected_errors`` (cells that raised as meant), ``failing_cells``
+(every failing cell of the failing lesson) and ``drift_cells`` (cells whose
+output changed; the same run without comparing reports none).
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ def test_case(
 def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: int) -> None:
     """Compare a lesson report with a case's expectations."""
     assert len(report.results) == lessons
+    if "expected_errors" in expected:
+        assert [e.cell for r in report.results for e in r.expected] == expected["expected_errors"]
+        assert all(e.how == "as saved" for r in report.results for e in r.expected)
     if expected["outcome"] == "passes":
         assert report.ok, report.to_json()
         return
@@ -77,6 +84,9 @@ def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: in
         assert failure.ename == expected["error"]
     if "evalue" in expected:
         assert expected["evalue"] in failure.evalue
+    if "failing_cells" in expected:
+        cells = [f.cell for f in failed[expected["lesson"]].failures]
+        assert cells == expected["failing_cells"], report.to_json()
     assert "\x1b[" not in failure.traceback
     if expected.get("others_pass"):
         assert all(r.passed for r in report.results if r.lesson != expected["lesson"])

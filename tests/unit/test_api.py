@@ -13,7 +13,7 @@ PUBLIC = {
     "NotEnoughDisk", "PortInUse", "PruneResult", "RegistryAuthFailed", "RegistryUnreachable",
     "TokenTimeout", "UnsupportedFile", "WiwError", "Workshop", "WorkshopError",
     "WorkshopNotFound", "__version__", "plan_classroom", "qr_for_url", "qr_terminal",
-    "save_qr", "test_lessons", "TLSFiles", "NoPublicAddress",
+    "save_qr", "test_lessons", "TLSFiles", "NoPublicAddress", "ExpectedError", "OutputDrift",
 }  # fmt: skip
 
 

@@ -129,19 +129,43 @@ def test_runtime_versions_the_base_offers_are_honoured(
     assert "PYTHON" not in render_context(workshop).build_args
 
 
-def test_runtime_the_base_lacks_is_a_clear_error(tmp_path: Path) -> None:
-    """Asking Debian 12 for Python 3.13 fails before building, saying what it offers."""
-    workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": "python-3.13"}))
-    with pytest.raises(errors.WorkshopError) as caught:
+@pytest.mark.parametrize(
+    ("runtime", "base", "version"),
+    [
+        ("python-3.11", "debian:bookworm-slim", None),
+        ("python-3", "debian:bookworm-slim", None),
+        ("python-3.13", "debian:trixie-slim", "3.13"),
+        ("python-3.13.1", "debian:trixie-slim", "3.13"),
+        ("python-3.12", "python:3.12-slim", "3.12"),
+        ("python-3.14", "python:3.14-slim", "3.14"),
+    ],
+)
+def test_runtime_chooses_a_base_that_has_that_python(
+    tmp_path: Path, runtime: str, base: str, version: str | None
+) -> None:
+    """The Debian release that ships the Python, else the official python image."""
+    workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": runtime}))
+    args = render_context(workshop).build_args
+    assert args["BASE_IMAGE"] == base
+    assert args.get("PYTHON_VERSION") == version
+
+
+@pytest.mark.parametrize("runtime", ["python-2.7", "python-3.9", "python-3.99"])
+def test_a_python_no_base_offers_is_a_clear_error(tmp_path: Path, runtime: str) -> None:
+    """An impossible Python is refused before building, listing what is possible."""
+    workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": runtime}))
+    with pytest.raises(errors.UnsupportedPython) as caught:
         render_context(workshop)
-    assert "3.13" in str(caught.value)
-    assert "3.11" in str(caught.value)
+    assert runtime.removeprefix("python-") in str(caught.value)
+    for choice in ("python-3.11", "python-3.12", "python-3.13", "python-3.14"):
+        assert choice in caught.value.hint
 
 
 def test_runtime_with_another_base_becomes_a_build_argument(tmp_path: Path) -> None:
-    """With a custom base, runtime.txt selects that Python's Debian package."""
+    """With a base given, runtime.txt selects that Python's Debian package in it."""
     workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": "python-3.12"}))
-    assert render_context(workshop, base_image="ubuntu:24.04").build_args["PYTHON"] == "python3.12"
+    args = render_context(workshop, base_image="ubuntu:24.04").build_args
+    assert args == {"BASE_IMAGE": "ubuntu:24.04", "PYTHON_VERSION": "3.12"}
 
 
 @pytest.mark.parametrize("text", ["r-4.1", "python3.11", "", "python-x"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from wiw.image import Image
-from wiw.lessons import MARKER, parse_report, runner_spec
+from wiw.lessons import MARKER, Judging, parse_report, runner_spec
 
 FAILURE = {
     "kind": "error",
@@ -33,7 +33,7 @@ def report_line(**overrides: object) -> str:
 
 def test_report_line_is_found_after_other_output() -> None:
     """The report is read from the last marker line, whatever came before."""
-    report = parse_report(f"copying lessons\nwarning: x\n{report_line()}\n", "img")
+    report = parse_report(f"copying lessons\nwarning: x\n{report_line()}\n", "img", MARKER)
     assert report is not None
     assert not report.ok
     assert [r.lesson for r in report.failed] == ["b.ipynb"]
@@ -46,16 +46,16 @@ def test_report_line_is_found_after_other_output() -> None:
 
 def test_no_report_line_gives_none() -> None:
     """Output without a report (a crashed runner) gives None."""
-    assert parse_report("Killed\n", "img") is None
+    assert parse_report("Killed\n", "img", MARKER) is None
 
 
 def test_json_round_trip() -> None:
     """The JSON form holds every result and the overall verdict."""
-    report = parse_report(report_line(), "img")
+    report = parse_report(report_line(), "img", MARKER)
     assert report is not None
     data = json.loads(report.to_json())
     assert data["ok"] is False
-    assert data["results"][1]["failure"]["ename"] == "ModuleNotFoundError"
+    assert data["results"][1]["failures"][0]["ename"] == "ModuleNotFoundError"
 
 
 def test_runner_runs_as_the_learner_with_limits() -> None:
@@ -66,8 +66,48 @@ def test_runner_runs_as_the_learner_with_limits() -> None:
     assert spec.command[:2] == ("python3", "-c")
     assert "--marker" in spec.command[2]
     assert list(spec.command[3:]) == [
-        "--timeout", "7", "--parallel", "3", "--marker", MARKER, "--", "a.ipynb"
+        "--timeout", "7", "--parallel", "3", "--marker", MARKER, "--max-failures", "10", "--",
+        "a.ipynb",
     ]  # fmt: skip
     assert spec.memory == "1g"
     assert spec.labels["org.wiw.managed"] == "true"
     assert not spec.publish
+
+
+def test_every_failing_cell_and_each_lessons_memory_are_read() -> None:
+    """Every failing cell, the errors meant, the drift and each lesson's memory are read.
+
+    The class plan uses the largest lesson's kernel, not the whole container.
+    """
+    second = {**FAILURE, "cell": 9, "ename": "TypeError", "evalue": "bad", "note": ""}
+    results = [
+        {"lesson": "a.ipynb", "passed": True, "duration": 1.0, "failures": [],
+         "expected": [{"cell": 3, "ename": "NameError", "how": "as saved"}],
+         "drift": [{"cell": 5, "source": "print(41)", "diff": "-42\n+41"}],
+         "peak_memory": 300 * 2**20, "stopped": ""},
+        {"lesson": "b.ipynb", "passed": False, "duration": 0.5,
+         "failures": [FAILURE, second], "expected": [], "drift": [],
+         "peak_memory": 80 * 2**20, "stopped": ""},
+    ]  # fmt: skip
+    report = parse_report(report_line(results=results, peak_memory=900 * 2**20), "i", MARKER)
+    assert report is not None
+    assert [f.cell for f in report.results[1].failures] == [4, 9]
+    assert report.results[0].expected[0].how == "as saved"
+    assert report.results[0].drift[0].diff == "-42\n+41"
+    assert report.lesson_peak == 300 * 2**20
+    assert report.peak_memory == 900 * 2**20
+    table = report.table()
+    assert table.row_count == 2
+
+
+def test_judging_flags_reach_the_runner() -> None:
+    """--strict-errors and --compare-outputs are passed to the runner when asked."""
+    judging = Judging(strict_errors=True, compare_outputs=True, max_failures=3)
+    spec = runner_spec(Image("wiw/x:1"), ["a.ipynb"], workshop="x", cell_timeout=7,
+                       parallel=1, memory=None, judging=judging)  # fmt: skip
+    assert list(spec.command[9:13]) == [
+        "--max-failures",
+        "3",
+        "--strict-errors",
+        "--compare-outputs",
+    ]

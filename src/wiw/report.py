@@ -1,0 +1,224 @@
+"""What running a workshop's lessons found: per lesson, per cell, with memory measured."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from rich.table import Table
+
+from wiw.planning import format_bytes
+
+__all__ = [
+    "CellFailure",
+    "ExpectedError",
+    "FailureKind",
+    "LessonReport",
+    "LessonResult",
+    "OutputDrift",
+    "parse_report",
+]
+
+FailureKind = Literal[
+    "error",  # a cell raised (and was not expected to)
+    "no-error",  # a cell whose saved outputs show an error ran without one
+    "timeout",  # a cell ran too long; it was interrupted
+    "kernel-died",  # the kernel died (often: out of memory)
+    "no-kernel",  # the image lacks the notebook's kernel
+    "unreadable",  # the notebook could not be read
+    "runner-died",  # the process running the lesson died
+]
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """A cell that failed.
+
+    Attributes:
+        kind: What went wrong (see :data:`FailureKind`).
+        cell: The cell's number, counting every cell from 1 (None when the
+            lesson failed before any cell ran).
+        source: The start of that cell's source.
+        ename: The error's name, e.g. ``ModuleNotFoundError``.
+        evalue: The error's message, e.g. ``No module named 'pandas'``.
+        traceback: The traceback, with terminal colour codes removed.
+        note: What was expected of the cell, when it was expected to raise
+            (e.g. ``expected NameError, as saved``).
+    """
+
+    kind: FailureKind
+    cell: int | None
+    source: str
+    ename: str
+    evalue: str
+    traceback: str
+    note: str = ""
+
+    @property
+    def missing_module(self) -> str | None:
+        """The module a failed import looked for, if that is what failed."""
+        if (
+            self.ename in ("ModuleNotFoundError", "ImportError")
+            and "No module named" in self.evalue
+        ):
+            return self.evalue.split("No module named", 1)[1].strip().strip("'\"")
+        return None
+
+
+@dataclass(frozen=True)
+class ExpectedError:
+    """A cell that raised, as it was meant to.
+
+    Attributes:
+        cell: The cell's number, counting every cell from 1.
+        ename: The error it raised.
+        how: How it was known: ``tagged raises-exception`` or ``as saved``
+            (its saved outputs show the same error).
+    """
+
+    cell: int
+    ename: str
+    how: str
+
+
+@dataclass(frozen=True)
+class OutputDrift:
+    """A cell whose output is no longer what the notebook shows (``--compare-outputs``).
+
+    Attributes:
+        cell: The cell's number, counting every cell from 1.
+        source: The start of its source.
+        diff: A short unified diff, saved against now.
+    """
+
+    cell: int
+    source: str
+    diff: str
+
+
+@dataclass(frozen=True)
+class LessonResult:
+    """The outcome of one lesson.
+
+    Attributes:
+        lesson: Its path within the workshop.
+        passed: Whether every cell ran as expected.
+        duration: Seconds it took.
+        failures: The failing cells, in order (the lesson goes on after a
+            failing cell, up to a bound).
+        expected: Cells that raised as they were meant to.
+        drift: Cells whose output changed, when outputs were compared.
+        peak_memory: The peak memory of this lesson's kernel, in bytes.
+        stopped: Why the lesson stopped early, if it did.
+    """
+
+    lesson: str
+    passed: bool
+    duration: float
+    failures: list[CellFailure] = field(default_factory=list)
+    expected: list[ExpectedError] = field(default_factory=list)
+    drift: list[OutputDrift] = field(default_factory=list)
+    peak_memory: int | None = None
+    stopped: str = ""
+
+    @property
+    def failure(self) -> CellFailure | None:
+        """The first failing cell, if any."""
+        return self.failures[0] if self.failures else None
+
+
+@dataclass(frozen=True)
+class LessonReport:
+    """The outcome of running every lesson of a workshop in its image.
+
+    Attributes:
+        image: The image the lessons ran in.
+        results: One result per lesson, in lesson order.
+        duration: Seconds the whole run took.
+        peak_memory: The whole test container's peak memory in bytes (several
+            lessons run at once); see :attr:`lesson_peak` for one learner's need.
+        python: The Python version the lessons ran with.
+    """
+
+    image: str
+    results: list[LessonResult] = field(default_factory=list)
+    duration: float = 0.0
+    peak_memory: int | None = None
+    python: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether every lesson passed."""
+        return all(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> list[LessonResult]:
+        """The lessons that did not pass."""
+        return [r for r in self.results if not r.passed]
+
+    @property
+    def lesson_peak(self) -> int | None:
+        """The largest peak memory of one lesson's kernel: what one learner needs at most."""
+        peaks = [r.peak_memory for r in self.results if r.peak_memory]
+        return max(peaks) if peaks else None
+
+    def to_json(self) -> str:
+        """Return the report as JSON text."""
+        return json.dumps(
+            {**asdict(self), "ok": self.ok, "lesson_peak": self.lesson_peak}, indent=2
+        )
+
+    def table(self) -> Table:
+        """Return a summary table for a terminal: one line per lesson."""
+        peak = format_bytes(self.lesson_peak) if self.lesson_peak else "n/a"
+        title = f"Lessons in {self.image} ({self.duration:.1f} s; largest lesson {peak})"
+        table = Table(title=title)
+        for column in ("lesson", "result", "seconds", "where", "error", "expected"):
+            table.add_column(column)
+        for r in self.results:
+            f = r.failure
+            more = f" (+{len(r.failures) - 1})" if len(r.failures) > 1 else ""
+            table.add_row(
+                r.lesson,
+                "[green]pass[/]" if r.passed else f"[red]{f.kind if f else 'fail'}[/]",
+                f"{r.duration:.1f}",
+                f"cell {f.cell}{more}" if f and f.cell else more.strip(),
+                f"{f.ename}: {f.evalue}"[:80] if f else "",
+                f"{len(r.expected)} as meant" if r.expected else "",
+            )
+        return table
+
+
+def _result(data: dict[str, Any]) -> LessonResult:
+    failures = data.get("failures")
+    if failures is None:  # a report from an image's older runner
+        failures = [data["failure"]] if data.get("failure") else []
+    return LessonResult(
+        lesson=data["lesson"],
+        passed=data["passed"],
+        duration=data["duration"],
+        failures=[CellFailure(**f) for f in failures],
+        expected=[ExpectedError(**e) for e in data.get("expected", [])],
+        drift=[OutputDrift(**d) for d in data.get("drift", [])],
+        peak_memory=data.get("peak_memory"),
+        stopped=data.get("stopped", ""),
+    )
+
+
+def parse_report(output: str, image: str, marker: str) -> LessonReport | None:
+    """Read the runner's report line from a container's output, if it printed one."""
+    for line in reversed(output.splitlines()):
+        if line.startswith(marker):
+            try:
+                data = json.loads(line[len(marker) :])
+            except json.JSONDecodeError:
+                return None  # cut short, e.g. the container was killed while printing
+            return LessonReport(
+                image,
+                [_result(r) for r in data["results"]],
+                data["duration"],
+                data.get("peak_memory"),
+                data.get("python", ""),
+            )
+    return None
