@@ -21,7 +21,7 @@ pytestmark = pytest.mark.pythons
 
 @pytest.mark.parametrize(("python", "base"), [("3.13", "debian:trixie-slim"),
                                               ("3.14", "python:3.14-slim")])  # fmt: skip
-def test_runtime_txt_python_builds_and_the_kernel_runs_it(
+def test_runtime_txt_python_builds_and_the_kernel_runs_it(  # noqa: PLR0917
     python: str, base: str, engine: wiw.Engine, tmp_path: Path, run_id: str,
     made_images: list[str],
 ) -> None:  # fmt: skip
