@@ -20,6 +20,7 @@ from wiw import errors
 
 __all__ = [
     "BY_PRODUCTS",
+    "HOME_FILES",
     "HOME_MARKERS",
     "IGNORE_FILES",
     "Excluded",
@@ -35,8 +36,10 @@ IGNORE_FILES = (".dockerignore", ".wiwignore")
 BY_PRODUCTS = frozenset(
     {".git", ".hg", ".svn", ".ipynb_checkpoints", "__pycache__", ".DS_Store", ".venv"}
 )
-# What only a home directory holds: a folder with these is not a workshop.
-HOME_MARKERS = (".ssh", ".aws", ".gnupg", ".bash_history", ".zsh_history", ".kube", ".netrc")
+# What only a home directory holds: a shell's history or start-up files, or
+# two or more stores of credentials. A folder with these is not a workshop.
+HOME_FILES = (".bash_history", ".zsh_history", ".bashrc", ".zshrc", ".profile")
+HOME_MARKERS = (".ssh", ".aws", ".gnupg", ".kube", ".netrc", ".docker", ".azure", ".config")
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def ignore_spec(root: Path) -> pathspec.PathSpec[Any]:
         if not pattern.startswith(("/", "**")):
             pattern = "/" + pattern
         anchored.append(negate + pattern)
-    return pathspec.PathSpec.from_lines("gitwildmatch", anchored)
+    return pathspec.PathSpec.from_lines("gitignore", anchored)
 
 
 def _reason(entry: Path, root: Path, spec: pathspec.PathSpec[Any], *, top: bool) -> str | None:
@@ -99,9 +102,18 @@ def _reason(entry: Path, root: Path, spec: pathspec.PathSpec[Any], *, top: bool)
         return "link outside"
     if entry.name.startswith(".") and not (top and entry.name in BINDER_DIRS):
         return "hidden"
-    if spec.match_file(rel + ("/" if entry.is_dir() else "")) or spec.match_file(rel):
-        return "ignored"
-    return None
+    if entry.is_dir():
+        # A folder is left out whole unless a '!' pattern may bring back
+        # something inside it; then its files are judged one by one.
+        if spec.match_file(rel + "/") and not _negates(spec):
+            return "ignored"
+        return None
+    return "ignored" if spec.match_file(rel) else None
+
+
+def _negates(spec: pathspec.PathSpec[Any]) -> bool:
+    """Whether the ignore patterns bring anything back ('!pattern')."""
+    return any(getattr(p, "include", None) is False for p in spec.patterns)
 
 
 def select(root: Path, skip_at_top: frozenset[str] = frozenset()) -> Selection:
@@ -133,11 +145,13 @@ def refuse_home(root: Path) -> None:
     """Refuse a folder that looks like someone's home directory.
 
     Raises:
-        wiw.errors.PrivateFolder: It holds ``.ssh``, ``.aws``, shell history
-            or the like.
+        wiw.errors.PrivateFolder: It holds a shell's history or start-up
+            files, or two or more credential stores (``.ssh``, ``.aws``…).
     """
-    found = [name for name in HOME_MARKERS if (root / name).exists()]
-    if found:
+    shells = [name for name in HOME_FILES if (root / name).exists()]
+    stores = [name for name in HOME_MARKERS if (root / name).exists()]
+    found = shells + stores
+    if shells or len(stores) >= 2:  # noqa: PLR2004 - one store may be a project's own
         raise errors.PrivateFolder(
             f"{root} looks like a home directory (it holds {', '.join(found)}), not a workshop.",
             hint="Give the folder that holds the lessons. If this really is the workshop, "

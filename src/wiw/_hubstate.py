@@ -153,7 +153,8 @@ def resolve_access(
         state: What the hub's volume remembers.
         port: The host port, if asked for.
         public: Listen on the network (True) or loopback only (False), if asked.
-        host: The name or address for the URL, if asked for.
+        host: The name or address for the URL, if asked for (``""`` forgets
+            one given before).
         public_url: The URL a reverse proxy serves the class at, if asked for
             (``""`` forgets one given before).
         tls: Certificate files, ``False`` to stop serving HTTPS, None to keep.
@@ -163,7 +164,7 @@ def resolve_access(
             no address other than loopback was found (and no host given).
     """
     public = state.public if public is None else public
-    host = host or state.host
+    host = state.host if host is None else (host or None)  # "" forgets a host given before
     address = public_address(host) if public else (host or LOOPBACK)
     scheme = state.scheme if tls is None else ("https" if tls else "http")
     return replace(

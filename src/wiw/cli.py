@@ -73,7 +73,7 @@ def _workshop(args: argparse.Namespace) -> Workshop:
     return resolve_workshop(args.folder, ref=args.ref, allow_home=args.allow_home)
 
 
-LARGE_CONTEXT = 200 * 2**20  # above this, a build context deserves a word
+LARGE_CONTEXT = 40 * 2**20  # above this, a build context deserves a word
 SHOW_EXCLUDED = 12
 
 

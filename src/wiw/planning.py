@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from wiw import errors
 
 __all__ = [
+    "DEFAULT_KERNEL",
     "GIB",
     "HUB_OVERHEAD",
     "IDLE_LEARNER",
@@ -31,7 +32,8 @@ MIN_LEARNER_MEMORY = 64 * MIB
 MIN_CPUS, MAX_CPUS = 0.05, 1024.0
 MIN_PIDS, MAX_PIDS = 16, 1_000_000
 
-IDLE_LEARNER = 110 * MIB  # an idle learner's server, measured on Debian 12
+IDLE_LEARNER = 110 * MIB  # an idle learner's server (no kernel), measured on Debian 12
+DEFAULT_KERNEL = 60 * MIB  # a kernel running simple lessons, when none was measured
 HUB_OVERHEAD = 300 * MIB  # the hub, its proxy and the culler
 HEADROOM = 1.25  # what a learner is expected to use, above the measurement
 USABLE_SHARE = 0.9  # of the engine's memory; the rest is the system's
@@ -105,8 +107,9 @@ class ClassPlan:
     Attributes:
         requested: Learners the instructor expects.
         fit: Learners this machine holds at the expected memory use.
-        per_learner: Bytes one learner is expected to use (idle server plus
-            the lessons' measured peak, with headroom).
+        per_learner: Bytes one learner is expected to use: an idle server
+            plus the largest lesson's kernel at its peak, times the headroom
+            (``(IDLE_LEARNER + lesson_peak) * HEADROOM``).
         limits: The limits to apply to each learner's container.
         host_memory: The engine's memory in bytes.
         host_cpus: The engine's CPUs.
@@ -159,7 +162,8 @@ def plan_classroom(
         learners: How many learners are expected.
         host_memory: The engine's total memory in bytes.
         host_cpus: The engine's CPUs.
-        lesson_peak: Peak memory while the lessons ran (``LessonReport.peak_memory``).
+        lesson_peak: The largest lesson's kernel at its peak
+            (``LessonReport.lesson_peak``); a typical kernel's if not measured.
         cpus: CPU limit per learner.
 
     Returns:
@@ -173,7 +177,7 @@ def plan_classroom(
             f"Cannot plan for {learners} learners on {host_memory} bytes and {host_cpus} CPUs.",
             hint="The class size, the memory and the CPU count must all be positive.",
         )
-    per_learner = int(max(IDLE_LEARNER, lesson_peak or 0) * HEADROOM)
+    per_learner = int((IDLE_LEARNER + (lesson_peak or DEFAULT_KERNEL)) * HEADROOM)
     usable = int(host_memory * USABLE_SHARE) - HUB_OVERHEAD
     fit = max(0, usable // per_learner)
     limit_mib = max(512, -(-2 * per_learner // MIB // 128) * 128)  # 2x expected, 128 MiB steps

@@ -7,13 +7,15 @@ import wiw
 PUBLIC = {
     "BuildFailed", "BuildProgress", "BuildRecord", "CellFailure", "ClassPlan", "ClassTooBig",
     "Classroom", "ClassroomOptions", "Engine", "EngineError", "EngineMissing",
-    "EnginePermissionDenied", "EngineUnavailable", "Environment", "Hub", "HubError",
-    "HubExited", "Image", "ImageNotFound", "InvalidName", "InvalidNotebook", "InvalidOption",
-    "Learner", "LearnerLimits", "LessonReport", "LessonResult", "LessonRunFailed", "NoLessons",
-    "NotEnoughDisk", "PortInUse", "PruneResult", "RegistryAuthFailed", "RegistryUnreachable",
-    "TokenTimeout", "UnsupportedFile", "WiwError", "Workshop", "WorkshopError",
-    "WorkshopNotFound", "__version__", "plan_classroom", "qr_for_url", "qr_terminal",
-    "save_qr", "test_lessons", "TLSFiles", "NoPublicAddress", "ExpectedError", "OutputDrift",
+    "EnginePermissionDenied", "EngineUnavailable", "Environment", "ExpectedError", "Hub",
+    "HubError", "HubExited", "Image", "ImageNotFound", "ImageOutdated", "InvalidName",
+    "InvalidNotebook", "InvalidOption", "Learner", "LearnerLimits", "LessonReport", "LessonResult",
+    "LessonRunFailed", "NoLessons", "NoPublicAddress", "NotEnoughDisk", "OutputDrift", "PortInUse",
+    "PrivateFolder", "PruneResult", "RegistryAuthFailed", "RegistryUnreachable",
+    "SourceAuthRequired", "SourceError", "SourceRefNotFound", "TLSFiles", "TokenTimeout",
+    "UnsupportedFile", "UnsupportedPython", "WiwError", "Workshop", "WorkshopError",
+    "WorkshopNotFound", "__version__", "plan_classroom", "qr_for_url", "qr_terminal", "save_qr",
+    "test_lessons"
 }  # fmt: skip
 
 
