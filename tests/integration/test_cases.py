@@ -52,13 +52,18 @@ def test_case(
         return
     image = wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)
     before = sorted(p.relative_to(CASES / case) for p in (CASES / case).rglob("*"))
-    report = wiw.test_lessons(
-        workshop,
-        image,
-        cell_timeout=expected.get("cell_timeout", 60),
-        memory=expected.get("memory"),
-    )
+    options = {
+        "cell_timeout": expected.get("cell_timeout", 60),
+        "memory": expected.get("memory"),
+        "strict_errors": expected.get("strict_errors", False),
+        "compare_outputs": expected.get("compare_outputs", False),
+    }
+    report = wiw.test_lessons(workshop, image, **options)
     check_report(report, expected, len(workshop.lessons))
+    if "drift_cells" in expected:
+        assert [d.cell for r in report.results for d in r.drift] == expected["drift_cells"]
+        plain = wiw.test_lessons(workshop, image, **{**options, "compare_outputs": False})
+        assert not [d for r in plain.results for d in r.drift]
     # Files the lessons wrote stayed in the throwaway container, which is gone.
     assert sorted(p.relative_to(CASES / case) for p in (CASES / case).rglob("*")) == before
     assert not engine.containers_labelled("org.wiw.role=lesson-test")

@@ -115,6 +115,7 @@ def test_a_repository_that_wants_credentials_fails_at_once(tmp_path: Path) -> No
         assert "credential" in caught.value.hint
     finally:
         server.shutdown()
+        server.server_close()
         thread.join(timeout=10)
 
 
