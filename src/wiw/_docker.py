@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import python_on_whales as pow
-from python_on_whales.exceptions import DockerException
+from python_on_whales.exceptions import DockerException, NoSuchContainer
 
 from wiw import errors
 from wiw._wait import Deadline, WaitTimeout, poll
@@ -465,9 +465,10 @@ class Engine:
     def container_info(self, name: str) -> ContainerInfo | None:
         """Return what the engine knows of a container, or None when there is none."""
         with _translate("inspect the container"):
-            if not self._client.container.exists(name):
+            try:
+                return _container_info(self._client.container.inspect(name))
+            except NoSuchContainer:  # never made, or removed a moment ago
                 return None
-            return _container_info(self._client.container.inspect(name))
 
     def container_state(self, cid: str) -> tuple[bool, int | None]:
         """Return ``(running, exit_code)`` of a container."""
@@ -539,8 +540,15 @@ class Engine:
         """Return the memory each running container uses now, in bytes, by container id."""
         if not cids:
             return {}
-        with _translate("read container statistics"):
-            stats = self._client.container.stats(list(cids))
+        try:
+            with _translate("read container statistics"):
+                stats = self._client.container.stats(list(cids))
+        except errors.EngineError:
+            # One may have stopped since it was listed (a culled server): ask again without it.
+            alive = [cid for cid in cids if (info := self.container_info(cid)) and info.running]
+            if len(alive) == len(cids):
+                raise
+            return self.memory_usage(alive)
         used = {str(s.container_id): int(s.memory_used or 0) for s in stats}
         return {cid: size for cid in cids for short, size in used.items() if cid.startswith(short)}
 

@@ -280,10 +280,11 @@ def _plan(image: Image, args: argparse.Namespace) -> LearnerLimits:
         host_cpus=cpus,
         lesson_peak=peak,
         cpus=args.cpus,
+        arrival_window=args.arrival_window,
     )
     if not args.force:
         plan.require_fit()
-    style = "green" if plan.fits else "bold yellow"
+    style = "green" if plan.fits and not plan.queues else "bold yellow"
     err.print(f"[{style}]{plan.summary()}[/]")
     return LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus)
 
@@ -689,6 +690,12 @@ def _classroom_parsers(sub: Any) -> None:
                     help="servers running at once (0: no cap)")  # fmt: skip
     up.add_argument(
         "--learners", type=count(1, 10_000), help="expected class size, to check it fits"
+    )
+    up.add_argument(
+        "--arrival-window",
+        type=seconds,
+        default=60.0,
+        help="seconds in which the class arrives (to check the CPUs keep up)",
     )
     up.add_argument(
         "--memory", type=memory, help="memory limit per learner (default: from the plan)"

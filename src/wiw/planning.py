@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from wiw import errors
 
 __all__ = [
+    "ARRIVAL_WINDOW",
+    "CPU_PER_LEARNER",
     "DEFAULT_KERNEL",
     "GIB",
     "HUB_OVERHEAD",
     "IDLE_LEARNER",
     "MIB",
+    "QUEUE_BOUND",
     "ClassPlan",
     "LearnerLimits",
     "format_bytes",
@@ -36,6 +39,12 @@ IDLE_LEARNER = 110 * MIB  # an idle learner's server (no kernel), measured on De
 DEFAULT_KERNEL = 60 * MIB  # a kernel running simple lessons, when none was measured
 HUB_OVERHEAD = 300 * MIB  # the hub, its proxy and the culler
 HEADROOM = 1.25  # what a learner is expected to use, above the measurement
+# CPU-seconds one learner costs from joining to their first output (hub,
+# proxy, their server starting, JupyterLab's page, a kernel, a cell), as
+# 'nox -s bench' measures it on a 2-core machine (docs/performance.md).
+CPU_PER_LEARNER = 2.0
+ARRIVAL_WINDOW = 60.0  # seconds in which a class arrives, unless said otherwise
+QUEUE_BOUND = 15.0  # seconds the last learner may wait to start before the plan warns
 USABLE_SHARE = 0.9  # of the engine's memory; the rest is the system's
 
 
@@ -113,6 +122,9 @@ class ClassPlan:
         limits: The limits to apply to each learner's container.
         host_memory: The engine's memory in bytes.
         host_cpus: The engine's CPUs.
+        cpu_per_learner: CPU-seconds one learner costs from joining to their
+            first output.
+        arrival_window: Seconds in which the class is expected to arrive.
     """
 
     requested: int
@@ -121,6 +133,27 @@ class ClassPlan:
     limits: LearnerLimits
     host_memory: int
     host_cpus: int
+    cpu_per_learner: float = CPU_PER_LEARNER
+    arrival_window: float = ARRIVAL_WINDOW
+
+    @property
+    def joins_per_minute(self) -> float:
+        """How many learners this machine's CPUs can bring to their first output per minute."""
+        return 60.0 * self.host_cpus / self.cpu_per_learner
+
+    @property
+    def queue_wait(self) -> float:
+        """Seconds the last learner waits to start, if the class arrives within the window.
+
+        Zero while the CPUs keep up: ``learners * cpu_per_learner / cpus - window``.
+        """
+        busy = self.requested * self.cpu_per_learner / self.host_cpus
+        return max(0.0, busy - self.arrival_window)
+
+    @property
+    def queues(self) -> bool:
+        """Whether the last learners, arriving within the window, wait longer than the bound."""
+        return self.queue_wait > QUEUE_BOUND
 
     @property
     def fits(self) -> bool:
@@ -137,12 +170,22 @@ class ClassPlan:
             raise errors.ClassTooBig(self.summary())
 
     def summary(self) -> str:
-        """One paragraph for the instructor."""
+        """One paragraph for the instructor: memory, CPU, and the limits."""
         verdict = "fits" if self.fits else "does NOT fit"
-        return (
+        text = (
             f"{self.requested} learners {verdict}: this machine "
             f"({format_bytes(self.host_memory)}, {self.host_cpus} CPUs) holds about "
-            f"{self.fit} at {format_bytes(self.per_learner)} each. "
+            f"{self.fit} at {format_bytes(self.per_learner)} each, and its CPUs start "
+            f"about {self.joins_per_minute:.0f} learners a minute "
+            f"({self.cpu_per_learner:g} CPU-seconds each). "
+        )
+        if self.queues:
+            text += (
+                f"Arriving within {self.arrival_window:.0f} s, the last learners would wait "
+                f"about {self.queue_wait:.0f} s to start: let the class join in groups, or "
+                "use more CPUs. "
+            )
+        return text + (
             f"Each learner is limited to {self.limits.memory} memory, "
             f"{self.limits.cpus:g} CPU and {self.limits.pids} processes."
         )
@@ -155,8 +198,10 @@ def plan_classroom(
     host_cpus: int,
     lesson_peak: int | None = None,
     cpus: float = 1.0,
+    arrival_window: float = ARRIVAL_WINDOW,
+    cpu_per_learner: float = CPU_PER_LEARNER,
 ) -> ClassPlan:
-    """Size a classroom from the lessons' measured memory and the machine's.
+    """Size a classroom from the lessons' measured memory and the machine's memory and CPUs.
 
     Args:
         learners: How many learners are expected.
@@ -165,14 +210,17 @@ def plan_classroom(
         lesson_peak: The largest lesson's kernel at its peak
             (``LessonReport.lesson_peak``); a typical kernel's if not measured.
         cpus: CPU limit per learner.
+        arrival_window: Seconds in which the class is expected to arrive.
+        cpu_per_learner: CPU-seconds one learner costs to their first output.
 
     Returns:
-        The plan: how many fit and the per-learner limits.
+        The plan: how many fit in memory, how fast the CPUs let them in, and
+        the per-learner limits.
 
     Raises:
         wiw.errors.InvalidOption: A count or size is not positive.
     """
-    if learners < 1 or host_memory <= 0 or host_cpus < 1:
+    if learners < 1 or host_memory <= 0 or host_cpus < 1 or arrival_window <= 0:
         raise errors.InvalidOption(
             f"Cannot plan for {learners} learners on {host_memory} bytes and {host_cpus} CPUs.",
             hint="The class size, the memory and the CPU count must all be positive.",
@@ -182,4 +230,6 @@ def plan_classroom(
     fit = max(0, usable // per_learner)
     limit_mib = max(512, -(-2 * per_learner // MIB // 128) * 128)  # 2x expected, 128 MiB steps
     limits = LearnerLimits(memory=f"{limit_mib}m", cpus=min(cpus, float(host_cpus)))
-    return ClassPlan(learners, fit, per_learner, limits, host_memory, host_cpus)
+    return ClassPlan(
+        learners, fit, per_learner, limits, host_memory, host_cpus, cpu_per_learner, arrival_window
+    )

@@ -11,7 +11,7 @@ from wiw._docker import ContainerSpec
 from wiw._hubcontract import Names, hub_spec
 from wiw._hubstate import ClassroomState
 from wiw.classroom import ClassroomOptions, _settings
-from wiw.planning import LearnerLimits, memory_bytes, plan_classroom
+from wiw.planning import QUEUE_BOUND, LearnerLimits, memory_bytes, plan_classroom
 
 
 def spec(options: ClassroomOptions | None = None, *, public: bool = False) -> ContainerSpec:
@@ -127,6 +127,51 @@ def test_plan_warns_when_the_class_does_not_fit() -> None:
 
 
 def test_plan_rejects_nonsense() -> None:
-    """Zero learners or no memory is a typed error."""
+    """Zero learners, no memory or no arrival window is a typed error."""
     with pytest.raises(errors.InvalidOption):
         plan_classroom(learners=0, host_memory=2**30, host_cpus=1)
+    with pytest.raises(errors.InvalidOption):
+        plan_classroom(learners=5, host_memory=2**30, host_cpus=1, arrival_window=0)
+
+
+def test_plan_counts_cpu_as_well_as_memory() -> None:
+    """The CPU rate follows cores over CPU-seconds; both capacities are in the summary."""
+    plan = plan_classroom(learners=30, host_memory=64 * 2**30, host_cpus=2, cpu_per_learner=3.0)
+    assert plan.joins_per_minute == pytest.approx(40.0)
+    doubled = plan_classroom(learners=30, host_memory=64 * 2**30, host_cpus=4, cpu_per_learner=3.0)
+    assert doubled.joins_per_minute == pytest.approx(80.0)
+    text = plan.summary()
+    assert f"holds about {plan.fit}" in text
+    assert "about 40 learners a minute" in text
+    assert "3 CPU-seconds each" in text
+
+
+def test_plan_warns_when_the_class_would_queue() -> None:
+    """A class that fits in memory but outruns the CPUs is warned about, not refused."""
+    calm = plan_classroom(learners=30, host_memory=64 * 2**30, host_cpus=2, cpu_per_learner=3.0)
+    assert calm.fits
+    assert calm.queue_wait == 0
+    assert not calm.queues
+    assert "would wait" not in calm.summary()
+    rush = plan_classroom(learners=100, host_memory=64 * 2**30, host_cpus=2, cpu_per_learner=3.0)
+    assert rush.fits
+    assert rush.queues
+    assert rush.queue_wait == pytest.approx(100 * 3.0 / 2 - 60)
+    assert "would wait about 90 s" in rush.summary()
+    spread = plan_classroom(
+        learners=100, host_memory=64 * 2**30, host_cpus=2, cpu_per_learner=3.0,
+        arrival_window=150,
+    )  # fmt: skip
+    assert not spread.queues
+    rush.require_fit()  # queueing is a warning, not a refusal
+
+
+def test_plan_queue_bound_is_strict() -> None:
+    """Exactly the bound does not warn; a second more does."""
+    at = plan_classroom(learners=10, host_memory=64 * 2**30, host_cpus=1, cpu_per_learner=7.5,
+                        arrival_window=60)  # fmt: skip
+    assert at.queue_wait == pytest.approx(QUEUE_BOUND)
+    assert not at.queues
+    over = plan_classroom(learners=10, host_memory=64 * 2**30, host_cpus=1, cpu_per_learner=7.6,
+                          arrival_window=60)  # fmt: skip
+    assert over.queues
