@@ -12,16 +12,20 @@ import matplotlib.pyplot as plt
 
 
 def draw_charts(results: dict[str, Any], out: Path) -> list[Path]:
-    """Draw the build-time, class-latency and arrival charts into ``out``."""
-    return [_builds(results, out), _phases(results, out), _arrivals(results, out)]
+    """Draw every chart of a run into ``out``; return their paths."""
+    return [
+        _builds(results, out), _phases(results, out), _arrivals(results, out),
+        _bytes(results, out), _cost(results, out), _sweep(results, out),
+    ]  # fmt: skip
 
 
 def _builds(results: dict[str, Any], out: Path) -> Path:
     builds = results["builds"]
     fig, ax = plt.subplots(figsize=(6, 3))
-    labels = ["cold (no cache)", "warm (no change)", "one lesson edited"]
-    values = [builds["cold_s"], builds["warm_s"], builds["content_s"]]
-    ax.barh(labels, values, color=["#b0b0b0", "#6baed6", "#2171b5"])
+    labels = ["cold, runtime by pip", "cold, runtime by uv", "warm (no change)",
+              "one lesson edited"]  # fmt: skip
+    values = [builds["cold_pip_s"], builds["cold_uv_s"], builds["warm_s"], builds["content_s"]]
+    ax.barh(labels, values, color=["#b0b0b0", "#6baed6", "#9ecae1", "#2171b5"])
     for y, value in enumerate(values):
         ax.text(value, y, f" {value:.1f} s", va="center")
     ax.set_xlabel("seconds")
@@ -30,7 +34,7 @@ def _builds(results: dict[str, Any], out: Path) -> Path:
 
 
 def _phases(results: dict[str, Any], out: Path) -> Path:
-    phases = results["class"]["phases"]
+    phases = results["learners"]["class"]["phases"]
     names = list(phases)
     fig, ax = plt.subplots(figsize=(7, 3.5))
     xs = range(len(names))
@@ -38,14 +42,14 @@ def _phases(results: dict[str, Any], out: Path) -> Path:
     ax.bar([x + 0.2 for x in xs], [phases[n]["p95"] for n in names], 0.4, label="p95")
     ax.set_xticks(list(xs), [n.replace("_", " ") for n in names])
     ax.set_ylabel("seconds since arrival")
-    cfg = results["config"]
+    cfg = results["config"]  # the class run's size and window
     ax.set_title(f"{cfg['learners']} learners arriving over {cfg['window_s']:g} s")
     ax.legend()
     return _save(fig, out / "class-phases.png")
 
 
 def _arrivals(results: dict[str, Any], out: Path) -> Path:
-    arrivals = results["class"]["arrivals"]
+    arrivals = results["learners"]["class"]["arrivals"]
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ok = [(a["arrival"], a["first_output"]) for a in arrivals if a["first_output"] is not None]
     if ok:
@@ -60,6 +64,67 @@ def _arrivals(results: dict[str, Any], out: Path) -> Path:
     ax.set_title("Each learner's wait for their first cell")
     ax.legend()
     return _save(fig, out / "class-arrivals.png")
+
+
+def _bytes(results: dict[str, Any], out: Path) -> Path:
+    browser = results["browser"]
+    fig, ax = plt.subplots(figsize=(6, 2.6))
+    labels = ["first load", "reload"]
+    values = [browser["first"]["bytes"] / 1e6, browser["reload"]["bytes"] / 1e6]
+    ax.barh(labels, values, color=["#2171b5", "#6baed6"])
+    for y, key in enumerate(("first", "reload")):
+        load = browser[key]
+        note = f" {values[y]:.2f} MB, {load['requests']} requests, {load['compressed']} compressed"
+        ax.text(values[y], y, note, va="center")
+    ax.axvline(2.0, color="grey", linestyle="--", linewidth=1, label="first-load budget (2 MB)")
+    ax.set_xlim(0, max([*values, 2.0]) * 2.2)
+    ax.set_xlabel("MB on the wire")
+    ax.set_title("What a learner's Chromium fetches through the classroom")
+    ax.legend(loc="lower right")
+    return _save(fig, out / "browser-bytes.png")
+
+
+def _cost(results: dict[str, Any], out: Path) -> Path:
+    learners = results["learners"]
+    floor = learners["floor"]
+    roles = learners["class"]["cpu"]["by_role_s_per_learner"]
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    rows = [("floor (bare server)", ["start", "page", "kernel_and_cell"], floor),
+            ("one learner in a class", sorted(roles), roles)]  # fmt: skip
+    colours = plt.get_cmap("tab10")
+    for y, (_, parts, values) in enumerate(rows):
+        left = 0.0
+        for index, part in enumerate(parts):
+            width = values.get(part, 0.0)
+            colour = colours(index + 3 * y)
+            ax.barh(y, width, left=left, color=colour, label=part.replace("_", " "))
+            left += width
+        ax.text(left, y, f" {left:.2f} CPU-s", va="center")
+    ax.set_yticks([0, 1], [name for name, _, _ in rows])
+    ax.set_xlabel("CPU-seconds, join → first output")
+    ax.set_title(f"What a learner costs (P7 = {learners['P7']})")
+    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    return _save(fig, out / "learner-cpu.png")
+
+
+def _sweep(results: dict[str, Any], out: Path) -> Path:
+    learners = results["learners"]
+    runs = learners["sweep"]
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    rates = [r["rate_per_min"] for r in runs]
+    p95 = [r["p95_first_output_s"] or 0 for r in runs]
+    ax.plot(rates, p95, marker="o", label="p95 arrival → first output")
+    for rate, value, run in zip(rates, p95, runs, strict=True):
+        if run["errors"]:
+            ax.annotate(f"{run['errors']} failed", (rate, value), color="red", fontsize=8)
+    ax.axhline(15, color="grey", linestyle="--", linewidth=1, label="bound (15 s)")
+    limit = learners["capacity"]["cpu_bound_rate_per_min"]
+    ax.axvline(limit, color="orange", linestyle=":", label=f"CPU-bound limit ({limit:g}/min)")
+    ax.set_xlabel("learners arriving per minute")
+    ax.set_ylabel("seconds")
+    ax.set_title(f"Class capacity (P4 = {learners['capacity']['P4']})")
+    ax.legend(fontsize=8)
+    return _save(fig, out / "capacity.png")
 
 
 def _save(fig: Any, path: Path) -> Path:

@@ -1,9 +1,11 @@
-"""A simulated class: learners arriving at a classroom hub, hubtraf-style.
+"""A simulated class: learners arriving at a classroom hub, as browsers would.
 
-Each learner has their own cookie jar (an ``httpx.AsyncClient``), opens the
-join URL, waits for their server, starts a kernel, runs a cell over the
-kernel websocket, then runs the first code cell of a real lesson. Every wait
-is bounded; all traffic goes to the hub on 127.0.0.1.
+Each learner has their own cookie jar (an ``httpx.AsyncClient`` that accepts
+gzip, as Chromium does over HTTP), opens the join URL, gives a name, waits for
+their server, fetches what a browser fetches on JupyterLab's first load (the
+list ``browser.py`` recorded with Chromium), starts a kernel, runs a cell over
+the kernel websocket, then runs the first code cell of a real lesson. Every
+wait is bounded; all traffic goes to the hub on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from urllib.parse import urlsplit
 import httpx
 from websockets.asyncio.client import connect
 
-PHASES = ("join", "server", "kernel", "first_output", "lesson_cell")
+PHASES = ("join", "server", "page", "kernel", "first_output", "lesson_cell")
+ACCEPT = {"Accept-Encoding": "gzip, deflate"}  # what Chromium sends over plain HTTP
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Outcome:
     status: str = "pending"  # ok | full (429) | error
     error: str = ""
     name: str = ""
+    bytes: int = 0  # what the page's assets weighed on the wire
 
 
 class Learner:
@@ -43,8 +47,9 @@ class Learner:
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.base = parts.path
         self.timeout = timeout
-        self.http = httpx.AsyncClient(follow_redirects=True, timeout=60)
+        self.http = httpx.AsyncClient(follow_redirects=True, timeout=60, headers=ACCEPT)
         self.name = ""
+        self.fetched = 0  # bytes received for the page, as sent (compressed or not)
 
     @property
     def server(self) -> str:
@@ -52,12 +57,26 @@ class Learner:
         return f"{self.origin}{self.base}user/{self.name}/"
 
     async def join(self) -> int:
-        """Open the join URL; remember the account; return the final HTTP status."""
+        """Open the join URL, give no name (one is picked); return the final HTTP status."""
         response = await self.http.get(self.join_url)
+        if response.url.path.endswith("/hub/join"):
+            xsrf = next((c.value for c in self.http.cookies.jar if c.name == "_xsrf"), "")
+            response = await self.http.post(str(response.url), data={"name": "", "_xsrf": xsrf})
         for marker in ("/user/", "/spawn-pending/"):
             if marker in response.url.path:
                 self.name = response.url.path.split(marker, 1)[1].split("/", 1)[0]
         return response.status_code
+
+    async def load_page(self, assets: list[str]) -> None:
+        """Fetch what a browser fetches on JupyterLab's first load, a few at a time."""
+        limit = asyncio.Semaphore(6)  # a browser's connections per host
+
+        async def fetch(path: str) -> None:
+            async with limit, self.http.stream("GET", f"{self.server}{path}") as response:
+                async for chunk in response.aiter_raw():
+                    self.fetched += len(chunk)
+
+        await asyncio.gather(*(fetch(path) for path in assets))
 
     async def wait_for_server(self, deadline: float) -> None:
         """Poll the learner's lab until it answers (bounded by ``deadline``)."""
@@ -91,15 +110,16 @@ class Learner:
         headers = {"Cookie": cookies, "Origin": self.origin}
         msg_id = uuid.uuid4().hex
         async with connect(url, additional_headers=headers, open_timeout=30) as ws:
-            await ws.send(json.dumps(_execute_request(code, msg_id)))
-            return await _output(ws, msg_id, deadline)
+            await ws.send(json.dumps(execute_request(code, msg_id)))
+            return await output(ws, msg_id, deadline)
 
     async def close(self) -> None:
         """Close the browser."""
         await self.http.aclose()
 
 
-def _execute_request(code: str, msg_id: str) -> dict[str, Any]:
+def execute_request(code: str, msg_id: str) -> dict[str, Any]:
+    """The Jupyter message that runs ``code``, as JupyterLab sends it."""
     header = {"msg_id": msg_id, "username": "learner", "session": uuid.uuid4().hex,
               "msg_type": "execute_request", "version": "5.3"}  # fmt: skip
     content = {"code": code, "silent": False, "store_history": True, "allow_stdin": False}
@@ -107,7 +127,8 @@ def _execute_request(code: str, msg_id: str) -> dict[str, Any]:
             "channel": "shell", "buffers": []}  # fmt: skip
 
 
-async def _output(ws: Any, msg_id: str, deadline: float) -> str:
+async def output(ws: Any, msg_id: str, deadline: float) -> str:
+    """Collect the stdout of request ``msg_id`` until the kernel is idle again."""
     out: list[str] = []
     while True:
         remaining = deadline - time.monotonic()
@@ -124,7 +145,10 @@ async def _output(ws: Any, msg_id: str, deadline: float) -> str:
             return "".join(out)
 
 
-async def _one(join_url: str, outcome: Outcome, lesson_code: str, timeout: float) -> None:
+async def _one(
+    join_url: str, outcome: Outcome, work: tuple[str, list[str]], timeout: float
+) -> None:
+    lesson_code, assets = work
     await asyncio.sleep(outcome.arrival)
     start = time.monotonic()
     deadline = start + timeout
@@ -142,6 +166,9 @@ async def _one(join_url: str, outcome: Outcome, lesson_code: str, timeout: float
         outcome.name = learner.name
         await learner.wait_for_server(deadline)
         mark("server")
+        await learner.load_page(assets)
+        mark("page")
+        outcome.bytes = learner.fetched
         kernel = await learner.start_kernel()
         mark("kernel")
         await learner.execute(kernel, "print('hello')", deadline)
@@ -156,12 +183,20 @@ async def _one(join_url: str, outcome: Outcome, lesson_code: str, timeout: float
 
 
 async def simulate(
-    join_url: str, *, learners: int, window: float, seed: int, lesson_code: str, timeout: float
+    join_url: str,
+    *,
+    learners: int,
+    window: float,
+    seed: int,
+    lesson_code: str,
+    assets: list[str],
+    timeout: float,
 ) -> list[Outcome]:
     """Send ``learners`` learners, arriving at seeded random times over ``window`` seconds."""
     rng = random.Random(seed)
     outcomes = [Outcome(arrival=round(rng.uniform(0, window), 3)) for _ in range(learners)]
-    await asyncio.gather(*(_one(join_url, o, lesson_code, timeout) for o in outcomes))
+    work = (lesson_code, assets)
+    await asyncio.gather(*(_one(join_url, o, work, timeout) for o in outcomes))
     return outcomes
 
 
@@ -177,8 +212,10 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
                 "max": values[-1],
                 "n": len(values),
             }
+    sent = [o.bytes for o in outcomes if o.bytes]
     return {
         "phases": phases,
+        "page_bytes_mean": round(sum(sent) / len(sent)) if sent else 0,
         "ok": sum(o.status == "ok" for o in outcomes),
         "full_429": sum(o.status == "full" for o in outcomes),
         "errors": sum(o.status == "error" for o in outcomes),

@@ -16,11 +16,13 @@ from pathlib import Path
 
 from docker.types import Mount
 from dockerspawner import DockerSpawner, SwarmSpawner
+from jupyterhub.handlers.static import CacheControlStaticFilesHandler
 from jupyterhub.utils import wait_for_http_server
 from traitlets import default
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wiw_auth import JoinAuthenticator, PasswordAuthenticator
+from wiw_static import precompressed
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 
@@ -53,6 +55,10 @@ if TLS:  # the proxy serves HTTPS with the instructor's certificate
 if STATE.get("public_url"):  # a reverse proxy in front serves the class at this URL
     c.JupyterHub.public_url = f"{STATE['public_url'].rstrip('/')}/{SECRET}/"
 # The pure-Python proxy, adapted: HTTPS, compression passed through, streaming.
+# The hub's pages' scripts and styles go out as their precompressed siblings.
+c.JupyterHub.tornado_settings = {
+    "static_handler_class": precompressed(CacheControlStaticFilesHandler)
+}
 c.ConfigurableHTTPProxy.command = [sys.executable, str(Path(__file__).with_name("wiw_proxy.py"))]
 c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104 - reachable by learners' containers only
 c.JupyterHub.hub_connect_ip = need("WIW_HUB_NAME")

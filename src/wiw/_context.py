@@ -23,7 +23,11 @@ __all__ = ["DEFAULT_BASE_IMAGE", "PYTHON_BASES", "BuildContext", "choose_base", 
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 # The files of the `jupyterhub/` folder that go into every image.
 SUPPORT_FILES = (
-    "requirements.txt",
+    "requirements.lock",
+    "wiw-install",
+    "wiw_precompress.py",
+    "wiw_static.py",
+    "page_config.json",
     "jupyter_server_config.py",
     "jupyterhub_config.py",
     "wiw_proxy.py",

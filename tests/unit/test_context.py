@@ -28,7 +28,11 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
     context = render_context(make_workshop(tmp_path / "ws"))
     assert set(context.files) == {
         "Dockerfile",
-        "wiw/requirements.txt",
+        "wiw/requirements.lock",
+        "wiw/wiw-install",
+        "wiw/wiw_precompress.py",
+        "wiw/wiw_static.py",
+        "wiw/page_config.json",
         "wiw/jupyter_server_config.py",
         "wiw/jupyterhub_config.py",
         "wiw/wiw_proxy.py",
@@ -64,7 +68,7 @@ def test_dockerfile_installs_dependencies_before_lessons() -> None:
     """Editing a lesson must not invalidate the dependency layers."""
     dockerfile = (support_dir() / "Dockerfile").read_text()
     order = [
-        dockerfile.index("wiw/requirements.txt"),
+        dockerfile.index("wiw/requirements.lock"),
         dockerfile.index("workshop/requirements.txt"),
         dockerfile.index("workshop/lessons/"),
     ]
@@ -72,18 +76,23 @@ def test_dockerfile_installs_dependencies_before_lessons() -> None:
     assert "workshop/lessons/" not in dockerfile[: order[1]]
 
 
+def _pins(text: str) -> dict[str, str]:
+    lines = (line.split(";")[0].split("#")[0].strip() for line in text.splitlines())
+    return dict(line.split("==") for line in lines if "==" in line)
+
+
 def test_dockerfile_meets_runtime_requirements() -> None:
     """Non-root learner, an init process, no package caches, and the security floors."""
     dockerfile = (support_dir() / "Dockerfile").read_text()
+    installer = (support_dir() / "wiw-install").read_text()
     pins = (support_dir() / "requirements.txt").read_text()
     assert "tini" in dockerfile
     assert "rm -rf /var/lib/apt/lists/*" in dockerfile
-    assert "--no-cache-dir" in dockerfile
+    assert "--no-cache-dir" in installer
+    assert "--no-cache " in installer
     final_user = [line for line in dockerfile.splitlines() if line.startswith("USER ")][-1]
     assert "root" not in final_user
-    versions = dict(
-        line.split("==") for line in pins.splitlines() if "==" in line and not line.startswith("#")
-    )
+    versions = _pins(pins)
     assert tuple(map(int, versions["jupyterhub"].split(".")[:3])) >= (5, 5, 1)
     assert tuple(map(int, versions["jupyter-server"].split(".")[:2])) >= (2, 20)
 
@@ -97,3 +106,13 @@ def test_written_context_matches_rendered_files(tmp_path: Path) -> None:
         assert (dest / name).read_bytes() == context.read(name)
     assert (dest / "wiw/wiw-start").stat().st_mode & 0o111
     assert not (dest / "Dockerfile").stat().st_mode & 0o111
+
+
+def test_lock_pins_what_requirements_name() -> None:
+    """Every runtime pin is in the lock at the same version; the trimmed packages are not."""
+    top = _pins((support_dir() / "requirements.txt").read_text())
+    locked = _pins((support_dir() / "requirements.lock").read_text())
+    assert {name: locked.get(name) for name in top} == top
+    assert len(locked) > 3 * len(top)  # transitive dependencies are pinned too
+    assert "rfc3987-syntax" not in locked
+    assert "lark" not in locked

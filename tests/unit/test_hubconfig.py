@@ -65,6 +65,8 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
         "dockerspawner": types.ModuleType("dockerspawner"),
         "jupyterhub": types.ModuleType("jupyterhub"),
         "jupyterhub.utils": types.ModuleType("jupyterhub.utils"),
+        "jupyterhub.handlers": types.ModuleType("jupyterhub.handlers"),
+        "jupyterhub.handlers.static": types.ModuleType("jupyterhub.handlers.static"),
         "traitlets": types.ModuleType("traitlets"),
         "wiw_auth": types.ModuleType("wiw_auth"),
     }
@@ -75,6 +77,8 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     fakes["dockerspawner"].SwarmSpawner = type("SwarmSpawner", (Spawner,), {})  # type: ignore[attr-defined]
     fakes["jupyterhub.utils"].wait_for_http_server = lambda *a, **k: None  # type: ignore[attr-defined]
     fakes["traitlets"].default = lambda name: lambda f: f  # type: ignore[attr-defined]
+    static = fakes["jupyterhub.handlers.static"]
+    static.CacheControlStaticFilesHandler = type("CacheControlStaticFilesHandler", (), {})  # type: ignore[attr-defined]
     for name, module in fakes.items():
         monkeypatch.setitem(sys.modules, name, module)
 
