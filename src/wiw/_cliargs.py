@@ -8,7 +8,10 @@ contacted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
+import ipaddress
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -21,6 +24,9 @@ from wiw.planning import MIN_LEARNER_MEMORY, format_bytes, memory_bytes
 __all__ = [
     "CommandParser",
     "count",
+    "email",
+    "host_name",
+    "k8s_name",
     "memory",
     "port",
     "seconds",
@@ -95,6 +101,40 @@ def memory(text: str) -> str:
             f"must be a size such as 512m or 2g, at least {format_bytes(MIN_LEARNER_MEMORY)}, "
             f"not {text!r}"
         )
+    return text
+
+
+_K8S_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DNS_NAME = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(?:\.{_LABEL})*")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def k8s_name(text: str) -> str:
+    """An argparse type: a Kubernetes name (a namespace, a secret), as a DNS label."""
+    if not _K8S_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            "must be a Kubernetes name: up to 63 lowercase letters, digits and '-', "
+            f"starting and ending with a letter or digit, not {text!r}"
+        )
+    return text
+
+
+def host_name(text: str) -> str:
+    """An argparse type: a DNS name or an IP address, without scheme, port or path."""
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(text.removeprefix("[").removesuffix("]")))
+    if not _DNS_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"must be a DNS name or an IP address (no http://, port or path), not {text!r}"
+        )
+    return text
+
+
+def email(text: str) -> str:
+    """An argparse type: an e-mail address."""
+    if not _EMAIL.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"must be an e-mail address, not {text!r}")
     return text
 
 

@@ -22,7 +22,17 @@ from rich.table import Table
 from rich.text import Text
 
 from wiw import _labels, classroom, doctor, errors
-from wiw._cliargs import CommandParser, count, decimal, memory, port, seconds
+from wiw._cliargs import (
+    CommandParser,
+    count,
+    decimal,
+    email,
+    host_name,
+    k8s_name,
+    memory,
+    port,
+    seconds,
+)
 from wiw._context import render_context
 from wiw._docker import default_engine
 from wiw._hubstate import TLSFiles
@@ -32,7 +42,21 @@ from wiw._targets import resolve_target, resolve_workshop
 from wiw._version import __version__
 from wiw.classroom import Classroom, ClassroomOptions
 from wiw.events import EventName, EventStream
-from wiw.export import write_z2jh_values, z2jh_values
+from wiw.export import (
+    EXTERNAL_IP,
+    NAMESPACE,
+    LetsEncrypt,
+    PreviousValues,
+    RegistryLogin,
+    changed_settings,
+    check_secret,
+    helm_command,
+    instructor_url,
+    join_url,
+    read_previous,
+    write_z2jh_values,
+    z2jh_values,
+)
 from wiw.hub import Hub
 from wiw.image import Image
 from wiw.lessons import test_lessons
@@ -472,16 +496,119 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def _file_secret(path: str, flag: str) -> str:
+    """A secret given in a file (never on the command line): the file's text, line ends off."""
+    try:
+        text = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise UsageError(
+            f"Cannot read {flag} {path}: {reason}.",
+            hint=f"Give {flag} a file that holds the secret alone.",
+        ) from exc
+    if not text.strip():
+        raise UsageError(f"{flag} {path} is empty.", hint=f"Give {flag} a file that holds it.")
+    return text
+
+
+def _export_join_secret(args: argparse.Namespace, previous: PreviousValues | None) -> str | None:
+    """The join secret: the previous file's (--update), one given in a file, or a new one."""
+    if args.join_secret_file is None:
+        return previous.join_secret if previous else None
+    if previous is not None:
+        raise UsageError(
+            f"--update keeps the join secret of {args.update}; --join-secret-file gives another.",
+            hint="Give one of them: --update alone keeps the URL learners already have.",
+        )
+    secret = _file_secret(args.join_secret_file, "--join-secret-file").strip()
+    return check_secret(secret, f"The secret in --join-secret-file {args.join_secret_file}")
+
+
+def _export_tls(args: argparse.Namespace, previous: PreviousValues | None) -> LetsEncrypt | None:
+    """HTTPS for --host with --tls-email; with --update, the previous file's HTTPS."""
+    if args.tls_email:
+        if not args.host:
+            raise UsageError(
+                "--tls-email needs --host: Let's Encrypt certifies a DNS name.",
+                hint="Point a DNS name at the proxy-public service's address, then give "
+                "--host NAME --tls-email EMAIL.",
+            )
+        return LetsEncrypt(args.host, args.tls_email)
+    kept = previous.tls if previous else None
+    if kept is not None and args.host and args.host != kept.host:
+        return LetsEncrypt(args.host, kept.email)  # the same HTTPS, for the new name
+    return kept
+
+
+def _export_pull(
+    args: argparse.Namespace, previous: PreviousValues | None
+) -> tuple[str | None, RegistryLogin | None]:
+    """How the nodes pull a private image: a named secret, a login, or what --update kept."""
+    if bool(args.registry_user) != bool(args.registry_password_file):
+        raise UsageError(
+            "--registry-user and --registry-password-file go together.",
+            hint="Give the registry account and a file holding its password or token, "
+            "or name an existing pull secret with --pull-secret.",
+        )
+    if args.pull_secret and args.registry_user:
+        raise UsageError(
+            "--pull-secret and --registry-user are two ways to the same pull secret.",
+            hint="Name an existing secret with --pull-secret, or let the chart make one from "
+            "--registry-user and --registry-password-file; not both.",
+        )
+    if args.pull_secret:
+        return args.pull_secret, None
+    if args.registry_user:
+        password = _file_secret(args.registry_password_file, "--registry-password-file")
+        return None, RegistryLogin(args.registry_user, password)
+    return (previous.pull_secret, previous.registry_login) if previous else (None, None)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write Zero-to-JupyterHub values that serve a pushed image as a classroom."""
+    previous = read_previous(args.update) if args.update else None
     limits = LearnerLimits(memory=args.memory, cpus=args.cpus)
     options = ClassroomOptions(
         max_learners=args.max_learners, cull_after=args.cull_after, limits=limits
     )
-    values = z2jh_values(args.image, options=options)
-    path = write_z2jh_values(values, args.out)
-    out.print(f"wrote {path}; learners will join at https://YOUR-HOST{values['hub']['baseUrl']}")
+    pull_secret, registry_login = _export_pull(args, previous)
+    values = z2jh_values(
+        args.image,
+        options=options,
+        join_secret=_export_join_secret(args, previous),
+        instructor_key=previous.instructor_key if previous else None,
+        tls=_export_tls(args, previous),
+        pull_secret=pull_secret,
+        registry_login=registry_login,
+    )
+    target = args.out or args.update or "values.yaml"
+    path = write_z2jh_values(values, target, namespace=args.namespace, host=args.host)
+    _export_next_steps(values, path, args, previous)
     return 0
+
+
+def _export_next_steps(
+    values: dict[str, Any], path: Path, args: argparse.Namespace, previous: PreviousValues | None
+) -> None:
+    """Say what was written, what changed, and the commands that deploy it."""
+    url = join_url(values, args.host)
+    out.print(f"wrote {path} (mode 0600: it holds the join secret and the instructor's key)",
+              markup=False)  # fmt: skip
+    if previous is not None:
+        changed = changed_settings(previous.values, values)
+        out.print("changed: " + ", ".join(changed) if changed else "no setting changed; "
+                  "the join URL is the same", markup=False)  # fmt: skip
+    out.print("Next:", markup=False)
+    out.print(f"  {helm_command(path, args.namespace)}", markup=False)
+    if EXTERNAL_IP in url:
+        out.print(f"  kubectl --namespace {args.namespace} get service proxy-public"
+                  f"    # its {EXTERNAL_IP} goes into the URL", markup=False)  # fmt: skip
+    out.print(f"  wiw qr {url} --png join.png", markup=False)
+    out.print(f"Workshop URL: {url}", markup=False)
+    err.print(
+        f"Instructor URL (for you only, not in the QR code): {instructor_url(values, args.host)}",
+        markup=False,
+    )
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -742,10 +869,38 @@ def _deploy_parsers(sub: Any) -> None:
     push.add_argument("repository", help="e.g. registry.example.org/course/intro")
     push.add_argument("version", help="an explicit tag, e.g. 2026-11-25 (not 'latest')")
     push.add_argument("--tag", help="the workshop's image, if not wiw/FOLDER:latest")
+    _export_parser(sub)
+
+
+def _export_parser(sub: Any) -> None:
     export = _add(sub, "export")
+    # No abbreviations: a secret typed after "--registry-password" would be read as a file name.
+    export.allow_abbrev = False
     export.add_argument("kind", choices=["z2jh"], help="what to export for")
-    export.add_argument("image", help="the pushed image, repository:tag[@sha256:...]")
-    export.add_argument("--out", default="values.yaml", help="file to write")
+    # rich reads [...] as markup: escaped, the digest's brackets show in the help.
+    export.add_argument("image", help=r"the pushed image, repository:tag\[@sha256:...] "
+                        "(an explicit version, not 'latest')")  # fmt: skip
+    export.add_argument("--out", metavar="FILE", help="file to write "
+                        "(default: the --update file, or values.yaml)")  # fmt: skip
+    export.add_argument("--update", metavar="FILE", help="the values file the class runs "
+                        "with: keep its join URL, instructor's key, HTTPS and pull "
+                        "secret")  # fmt: skip
+    export.add_argument("--join-secret-file", metavar="FILE",
+                        help="keep a join URL: a file holding its secret path")  # fmt: skip
+    export.add_argument("--host", type=host_name, help="the DNS name or address learners "
+                        "open (default: the proxy's EXTERNAL-IP, found with kubectl)")  # fmt: skip
+    export.add_argument("--tls-email", metavar="EMAIL", type=email, help="serve HTTPS for "
+                        "--host with a Let's Encrypt certificate; its contact "
+                        "address")  # fmt: skip
+    export.add_argument("--namespace", type=k8s_name, default=NAMESPACE,
+                        help="the Kubernetes namespace the helm commands use")  # fmt: skip
+    export.add_argument("--pull-secret", metavar="NAME", type=k8s_name, help="an existing "
+                        "docker-registry secret in the namespace to pull the image "
+                        "with")  # fmt: skip
+    export.add_argument("--registry-user", metavar="USER",
+                        help="a registry account the chart makes a pull secret from")  # fmt: skip
+    export.add_argument("--registry-password-file", metavar="FILE",
+                        help="... and a file holding its password or token")  # fmt: skip
     export.add_argument("--max-learners", type=count(0, 10_000), default=30,
                         help="servers running at once (0: no cap)")  # fmt: skip
     export.add_argument("--memory", type=memory, default="1g", help="memory limit per learner")

@@ -16,6 +16,7 @@ Catch :class:`WiwError` to handle them all::
     ├── InvalidName                 an image name, tag or label is malformed
     ├── ImageOutdated               the image is missing or older than the folder
     ├── InvalidOption               a port, timeout or limit is out of range
+    ├── ValuesFileError             a chart values file is missing or not wiw's
     ├── NotEnoughDisk               too little free space to build
     ├── NoPublicAddress             no address learners' devices could use
     ├── ClassTooBig                 the class does not fit this machine
@@ -39,6 +40,7 @@ exit code, the last lines of output) with secrets redacted, and a hint.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Sequence
@@ -71,6 +73,7 @@ __all__ = [
     "TokenTimeout",
     "UnsupportedFile",
     "UnsupportedPython",
+    "ValuesFileError",
     "WiwError",
     "WorkshopError",
     "WorkshopNotFound",
@@ -249,6 +252,22 @@ class InvalidOption(WiwError, ValueError):
     """An option (a port, a timeout, a count) is outside the range it allows."""
 
     hint = "Check the value against the range given in the message."
+
+
+class ValuesFileError(WiwError, ValueError):
+    """A Zero-to-JupyterHub values file cannot be read or written, or was not written by wiw."""
+
+    hint = "Give the values file 'wiw export z2jh' wrote for this class."
+
+    def __init__(
+        self, message: str, *, path: str | os.PathLike[str], hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.path = os.fspath(path)
+
+    def evidence(self) -> list[str]:
+        """Return the file concerned, then any other evidence."""
+        return [redact(f"file: {self.path}"), *super().evidence()]
 
 
 class NotEnoughDisk(WiwError):

@@ -1,23 +1,46 @@
-"""The exported temporary login works on a real JupyterHub (the workshop image's)."""
+"""The exported login works on a real JupyterHub (the workshop image's), as the chart runs it.
+
+The hub is configured the way the chart's own jupyterhub_config.py reads the
+values: ``hub.baseUrl`` as the base URL, ``hub.config`` as traitlets config,
+``hub.loadRoles`` as roles, then every ``hub.extraConfig`` entry executed.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import httpx
 import pytest
 
 import wiw
+from tests.support.learners import SimLearner
 from wiw._wait import WaitTimeout, poll
-from wiw.export import TEMPORARY_LOGIN
+from wiw.export import z2jh_values
 
-HUB_CONFIG = """
-c.JupyterHub.bind_url = "http://0.0.0.0:8888/s3cret-path/"
+SECRET = "s3cret-join-path_0123456789"
+KEY = "instructor-key_0123456789abcdef"
+
+HUB_CONFIG = f"""
+c.JupyterHub.bind_url = "http://0.0.0.0:8888/{SECRET}/"
 c.JupyterHub.db_url = "sqlite:////tmp/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = "/tmp/jupyterhub_cookie_secret"
 c.ConfigurableHTTPProxy.pid_file = "/tmp/proxy.pid"
 # The chart uses KubeSpawner; here learners' servers run beside the hub.
 c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = "/tmp/home-{username}"
+c.SimpleLocalProcessSpawner.home_dir_template = "/tmp/home-{{username}}"
 """
+
+
+def chart_config(hub: dict[str, Any]) -> str:
+    """The hub's values as the chart applies them: config, roles, then the extra config."""
+    lines = [HUB_CONFIG]
+    for section, traits in hub["config"].items():
+        lines += [f"c.{section}.{trait} = {value!r}" for trait, value in traits.items()]
+    roles = [{"name": name, **role} for name, role in hub["loadRoles"].items()]
+    lines.append(f"c.JupyterHub.load_roles = {roles!r}")
+    # Each entry is executed on its own, as the chart does ('from __future__' stays first).
+    lines += [f"exec({hub['extraConfig'][key]!r})" for key in sorted(hub["extraConfig"])]
+    return "\n".join(lines)
 
 
 def wait_healthy(url: str, hub: wiw.Hub) -> None:
@@ -29,20 +52,35 @@ def wait_healthy(url: str, hub: wiw.Hub) -> None:
         pytest.fail(f"hub never became healthy:\n{hub.logs()[-3000:]}")
 
 
-def test_each_new_visitor_gets_an_account_kept_by_their_cookie(example_image: wiw.Image) -> None:
-    """Opening the base URL logs in a new learner; the same browser stays that learner."""
-    config = HUB_CONFIG + TEMPORARY_LOGIN
+def test_learners_join_by_name_and_the_instructor_through_the_door(
+    example_image: wiw.Image,
+) -> None:
+    """The join page gives each learner their name; the instructor's URL opens the admin page."""
+    hub_values = z2jh_values("registry.example.org/course/intro:1", join_secret=SECRET,
+                             instructor_key=KEY)["hub"]  # fmt: skip
+    assert hub_values["baseUrl"] == f"/{SECRET}/"
+    config = chart_config(hub_values)
     script = f"cat > /tmp/hub.py <<'WIW'\n{config}\nWIW\nexec jupyterhub -f /tmp/hub.py"
     with wiw.Hub.run(example_image, command=["sh", "-c", script]) as hub:
-        base = f"http://127.0.0.1:{hub.port}/s3cret-path/"
+        base = f"http://127.0.0.1:{hub.port}/{SECRET}/"
         wait_healthy(f"{base}hub/health", hub)
-        with httpx.Client(timeout=30) as first, httpx.Client(timeout=30) as second:
-            for browser in (first, second):
-                browser.get(base, follow_redirects=True)
-            me = first.get(f"{base}hub/api/user").json()["name"]
-            again = first.get(base, follow_redirects=True)
-            assert first.get(f"{base}hub/api/user").json()["name"] == me
-            assert second.get(f"{base}hub/api/user").json()["name"] != me
-            assert len(me) == 36
-            assert again.status_code < 500
+        grace, impostor = SimLearner(base), SimLearner(base)
+        teacher = httpx.Client(follow_redirects=True, timeout=30)
+        try:
+            grace.join("Grace")
+            assert grace.http.get(f"{base}hub/api/user").json()["name"] == "Grace"
+            taken = impostor.claim(str(impostor.http.get(base).url), "grace")
+            assert taken.status_code == 409
+            assert grace.http.get(f"{base}hub/admin").status_code == 403
+            landed = teacher.get(f"{base}hub/instructor/{KEY}")
+            assert landed.status_code == 200, landed.text[:500]
+            assert landed.url.path.endswith("/hub/admin")
+            users = {u["name"] for u in teacher.get(f"{base}hub/api/users").json()}
+            assert "Grace" in users
+            wrong = httpx.get(f"{base}hub/instructor/{'x' * len(KEY)}", timeout=30)
+            assert wrong.status_code == 404
+        finally:
+            for client in (grace, impostor):
+                client.close()
+            teacher.close()
         assert httpx.get(f"http://127.0.0.1:{hub.port}/", timeout=10).status_code == 404

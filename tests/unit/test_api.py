@@ -13,9 +13,9 @@ PUBLIC = {
     "LessonRunFailed", "NoLessons", "NoPublicAddress", "NotEnoughDisk", "OutputDrift", "PortInUse",
     "PrivateFolder", "PruneResult", "RegistryAuthFailed", "RegistryUnreachable",
     "SourceAuthRequired", "SourceError", "SourceRefNotFound", "TLSFiles", "TokenTimeout",
-    "UnsupportedFile", "UnsupportedPython", "WiwError", "Workshop", "WorkshopError",
-    "WorkshopNotFound", "__version__", "plan_classroom", "qr_for_url", "qr_terminal", "save_qr",
-    "test_lessons"
+    "UnsupportedFile", "UnsupportedPython", "ValuesFileError", "WiwError", "Workshop",
+    "WorkshopError", "WorkshopNotFound", "__version__", "plan_classroom", "qr_for_url",
+    "qr_terminal", "save_qr", "test_lessons"
 }  # fmt: skip
 
 

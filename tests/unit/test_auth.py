@@ -8,39 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import sys
-import types
 import unicodedata
 from typing import Any
 
 import pytest
 
+from tests.support.fakehub import install_hub_fakes
 from wiw._support import support_file
 
 
 @pytest.fixture
 def auth(monkeypatch: pytest.MonkeyPatch) -> Any:
     """wiw_auth imported against stand-ins for JupyterHub, tornado and traitlets."""
-
-    class Base:
-        async def authenticate(self, handler: object, data: dict[str, Any]) -> Any:
-            return {"name": data["username"]} if data.get("password") == "class pw" else None
-
-    names = ["jupyterhub", "jupyterhub.orm", "jupyterhub.auth", "jupyterhub.authenticators",
-             "jupyterhub.authenticators.shared", "jupyterhub.handlers", "jupyterhub.utils",
-             "tornado", "traitlets", "traitlets.config"]  # fmt: skip
-    fakes = {name: types.ModuleType(name) for name in names}
-    fakes["jupyterhub.auth"].Authenticator = type("Authenticator", (), {})  # type: ignore[attr-defined]
-    fakes["jupyterhub"].orm = fakes["jupyterhub.orm"]  # type: ignore[attr-defined]
-    shared = fakes["jupyterhub.authenticators.shared"]
-    shared.SharedPasswordAuthenticator = Base  # type: ignore[attr-defined]
-    fakes["jupyterhub.handlers"].BaseHandler = type("BaseHandler", (), {})  # type: ignore[attr-defined]
-    fakes["jupyterhub.utils"].url_path_join = lambda *p: "/".join(x.strip("/") for x in p)  # type: ignore[attr-defined]
-    fakes["tornado"].web = types.SimpleNamespace(HTTPError=RuntimeError)  # type: ignore[attr-defined]
-    fakes["traitlets"].Unicode = lambda default="", **kw: default  # type: ignore[attr-defined]
-    fakes["traitlets.config"].Configurable = type("Configurable", (), {})  # type: ignore[attr-defined]
-    for name, module in fakes.items():
-        monkeypatch.setitem(sys.modules, name, module)
+    install_hub_fakes(monkeypatch)
     spec = importlib.util.spec_from_file_location("wiw_auth", support_file("wiw_auth.py"))
     assert spec is not None
     assert spec.loader is not None

@@ -1,23 +1,58 @@
-"""Zero-to-JupyterHub values validate against the chart's schema, as Helm would check them."""
+"""Zero-to-JupyterHub values validate against the chart's schema, as Helm would check them.
+
+They also survive an upgrade: the join URL, the instructor's key, HTTPS and
+the registry login are read back from the previous file, which is written
+whole, for its owner's eyes only.
+"""
 
 from __future__ import annotations
 
+import ast
 import copy
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from traitlets.config import Config
 
+from tests.support.fakehub import install_hub_fakes
 from wiw import errors
+from wiw._support import support_file
 from wiw.classroom import ClassroomOptions
-from wiw.export import TEMPORARY_LOGIN, write_z2jh_values, z2jh_values
+from wiw.cli import main
+from wiw.export import (
+    CHART_VERSION,
+    INSTRUCTOR_SCOPES,
+    LOGIN_KEY,
+    LetsEncrypt,
+    RegistryLogin,
+    changed_settings,
+    helm_command,
+    instructor_url,
+    join_url,
+    previous_secrets,
+    read_previous,
+    registry_host,
+    write_z2jh_values,
+    z2jh_values,
+)
 from wiw.planning import LearnerLimits
 
 # The chart's schema and default values, structure only (made by 'nox -s z2jh_data').
 CHART = Path(__file__).parents[1] / "data" / "z2jh"
 IMAGE = "registry.example.org/course/intro:2026-11-25@sha256:" + "a" * 64
+SECRET = "s3cret-join-path_0123456789"
+KEY = "instructor-key_0123456789abcdef"
+TLS = LetsEncrypt("workshop.example.org", "teacher@example.org")
+LOGIN = RegistryLogin("course-bot", "pull-token-123")
+SECRETS = st.from_regex(r"[A-Za-z0-9_-]{16,64}", fullmatch=True)
 
 
 def chart_file(name: str) -> Any:
@@ -41,9 +76,95 @@ def validate(values: dict[str, Any]) -> None:
     jsonschema.Draft7Validator(chart_file("values.schema.yaml")).validate(merged)
 
 
-def test_default_export_validates() -> None:
-    """The values for a pushed image pass the chart's schema."""
-    validate(z2jh_values(IMAGE))
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run the command line; return its exit status, stdout and stderr."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # the parser refused the command line
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def mode(path: Path) -> int:
+    """The file's permission bits."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_chart_version_is_the_one_the_values_are_checked_against() -> None:
+    """CHART_VERSION, which the helm commands pin, is the version of the kept schema."""
+    assert chart_file("chart.yaml")["version"] == CHART_VERSION
+    assert f"--version {CHART_VERSION}" in helm_command("values.yaml")
+
+
+def test_the_docs_pin_the_same_chart_version() -> None:
+    """The deployment docs install the chart version the values were checked against."""
+    docs = Path(__file__).parents[2] / "docs"
+    for page in ("deploy.md", "howto/z2jh.md"):
+        text = (docs / page).read_text(encoding="utf-8")
+        pinned = re.findall(r"--version (\S+)", text)
+        assert set(pinned) <= {CHART_VERSION}, page
+        assert CHART_VERSION in text, page
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"tls": TLS},
+        {"pull_secret": "regcred"},
+        {"registry_login": LOGIN},
+        {"tls": TLS, "registry_login": LOGIN, "join_secret": SECRET, "instructor_key": KEY},
+    ],
+    ids=["plain", "https", "pull-secret", "registry-login", "everything"],
+)
+def test_every_variant_validates(extra: dict[str, Any]) -> None:
+    """Plain, HTTPS, a named pull secret and a created one all pass the chart's schema."""
+    validate(z2jh_values(IMAGE, **extra))
+
+
+def test_https_and_pull_secrets_reach_the_chart() -> None:
+    """HTTPS is Let's Encrypt for the host; pull secrets are named or made for the registry."""
+    https = z2jh_values(IMAGE, tls=TLS)["proxy"]["https"]
+    assert https == {
+        "enabled": True,
+        "type": "letsencrypt",
+        "hosts": ["workshop.example.org"],
+        "letsencrypt": {"contactEmail": "teacher@example.org"},
+    }
+    named = z2jh_values(IMAGE, pull_secret="regcred")
+    assert named["singleuser"]["image"]["pullSecrets"] == ["regcred"]
+    assert "imagePullSecret" not in named
+    made = z2jh_values(IMAGE, registry_login=LOGIN)["imagePullSecret"]
+    assert made == {
+        "create": True,
+        "registry": "registry.example.org",
+        "username": "course-bot",
+        "password": "pull-token-123",
+    }
+    assert "password" not in repr(LOGIN)
+
+
+@pytest.mark.parametrize(
+    ("image", "registry"),
+    [
+        ("registry.example.org/course/intro:1", "registry.example.org"),
+        ("localhost:5000/intro:1", "localhost:5000"),
+        ("ghcr.io/school/intro:1", "ghcr.io"),
+        ("school/intro:1", "https://index.docker.io/v1/"),
+    ],
+)
+def test_the_registry_of_a_created_pull_secret_is_the_images(image: str, registry: str) -> None:
+    """The chart's pull secret is for the registry the image comes from (Docker Hub if none)."""
+    assert registry_host(image) == registry
+
+
+def test_both_kinds_of_pull_secret_at_once_are_refused() -> None:
+    """A named secret and a login are two answers to one question."""
+    with pytest.raises(errors.InvalidOption):
+        z2jh_values(IMAGE, pull_secret="regcred", registry_login=LOGIN)
+    with pytest.raises(errors.InvalidOption):
+        z2jh_values(IMAGE, registry_login=RegistryLogin("bot", ""))
 
 
 def test_sized_export_validates_and_carries_the_limits(tmp_path: Path) -> None:
@@ -51,7 +172,7 @@ def test_sized_export_validates_and_carries_the_limits(tmp_path: Path) -> None:
     options = ClassroomOptions(
         max_learners=80, cull_after=1800, limits=LearnerLimits(memory="768m", cpus=0.5)
     )
-    values = z2jh_values(IMAGE, options=options, join_secret="abc123secret")
+    values = z2jh_values(IMAGE, options=options, join_secret=SECRET)
     validate(values)
     written = yaml.safe_load(write_z2jh_values(values, tmp_path / "values.yaml").read_text())
     assert written == values
@@ -64,7 +185,7 @@ def test_sized_export_validates_and_carries_the_limits(tmp_path: Path) -> None:
         "pullPolicy": "IfNotPresent",
     }
     assert user["storage"]["homeMountPath"] == "/home/learner"
-    assert written["hub"]["baseUrl"] == "/abc123secret/"
+    assert written["hub"]["baseUrl"] == f"/{SECRET}/"
     assert written["hub"]["activeServerLimit"] == 80
     assert written["cull"] == {"enabled": True, "timeout": 1800, "every": 60}
     assert written["prePuller"]["continuous"]["enabled"] is True
@@ -78,13 +199,338 @@ def test_a_mistake_is_caught_by_the_schema() -> None:
         validate(values)
 
 
-def test_temporary_login_is_plain_python_for_the_hub() -> None:
-    """The temporary login compiles and sets allow_all, which JupyterHub 5+ requires."""
-    compile(TEMPORARY_LOGIN, "wiw-temporary-login", "exec")
-    assert "c.Authenticator.allow_all = True" in TEMPORARY_LOGIN
+def test_the_login_is_the_local_classrooms_join_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """hub.extraConfig is wiw_auth.py and selects JoinAuthenticator; it runs as the hub runs it."""
+    hub = z2jh_values(IMAGE, instructor_key=KEY)["hub"]
+    code = hub["extraConfig"][LOGIN_KEY]
+    assert code.startswith(support_file("wiw_auth.py").read_text(encoding="utf-8").rstrip())
+    compiled = compile(code, LOGIN_KEY, "exec")  # 'from __future__' is still first
+    install_hub_fakes(monkeypatch)
+    config = Config()
+    namespace: dict[str, Any] = {"c": config}
+    exec(compiled, namespace)  # noqa: S102 - wiw's own code, as the chart's hub runs it
+    assert config.JupyterHub.authenticator_class is namespace["JoinAuthenticator"]
+    assert config.Authenticator.allow_all is True
+    assert hub["config"] == {
+        "JoinAuthenticator": {"instructor": "instructor", "instructor_key": KEY}
+    }
+
+
+def local_instructor_scopes() -> list[str]:
+    """The scopes of the local classroom's wiw-instructor role, read from its hub config."""
+    tree = ast.parse(support_file("jupyterhub_config.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            pairs = zip(node.keys, node.values, strict=True)
+            fields = {ast.literal_eval(k): v for k, v in pairs if k is not None}
+            name = fields.get("name")
+            if isinstance(name, ast.Constant) and name.value == "wiw-instructor":
+                return list(ast.literal_eval(fields["scopes"]))
+    raise AssertionError("no wiw-instructor role in jupyterhub_config.py")
+
+
+def test_the_instructor_has_the_local_classrooms_role() -> None:
+    """The instructor's role on the cluster has exactly the scopes it has locally."""
+    role = z2jh_values(IMAGE)["hub"]["loadRoles"]["wiw-instructor"]
+    assert role["users"] == ["instructor"]
+    assert role["scopes"] == list(INSTRUCTOR_SCOPES) == local_instructor_scopes()
 
 
 def test_untagged_image_is_refused() -> None:
     """An image without a tag cannot be deployed by the chart."""
     with pytest.raises(errors.InvalidName):
         z2jh_values("registry.example.org/course/intro")
+
+
+@pytest.mark.parametrize(
+    "image", ["registry.example.org/course/intro:latest", "intro:latest@sha256:" + "b" * 64]
+)
+def test_latest_is_refused_as_push_refuses_it(image: str) -> None:
+    """'latest' is no version: nodes that cached an older one would keep serving it."""
+    with pytest.raises(errors.InvalidName, match="explicit version tag, not 'latest'") as caught:
+        z2jh_values(image)
+    assert "2026-11-25" in caught.value.hint
+
+
+@pytest.mark.parametrize("secret", ["short", "has/slash-0123456789", "space in it 0123456789"])
+def test_secrets_that_cannot_live_in_a_url_are_refused(secret: str) -> None:
+    """A join secret or key is 16+ URL-safe characters, or it is refused."""
+    with pytest.raises(errors.InvalidOption):
+        z2jh_values(IMAGE, join_secret=secret)
+    with pytest.raises(errors.InvalidOption):
+        z2jh_values(IMAGE, instructor_key=secret)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    join=SECRETS,
+    key=SECRETS,
+    password=st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=60),
+)
+def test_secrets_survive_a_write_and_a_read(
+    tmp_path: Path, join: str, key: str, password: str
+) -> None:
+    """Whatever the secrets, the file gives back the URL, key, HTTPS and registry login."""
+    login = RegistryLogin("bot", password)
+    values = z2jh_values(
+        IMAGE, join_secret=join, instructor_key=key, tls=TLS, registry_login=login
+    )
+    path = write_z2jh_values(values, tmp_path / "values.yaml")
+    assert previous_secrets(path) == (join, key)
+    previous = read_previous(path)
+    assert (previous.tls, previous.registry_login, previous.pull_secret) == (TLS, login, None)
+    assert previous.values == values
+
+
+def test_a_named_pull_secret_is_read_back(tmp_path: Path) -> None:
+    """A file that named an existing pull secret gives its name back."""
+    path = write_z2jh_values(z2jh_values(IMAGE, pull_secret="regcred"), tmp_path / "v.yaml")
+    assert read_previous(path).pull_secret == "regcred"
+
+
+def test_a_file_of_an_older_wiw_keeps_its_url(tmp_path: Path) -> None:
+    """Values from before the instructor's URL keep the join secret; the key is new then."""
+    old = {
+        "hub": {"baseUrl": f"/{SECRET}/", "extraConfig": {"wiw-temporary-login": "pass\n"}},
+        "singleuser": {"image": {"name": "registry.example.org/course/intro", "tag": "1"}},
+    }
+    (tmp_path / "values.yaml").write_text(yaml.safe_dump(old))
+    assert previous_secrets(tmp_path / "values.yaml") == (SECRET, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (None, "No values file"),
+        ("hub: [unclosed", "not YAML"),
+        ("just words", "holds no settings"),
+        ("hub:\n  baseUrl: /\n", "not written by 'wiw export z2jh'"),
+        (f"hub:\n  baseUrl: /{SECRET}/\n", "not written by 'wiw export z2jh'"),
+    ],
+)
+def test_a_file_that_is_not_wiws_values_is_refused(
+    tmp_path: Path, text: str | None, said: str
+) -> None:
+    """Missing, not YAML, or someone else's values: a typed error naming the file, with a hint."""
+    path = tmp_path / "values.yaml"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(errors.ValuesFileError, match=said) as caught:
+        read_previous(path)
+    assert caught.value.evidence()[0] == f"file: {path}"
+    assert "helm get values" in caught.value.hint or "--update" in caught.value.hint
+
+
+def test_the_file_is_for_its_owner_only(tmp_path: Path) -> None:
+    """A new file has mode 0600; an older, wider one is replaced by a 0600 one."""
+    values = z2jh_values(IMAGE)
+    fresh = write_z2jh_values(values, tmp_path / "fresh.yaml")
+    assert mode(fresh) == 0o600
+    old = tmp_path / "old.yaml"
+    old.write_text("old: values\n")
+    old.chmod(0o644)
+    write_z2jh_values(values, old)
+    assert mode(old) == 0o600
+    assert yaml.safe_load(old.read_text()) == values
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.yaml", "old.yaml"]
+
+
+def test_a_failed_write_leaves_the_old_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the new file cannot take the old one's place, the old one stays and no litter does."""
+    path = tmp_path / "values.yaml"
+    path.write_text("previous: values\n")
+
+    def refuse(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(errors.ValuesFileError, match="No space left"):
+        write_z2jh_values(z2jh_values(IMAGE), path)
+    assert path.read_text() == "previous: values\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["values.yaml"]
+
+
+def test_a_file_in_a_missing_folder_is_a_typed_error(tmp_path: Path) -> None:
+    """Writing where no folder is says so, naming the file."""
+    with pytest.raises(errors.ValuesFileError, match="Cannot write"):
+        write_z2jh_values(z2jh_values(IMAGE), tmp_path / "nowhere" / "values.yaml")
+
+
+def test_the_header_says_how_to_deploy_and_keeps_the_instructor_key_out(tmp_path: Path) -> None:
+    """The opening comment has the pinned helm command and the join URL, not the key."""
+    values = z2jh_values(IMAGE, join_secret=SECRET, instructor_key=KEY)
+    text = write_z2jh_values(values, tmp_path / "v.yaml", namespace="course").read_text()
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    assert f"# Learners join at http://EXTERNAL-IP/{SECRET}/" in header
+    assert "kubectl --namespace course get service proxy-public" in header
+    assert helm_command("v.yaml", "course") in header
+    assert "--create-namespace" in header
+    assert KEY not in header
+
+
+@pytest.mark.parametrize(
+    ("extra", "host", "url"),
+    [
+        ({}, None, f"http://EXTERNAL-IP/{SECRET}/"),
+        ({}, "203.0.113.7", f"http://203.0.113.7/{SECRET}/"),
+        ({}, "2001:db8::7", f"http://[2001:db8::7]/{SECRET}/"),
+        ({"tls": TLS}, None, f"https://workshop.example.org/{SECRET}/"),
+    ],
+)
+def test_the_url_is_http_unless_tls_is_set_up(
+    extra: dict[str, Any], host: str | None, url: str
+) -> None:
+    """Plain HTTP on the proxy's address unless HTTPS is configured for a name."""
+    values = z2jh_values(IMAGE, join_secret=SECRET, instructor_key=KEY, **extra)
+    assert join_url(values, host) == url
+    assert instructor_url(values, host) == f"{url}hub/instructor/{KEY}"
+
+
+def test_changed_settings_name_sections_not_values() -> None:
+    """What an update changes is listed by name; a new section once."""
+    before = z2jh_values(IMAGE, join_secret=SECRET, instructor_key=KEY)
+    after = z2jh_values(
+        "registry.example.org/course/intro:v2", join_secret=SECRET, instructor_key=KEY, tls=TLS
+    )
+    assert changed_settings(before, after) == ["proxy", "singleuser.image.tag"]
+    assert changed_settings(before, copy.deepcopy(before)) == []
+
+
+# The command line.
+
+
+def export(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run 'wiw export z2jh ARGV...'."""
+    return run(capsys, "export", "z2jh", *argv)
+
+
+def test_export_writes_values_and_says_what_comes_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The helm command pinned to the chart version, where to find the address, the QR step."""
+    out = tmp_path / "values.yaml"
+    code, printed, said = export(capsys, IMAGE, "--out", str(out), "--namespace", "course")
+    assert code == 0, said
+    values = yaml.safe_load(out.read_text())
+    validate(values)
+    secret = values["hub"]["baseUrl"].strip("/")
+    key = values["hub"]["config"]["JoinAuthenticator"]["instructor_key"]
+    url = f"http://EXTERNAL-IP/{secret}/"
+    assert helm_command(out, "course") in printed
+    assert "kubectl --namespace course get service proxy-public" in printed
+    assert f"wiw qr {url}" in printed
+    assert f"Workshop URL: {url}" in printed
+    assert f"{url}hub/instructor/{key}" in said  # on the terminal only
+    assert key not in out.read_text().split("\nhub:")[0]
+    assert mode(out) == 0o600
+
+
+def test_export_with_tls_prints_https(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --host and --tls-email, the URL is https:// and no address is left to find."""
+    out = tmp_path / "values.yaml"
+    code, printed, _ = export(capsys, IMAGE, "--out", str(out), "--host", "workshop.example.org",
+                              "--tls-email", "teacher@example.org")  # fmt: skip
+    assert code == 0
+    assert "Workshop URL: https://workshop.example.org/" in printed
+    assert "http://" not in printed
+    assert "proxy-public" not in printed
+    validate(yaml.safe_load(out.read_text()))
+
+
+def test_export_with_host_but_no_tls_prints_http(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A host alone changes the printed URL, not the values: still plain HTTP."""
+    code, printed, _ = export(capsys, IMAGE, "--out", str(tmp_path / "v.yaml"),
+                              "--host", "203.0.113.7")  # fmt: skip
+    assert code == 0
+    assert "Workshop URL: http://203.0.113.7/" in printed
+
+
+def test_update_keeps_the_url_and_the_instructor_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'--update FILE' keeps the secrets, HTTPS and login, and writes FILE again (0600)."""
+    path = tmp_path / "values.yaml"
+    (tmp_path / "token").write_text("pull-token-123\n")
+    code, _, said = export(capsys, IMAGE, "--out", str(path), "--host", "workshop.example.org",
+                           "--tls-email", "teacher@example.org", "--registry-user", "course-bot",
+                           "--registry-password-file", str(tmp_path / "token"))  # fmt: skip
+    assert code == 0, said
+    first = yaml.safe_load(path.read_text())
+    path.chmod(0o644)
+    code, printed, said = export(capsys, "registry.example.org/course/intro:v2",
+                                 "--update", str(path), "--max-learners", "60")  # fmt: skip
+    assert code == 0, said
+    second = yaml.safe_load(path.read_text())
+    assert second["hub"]["baseUrl"] == first["hub"]["baseUrl"]
+    assert second["hub"]["config"] == first["hub"]["config"]
+    assert second["proxy"] == first["proxy"]
+    assert second["imagePullSecret"]["password"] == "pull-token-123"
+    assert second["singleuser"]["image"]["tag"] == "v2"
+    assert "changed: hub.activeServerLimit, singleuser.image.tag" in printed
+    assert f"Workshop URL: https://workshop.example.org{first['hub']['baseUrl']}" in printed
+    assert mode(path) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == sorted(["token", "values.yaml"])
+
+
+def test_a_join_secret_is_given_in_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--join-secret-file keeps a URL made elsewhere; a weak secret is refused, naming the flag."""
+    (tmp_path / "secret").write_text(f"{SECRET}\n")
+    out = tmp_path / "values.yaml"
+    code, printed, _ = export(capsys, IMAGE, "--out", str(out),
+                              "--join-secret-file", str(tmp_path / "secret"))  # fmt: skip
+    assert code == 0
+    assert f"/{SECRET}/" in printed
+    (tmp_path / "weak").write_text("abc\n")
+    code, _, said = export(capsys, IMAGE, "--join-secret-file", str(tmp_path / "weak"))
+    assert code == 2
+    assert said.startswith("error: The secret in --join-secret-file")
+    code, _, said = export(capsys, IMAGE, "--update", str(out),
+                           "--join-secret-file", str(tmp_path / "secret"))  # fmt: skip
+    assert code == 2
+    assert "--update" in said
+    assert "--join-secret-file" in said
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["registry.example.org/course/intro:latest"], ["'latest'", "intro:latest"]),
+        (["registry.example.org/course/intro"], ["names no tag"]),
+        ([IMAGE, "--tls-email", "teacher@example.org"], ["--tls-email", "--host"]),
+        ([IMAGE, "--registry-user", "bot"], ["--registry-user", "--registry-password-file"]),
+        ([IMAGE, "--registry-password-file", "pw"],
+         ["--registry-user", "--registry-password-file"]),
+        ([IMAGE, "--pull-secret", "regcred", "--registry-user", "bot",
+          "--registry-password-file", "pw"], ["--pull-secret", "--registry-user"]),
+        ([IMAGE, "--registry-user", "bot", "--registry-password-file", "missing"],
+         ["--registry-password-file missing"]),
+        ([IMAGE, "--update", "missing.yaml"], ["No values file", "file: missing.yaml"]),
+        ([IMAGE, "--namespace", "Work Shop"], ["--namespace must be a Kubernetes name"]),
+        ([IMAGE, "--host", "http://x.org/"], ["--host must be a DNS name"]),
+        ([IMAGE, "--registry-password", "hunter2"], ["unrecognized arguments"]),
+    ],
+)  # fmt: skip
+def test_export_refusals_name_the_flag(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    names: list[str],
+) -> None:
+    """Every refusal exits 2 before writing anything, naming the flags or argument at fault."""
+    monkeypatch.chdir(tmp_path)
+    code, printed, said = export(capsys, *argv)
+    assert code == 2
+    assert printed == ""
+    assert said.startswith("error: ")
+    for name in names:
+        assert name in said
+    assert not (tmp_path / "values.yaml").exists()

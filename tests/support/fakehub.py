@@ -1,0 +1,35 @@
+"""Stand-ins for JupyterHub, tornado and traitlets: wiw's hub-side code runs without them."""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+import pytest
+
+
+class _SharedPassword:
+    """JupyterHub's shared-password login, reduced to its rule: one class password."""
+
+    async def authenticate(self, handler: object, data: dict[str, Any]) -> Any:
+        return {"name": data["username"]} if data.get("password") == "class pw" else None
+
+
+def install_hub_fakes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put stand-ins for the modules ``wiw_auth.py`` imports into ``sys.modules``."""
+    names = ["jupyterhub", "jupyterhub.orm", "jupyterhub.auth", "jupyterhub.authenticators",
+             "jupyterhub.authenticators.shared", "jupyterhub.handlers", "jupyterhub.utils",
+             "tornado", "traitlets", "traitlets.config"]  # fmt: skip
+    fakes = {name: types.ModuleType(name) for name in names}
+    fakes["jupyterhub.auth"].Authenticator = type("Authenticator", (), {})  # type: ignore[attr-defined]
+    fakes["jupyterhub"].orm = fakes["jupyterhub.orm"]  # type: ignore[attr-defined]
+    shared = fakes["jupyterhub.authenticators.shared"]
+    shared.SharedPasswordAuthenticator = _SharedPassword  # type: ignore[attr-defined]
+    fakes["jupyterhub.handlers"].BaseHandler = type("BaseHandler", (), {})  # type: ignore[attr-defined]
+    fakes["jupyterhub.utils"].url_path_join = lambda *p: "/".join(x.strip("/") for x in p)  # type: ignore[attr-defined]
+    fakes["tornado"].web = types.SimpleNamespace(HTTPError=RuntimeError)  # type: ignore[attr-defined]
+    fakes["traitlets"].Unicode = lambda default="", **kw: default  # type: ignore[attr-defined]
+    fakes["traitlets.config"].Configurable = type("Configurable", (), {})  # type: ignore[attr-defined]
+    for name, module in fakes.items():
+        monkeypatch.setitem(sys.modules, name, module)
