@@ -9,9 +9,13 @@ to the learner's own server are kept: the simulated class replays them.
 
 from __future__ import annotations
 
+import re
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Request, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,7 +70,11 @@ def first_load_and_reload(join_url: str) -> dict[str, Any]:
             page.on("requestfinished", lambda r: current[0].append(r))  # noqa: PLW0108 - late bound
             page.goto(join_url)
             page.get_by_role("button", name="Join").click()
-            page.wait_for_url("**/lab**", timeout=180_000)
+            try:
+                page.wait_for_url(re.compile(r".*/user/[^/?]+/lab.*"), timeout=180_000)
+            except PlaywrightError as exc:
+                page.screenshot(path=str(Path(tempfile.gettempdir()) / "wiw-bench-join.png"))
+                raise RuntimeError(f"JupyterLab never opened; the page is at {page.url}") from exc
             server = page.url.split("/lab", 1)[0] + "/"
             page.locator(LAUNCHER).first.wait_for(timeout=120_000)
             page.wait_for_load_state("networkidle", timeout=60_000)

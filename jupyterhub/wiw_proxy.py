@@ -12,12 +12,17 @@ image installs:
   gzip itself, unpacks the answer and sends it on uncompressed.
 - Responses stream, chunk by chunk and with back-pressure, instead of being
   buffered whole (0.4.0 also refuses bodies over 100 MB).
+- Error pages (the hub's, for a path nothing serves, such as a browser's
+  ``/favicon.ico``) go out without the cookies the hub set on them: fetched
+  by the proxy, the page carried an XSRF cookie made for the proxy's address,
+  which replaced the learner's and made the join form fail with a 403.
 """
 
 from __future__ import annotations
 
 import ssl
 import sys
+import urllib.parse
 from typing import Any
 
 from configurable_http_proxy import cli as chp_cli
@@ -33,6 +38,8 @@ HOP_BY_HOP = frozenset({
 })  # fmt: skip
 TLS: dict[str, str] = {}  # the certificate and key, when HTTPS is asked for
 _original_request = chp_handlers.ProxyHandler._get_proxy_request
+_original_error = chp_handlers.ProxyHandler.handle_proxy_error
+NOT_PASSED_ON = HOP_BY_HOP | {"set-cookie", "content-length", "content-encoding"}
 
 
 def _proxy_request(self: Any, url: str) -> HTTPRequest:
@@ -108,6 +115,28 @@ async def _call_proxy(self: Any, path: str | None = None) -> None:
     self.finish()
 
 
+async def _proxy_error(self: Any, code: int, err: Any) -> None:
+    """Answer with the hub's error page, minus its cookies (replaces handle_proxy_error)."""
+    if self.ws_connection or not self.proxy.error_target:
+        await _original_error(self, code, err)
+        return
+    self.proxy.log.error(f"{code} {self.request.method} {self.request.path} {err or ''}")
+    target = urllib.parse.urlparse(self.proxy.error_target)
+    target = target._replace(query=f"url={urllib.parse.quote(self.request.path)}",
+                             path=target.path.rstrip("/") + f"/{code}")  # fmt: skip
+    try:
+        page = await AsyncHTTPClient().fetch(target.geturl(), raise_error=True)
+    except Exception as exc:
+        self.proxy.log.error(f"Failed to get custom error page: {exc}")
+        self.handle_proxy_error_default(code, err)
+        return
+    for name, value in page.headers.get_all():
+        if name.lower() not in NOT_PASSED_ON:
+            self.set_header(name, value)
+    self.set_status(code)
+    self.finish(page.body)
+
+
 def _server(app: Any, *args: Any, **kwargs: Any) -> HTTPServer:
     """HTTPServer for the proxy's apps: the public one serves TLS when asked for."""
     if TLS and getattr(app, "wiw_public", False):
@@ -143,6 +172,7 @@ def main() -> None:
     sys.argv = [sys.argv[0], *_take_tls(sys.argv[1:])]
     chp_handlers.ProxyHandler._get_proxy_request = _proxy_request
     chp_handlers.ProxyHandler.call_proxy = _call_proxy
+    chp_handlers.ProxyHandler.handle_proxy_error = _proxy_error
     chp_cli.PythonProxy = _Proxy
     chp_cli.HTTPServer = _server
     # Streamed bodies are limited by max_body_size only (100 MB by default).

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import zxingcpp
 from PIL import Image as PILImage
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 
 import wiw
 from tests.support.engine import require
@@ -164,3 +164,63 @@ def test_the_instructor_opens_a_learners_notebook_from_their_own_browser(
         context.close()
     finally:
         marie.close()
+
+
+def _wire_bytes(requests: list[Request]) -> int:
+    """Bytes the responses took on the wire: headers and (compressed) bodies."""
+    total = 0
+    for request in requests:
+        sizes = request.sizes()
+        total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+    return total
+
+
+def test_a_first_load_is_compressed_and_a_reload_is_cheap(
+    browser: Browser, room: Classroom
+) -> None:
+    """A first load through the classroom is compressed, and a reload costs little.
+
+    Over plain HTTP Chromium offers gzip: JupyterLab's bundles and the hub's
+    scripts come compressed, and a reload fetches a small fraction again.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    loads: list[list[Request]] = [[]]
+    page.on("requestfinished", lambda r: loads[-1].append(r))  # noqa: PLW0108 - late bound
+    land(page, room.join_url)
+    page.wait_for_load_state("networkidle", timeout=60_000)
+    responses = {r: r.response() for r in loads[0] if r.url.split("?")[0].endswith(".js")}
+    scripts = {r: a for r, a in responses.items() if a is not None and "/static/" in r.url}
+    big = {r: a for r, a in scripts.items() if len(a.body()) > 20_000}
+    assert any("/hub/static/" in r.url for r in scripts)
+    assert any("/static/lab/" in r.url for r in big)
+    encodings = {r.url: a.headers.get("content-encoding") for r, a in big.items()}
+    assert set(encodings.values()) == {"gzip"}, encodings
+    decoded = sum(len(a.body()) for a in big.values())
+    assert _wire_bytes(list(big)) < decoded / 2.5
+    loads.append([])
+    page.reload()
+    expect(page.locator(".jp-DirListing-content")).to_be_visible(timeout=60_000)
+    page.wait_for_load_state("networkidle", timeout=60_000)
+    assert _wire_bytes(loads[1]) < _wire_bytes(loads[0]) / 4
+    context.close()
+
+
+def test_a_learner_who_types_slowly_still_joins(browser: Browser, room: Classroom) -> None:
+    """The browser's own /favicon.ico request, then a name typed over a second or two.
+
+    The proxy answers the favicon with the hub's error page; the cookies the
+    hub set on it (an XSRF cookie for the proxy's address) must not reach the
+    browser, or the join form fails with a 403 once the token's second has passed.
+    """
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(room.join_url)
+    origin = room.join_url.split("/", 3)
+    assert page.request.get(f"{origin[0]}//{origin[2]}/favicon.ico").status == 404
+    field = page.get_by_label("Your name, as the instructor will see it")
+    field.press_sequentially("Slow Typist", delay=150)  # 1.6 s, as a person types
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_url(re.compile(r".*/user/Slow%20Typist/lab.*"), timeout=120_000)
+    expect(page.locator(".jp-DirListing-content")).to_be_visible(timeout=60_000)
+    context.close()
