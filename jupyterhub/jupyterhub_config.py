@@ -23,6 +23,7 @@ from traitlets import default
 sys.path.insert(0, str(Path(__file__).parent))
 from wiw_auth import JoinAuthenticator, PasswordAuthenticator
 from wiw_static import precompressed
+from wiw_swarm import PinnedToNode
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 
@@ -117,8 +118,8 @@ class QueuedDockerSpawner(StartQueue, DockerSpawner):
                  "labels": self.home_labels()}]  # fmt: skip
 
 
-class QueuedSwarmSpawner(StartQueue, SwarmSpawner):
-    """A Swarm service per learner, on whichever node the swarm places it."""
+class QueuedSwarmSpawner(StartQueue, PinnedToNode, SwarmSpawner):
+    """A Swarm service per learner, always on the node that holds their home."""
 
     @default("object_name")
     def _object_name_default(self):  # type: ignore[no-untyped-def]
@@ -127,16 +128,22 @@ class QueuedSwarmSpawner(StartQueue, SwarmSpawner):
         return f"wiw-{WORKSHOP[:36]}-{digest}".strip("-")
 
     @property
+    def home_volume(self):  # type: ignore[no-untyped-def]
+        """The learner's home volume's name (on their node)."""
+        return self.format_volume_name(HOME_VOLUME, self)
+
+    @property
     def mounts(self):  # type: ignore[no-untyped-def]
         """The learner's home as a labelled named volume (SwarmSpawner only binds paths)."""
-        return [
-            Mount(
-                target=HOME,
-                source=self.format_volume_name(HOME_VOLUME, self),
-                type="volume",
-                labels=self.home_labels(),
-            )
-        ]
+        return [Mount(target=HOME, source=self.home_volume, type="volume",
+                      labels=self.home_labels())]  # fmt: skip
+
+    def get_state(self):  # type: ignore[no-untyped-def]
+        """The state, naming the home volume beside its node: 'wiw collect' reads both."""
+        state = super().get_state()
+        if state.get("node_id"):
+            state["home_volume"] = self.home_volume
+        return state
 
 
 # Logins: learners join with a name (or a name and the class password); the
@@ -176,6 +183,7 @@ if SWARM:
     # The hub reaches each learner's task directly: DNS round-robin needs no
     # virtual-IP load balancing (IPVS), which not every node's kernel offers.
     c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
+    c.SwarmSpawner.poll_interval = 15  # a lost node's learners are noticed soon
 else:
     c.DockerSpawner.extra_create_kwargs = {"labels": LEARNER_LABELS}
 c.Spawner.default_url = "/lab"
@@ -202,7 +210,14 @@ c.JupyterHub.load_roles = [
     {
         "name": "wiw-service",
         "services": ["wiw"],
-        "scopes": ["list:users", "read:users", "read:servers", "read:users:activity"],
+        # admin:server_state: which node holds each learner's home (on Swarm).
+        "scopes": [
+            "list:users",
+            "read:users",
+            "read:servers",
+            "read:users:activity",
+            "admin:server_state",
+        ],
     },
     {
         # The instructor sees every learner and their activity on the admin

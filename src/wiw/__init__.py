@@ -23,6 +23,7 @@ from wiw.classroom import Classroom, ClassroomOptions, Learner
 from wiw.errors import (
     BuildFailed,
     ClassTooBig,
+    CollectIncomplete,
     EngineError,
     EngineMissing,
     EnginePermissionDenied,
@@ -70,6 +71,7 @@ __all__ = [
     "ClassTooBig",
     "Classroom",
     "ClassroomOptions",
+    "CollectIncomplete",
     "Engine",
     "EngineError",
     "EngineMissing",

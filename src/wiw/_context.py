@@ -27,6 +27,7 @@ SUPPORT_FILES = (
     "wiw-install",
     "wiw_precompress.py",
     "wiw_static.py",
+    "wiw_swarm.py",
     "page_config.json",
     "jupyter_server_config.py",
     "jupyterhub_config.py",

@@ -32,8 +32,10 @@ __all__ = [
     "Engine",
     "ImageInfo",
     "Inventory",
+    "JobSpec",
     "LogFollower",
     "MountInfo",
+    "NodeInfo",
     "classify",
     "default_engine",
     "engine_error",
@@ -228,6 +230,33 @@ class ContainerSpec:
             (f"{ip}:{port if port is not None else ''}", str(target))
             for ip, port, target in self.publish
         ]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A one-off task on one node of a swarm: runs once, its output read back, then removed."""
+
+    image: str
+    name: str
+    labels: Mapping[str, str]
+    node: str
+    command: Sequence[str]
+    volumes: Sequence[tuple[str, str]] = ()  # (volume, path), mounted read-only
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """A node of a swarm, as its manager sees it."""
+
+    id: str
+    hostname: str
+    state: str  # ready, down, unknown, disconnected
+    availability: str  # active, pause, drain
+
+    @property
+    def usable(self) -> bool:
+        """Whether the node can run tasks now."""
+        return self.state == "ready" and self.availability == "active"
 
 
 def _container_info(raw: Any) -> ContainerInfo:
@@ -644,6 +673,57 @@ class Engine:
         """Remove a Swarm service; no error if it is gone."""
         with contextlib.suppress(errors.EngineError), _translate("remove the service"):
             self._client.service.remove(sid)
+
+    def nodes(self) -> dict[str, NodeInfo]:
+        """The swarm's nodes by id (this engine must be a manager)."""
+        fields = "{{.ID}}\t{{.Hostname}}\t{{.Status}}\t{{.Availability}}"
+        _, out = self._run(["node", "ls", "--format", fields], what="list the swarm's nodes")
+        found = {}
+        for line in out.splitlines():
+            ident, host, state, availability = line.split("\t")
+            found[ident] = NodeInfo(ident, host, state.lower(), availability.lower())
+        return found
+
+    def run_job(self, job: JobSpec, *, timeout: float) -> str:
+        """Run a one-off task on one node of the swarm; return what it printed.
+
+        Raises:
+            wiw.errors.EngineError: The task failed or did not finish in time
+                (the error carries the engine's account of it).
+        """
+        args = ["service", "create", "--detach", "--quiet", "--mode", "replicated-job",
+                "--name", job.name, "--restart-condition", "none", "--constraint",
+                f"node.id=={job.node}", "--entrypoint", job.command[0]]  # fmt: skip
+        for key, value in sorted(job.labels.items()):
+            args += ["--label", f"{key}={value}", "--container-label", f"{key}={value}"]
+        for volume, path in job.volumes:
+            args += ["--mount", f"type=volume,source={volume},target={path},readonly"]
+        self._run([*args, job.image, *job.command[1:]], what="start a task on a swarm node")
+        try:
+            self._wait_job(job.name, timeout)
+            return self._run(["service", "logs", "--raw", "--no-task-ids", job.name],
+                             what="read the task's output")[1]  # fmt: skip
+        finally:
+            self._run(["service", "rm", job.name], what="remove the task", check=False)
+
+    def _wait_job(self, name: str, timeout: float) -> None:
+        """Wait (bounded) for a job's task to complete; raise with its error if it does not."""
+        cmd = ["service", "ps", name, "--no-trunc", "--format", "{{.CurrentState}}\t{{.Error}}"]
+
+        def finished() -> str | None:
+            states = self._run(cmd, what="follow the task")[1].strip()
+            return states if states.startswith(("Complete", "Failed", "Rejected")) else None
+
+        try:
+            outcome = poll(finished, timeout=timeout, what=f"task {name}", interval=0.5)
+        except WaitTimeout:
+            outcome = self._run(cmd, what="follow the task")[1].strip() or "not scheduled"
+        if not outcome.startswith("Complete"):
+            raise errors.EngineError(
+                f"The task {name} on a swarm node did not complete: {outcome}",
+                command=[*self.client_call, *cmd],
+                hint="Check that the node is up ('docker node ls') and has the image.",
+            )
 
     def inventory(self, *, images: bool = False) -> Inventory:
         """List every container (by id), network, volume and, if asked, image tag.

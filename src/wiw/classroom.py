@@ -53,6 +53,7 @@ from wiw._serve import (
     check_timeout,
     start_published,
 )
+from wiw._swarmwork import collect_from_nodes, placements
 from wiw._version import __version__
 from wiw._wait import Deadline, WaitTimeout, poll
 from wiw.delivery import Delivered, deliver_lessons
@@ -138,6 +139,7 @@ class Learner:
         pending: ``"spawn"`` or ``"stop"`` while their server starts or stops.
         last_activity: When the hub last saw them (ISO 8601), if ever.
         memory: Bytes of memory their server uses now, while it runs.
+        node: On Swarm, the host name of the node that holds their home.
     """
 
     name: str
@@ -145,6 +147,7 @@ class Learner:
     pending: str | None
     last_activity: str | None
     memory: int | None = None
+    node: str | None = None
 
 
 class Classroom:
@@ -400,7 +403,7 @@ class Classroom:
         """Every user the hub knows, page by page."""
         offset = 0
         while True:
-            page = self._api(f"users?offset={offset}&limit=200")
+            page = self._api(f"users?offset={offset}&limit=200&include_stopped_servers=1")
             items = page["items"] if isinstance(page, dict) else page
             yield from items
             following = page.get("_pagination", {}).get("next") if isinstance(page, dict) else None
@@ -426,6 +429,7 @@ class Classroom:
                     pending=server.get("pending"),
                     last_activity=user.get("last_activity"),
                     memory=memory.get(user["name"]),
+                    node=(server.get("state") or {}).get("node_name"),
                 )
             )
         return learners
@@ -602,6 +606,14 @@ def learner_volumes(workshop: str, *, engine: Engine) -> dict[str, str]:
     }
 
 
+def _collect_on_swarm(workshop: str, dest: Path, *, engine: Engine) -> list[Path]:
+    """Collect from every node of a swarm, where the hub says each home is."""
+    room = Classroom.attach(workshop, engine=engine)  # raises HubError when not running
+    homes = placements(room._users())
+    folders = {who: dest / name for who, name in folder_names([h.learner for h in homes]).items()}
+    return collect_from_nodes(engine, workshop, room.state.image, homes, folders)
+
+
 def folder_names(learners: list[str]) -> dict[str, str]:
     """A folder name for each learner: safe on any filesystem, and never the same twice.
 
@@ -627,9 +639,20 @@ def collect_work(
 ) -> list[Path]:
     """Copy every learner's home into ``dest/NAME/`` (read from their volumes).
 
+    On Swarm, each home is read on the node that holds it; the classroom
+    must run then, as its hub knows which node that is.
+
     Returns:
         The folders written, one per learner, named after the learner.
+
+    Raises:
+        wiw.errors.HubError: A Swarm classroom's hub is not running.
+        wiw.errors.CollectIncomplete: On Swarm, some learners' nodes are
+            unavailable (everyone else's work is collected first).
     """
+    hub = engine.container_info(Names(workshop).hub)
+    if hub is not None and hub.env.get("WIW_BACKEND") == "swarm":
+        return _collect_on_swarm(workshop, Path(dest), engine=engine)
     volumes = learner_volumes(workshop, engine=engine)
     folders = []
     for learner, folder_name in folder_names(list(volumes)).items():

@@ -20,6 +20,7 @@ Catch :class:`WiwError` to handle them all::
     ├── NotEnoughDisk               too little free space to build
     ├── NoPublicAddress             no address learners' devices could use
     ├── ClassTooBig                 the class does not fit this machine
+    ├── CollectIncomplete           some learners' homes could not be reached
     ├── EngineError                 the container engine said no
     │   ├── EngineMissing           no docker/podman executable
     │   ├── EngineUnavailable       the engine is not running
@@ -48,6 +49,7 @@ from collections.abc import Sequence
 __all__ = [
     "BuildFailed",
     "ClassTooBig",
+    "CollectIncomplete",
     "EngineError",
     "EngineMissing",
     "EnginePermissionDenied",
@@ -292,6 +294,23 @@ class ClassTooBig(WiwError):
     """The expected class needs more memory than this machine has."""
 
     hint = "Use a bigger machine or several (docs/deploy.md), or pass --force to start anyway."
+
+
+class CollectIncomplete(WiwError):
+    """Some learners' homes could not be reached; everyone else's work was collected.
+
+    Attributes:
+        collected: The folders that were written.
+    """
+
+    hint = (
+        "Bring those machines back ('docker node ls' shows them), then run 'wiw collect' "
+        "again; the work collected so far is in place."
+    )
+
+    def __init__(self, message: str, *, collected: Sequence[os.PathLike[str] | str] = ()) -> None:
+        super().__init__(message)
+        self.collected = [os.fspath(p) for p in collected]
 
 
 class EngineError(WiwError):

@@ -15,16 +15,15 @@ import os
 import shlex
 import subprocess
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 
 import wiw
 from tests.support.engine import free_port
 from tests.support.learners import SimLearner
-from tests.support.registry import Registry, start_registry
+from tests.support.registry import start_registry
 from tests.support.workshops import EXAMPLE, build_named
 from wiw._wait import poll
 from wiw.classroom import Classroom
@@ -56,9 +55,7 @@ def test_registry_vanishing_mid_push_is_a_typed_error(
     made_images: list[str],
 ) -> None:  # fmt: skip
     """The registry dies while layers upload: the push fails with a typed error and evidence."""
-    registry_gen = cast(
-        Generator[Registry, None, None], start_registry(tmp_path_factory.mktemp("vanishing"))
-    )
+    registry_gen = start_registry(tmp_path_factory.mktemp("vanishing"))
     registry = next(registry_gen)
     repository = f"{registry.address}/wiw-test/vanishing"
     made_images.append(f"{repository}:{run_id}")

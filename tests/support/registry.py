@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +26,28 @@ class Registry:
     password: str | None = None
 
 
-def start_registry(folder: Path, *, login: tuple[str, str] | None = None) -> Iterator[Registry]:
-    """Run Debian's registry on a loopback port until the generator is closed."""
+def start_registry(
+    folder: Path,
+    *,
+    login: tuple[str, str] | None = None,
+    listen: str = "127.0.0.1",
+    data: Path | None = None,
+) -> Generator[Registry, None, None]:
+    """Run Debian's registry on a loopback port until the generator is closed.
+
+    ``listen`` may instead be an address of a network the test made itself
+    (its gateway), and ``data`` another registry's storage, served again there.
+    """
     binary = need_tool("docker-registry", ".ci/registry.sh installs it")
     if login:
         need_tool("htpasswd", ".ci/registry.sh installs it")
     port = free_port()
+    storage = data or folder / "data"
     config = [
         "version: 0.1",
         "log: {level: warn}",
-        f"storage: {{filesystem: {{rootdirectory: {folder / 'data'}}}}}",
-        f"http: {{addr: 127.0.0.1:{port}}}",
+        f"storage: {{filesystem: {{rootdirectory: {storage}}}}}",
+        f"http: {{addr: {listen}:{port}}}",
     ]
     if login:
         hashed = subprocess.run(
@@ -47,8 +58,8 @@ def start_registry(folder: Path, *, login: tuple[str, str] | None = None) -> Ite
     (folder / "config.yml").write_text("\n".join(config) + "\n")
     proc = subprocess.Popen([binary, "serve", str(folder / "config.yml")])
     try:
-        wait_until_answers(f"http://127.0.0.1:{port}/v2/", proc)
-        yield Registry(f"127.0.0.1:{port}", proc, folder / "data", *(login or (None, None)))
+        wait_until_answers(f"http://{listen}:{port}/v2/", proc)
+        yield Registry(f"{listen}:{port}", proc, storage, *(login or (None, None)))
     finally:
         if proc.poll() is None:
             proc.terminate()

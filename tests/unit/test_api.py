@@ -6,7 +6,7 @@ import wiw
 
 PUBLIC = {
     "BuildFailed", "BuildProgress", "BuildRecord", "CellFailure", "ClassPlan", "ClassTooBig",
-    "Classroom", "ClassroomOptions", "Engine", "EngineError", "EngineMissing",
+    "CollectIncomplete", "Classroom", "ClassroomOptions", "Engine", "EngineError", "EngineMissing",
     "EnginePermissionDenied", "EngineUnavailable", "Environment", "ExpectedError", "Hub",
     "HubError", "HubExited", "Image", "ImageNotFound", "ImageOutdated", "InvalidName",
     "InvalidNotebook", "InvalidOption", "Learner", "LearnerLimits", "LessonReport", "LessonResult",

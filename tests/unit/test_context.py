@@ -32,6 +32,7 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "wiw/wiw-install",
         "wiw/wiw_precompress.py",
         "wiw/wiw_static.py",
+        "wiw/wiw_swarm.py",
         "wiw/page_config.json",
         "wiw/jupyter_server_config.py",
         "wiw/jupyterhub_config.py",
