@@ -10,6 +10,7 @@ import sys
 
 sys.path.insert(0, "/etc/jupyter")  # wiw_static.py lives beside this file
 
+import jupyterlab_server.handlers
 from jupyter_server.base.handlers import FileFindHandler
 from wiw_static import precompressed
 
@@ -20,8 +21,11 @@ c.ServerApp.default_url = "/lab"
 c.ServerApp.open_browser = False
 # Terminals are part of most lessons' toolkit; keep them on.
 c.ServerApp.terminals_enabled = True
-# JupyterLab's bundles (17 MB) are sent as their precompressed siblings.
+# JupyterLab's bundles (17 MB) and its extensions' are sent as their
+# precompressed siblings. JupyterLab serves extensions with FileFindHandler
+# by name, not through the setting: that name is replaced before it loads.
 c.ServerApp.tornado_settings = {"static_handler_class": precompressed(FileFindHandler)}
+jupyterlab_server.handlers.FileFindHandler = precompressed(FileFindHandler)
 # Not used in a workshop; each costs CPU at every start and bytes at every load.
 c.ServerApp.jpserver_extensions = {"jupyter_lsp": False, "notebook_shim": False}
 c.LabApp.extension_manager = "readonly"

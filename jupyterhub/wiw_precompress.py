@@ -34,17 +34,19 @@ def compressors() -> dict[str, Callable[[bytes], bytes]]:
 
 
 def compress(path: Path, how: dict[str, Callable[[bytes], bytes]]) -> dict[str, int]:
-    """Write ``path``'s siblings where worth it; return the bytes each saved."""
+    """Write ``path``'s siblings where worth it (and not already there); the bytes each saved."""
     data = path.read_bytes()
     stat = path.stat()
     saved = {}
     for suffix, squeeze in how.items():
+        made = path.with_name(path.name + suffix)
+        if made.exists() and made.stat().st_mtime_ns >= stat.st_mtime_ns:
+            continue  # an earlier layer's
         packed = squeeze(data)
         if len(packed) > 0.9 * len(data):
             continue
-        target = path.with_name(path.name + suffix)
-        target.write_bytes(packed)
-        os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        made.write_bytes(packed)
+        os.utime(made, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         saved[suffix] = len(data) - len(packed)
     return saved
 

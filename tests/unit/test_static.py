@@ -213,3 +213,18 @@ def test_precompress_without_brotli_writes_gzip_only(monkeypatch: pytest.MonkeyP
     """No brotli module at build time: gzip siblings only, no failure."""
     monkeypatch.setitem(sys.modules, "brotli", None)
     assert list(PRECOMPRESS.compressors()) == [".gz"]
+
+
+def test_precompress_leaves_an_earlier_layers_siblings(tmp_path: Path) -> None:
+    """Run again over a folder (a later build layer): up-to-date siblings are kept as they are."""
+    (tmp_path / "big.js").write_bytes(SCRIPT)
+    how = {".gz": lambda d: gzip.compress(d, mtime=0)}
+    assert PRECOMPRESS.compress(tmp_path / "big.js", how)
+    (tmp_path / "big.js.gz").write_bytes(b"marker")
+    os.utime(tmp_path / "big.js.gz", ns=(0, (tmp_path / "big.js").stat().st_mtime_ns))
+    assert PRECOMPRESS.compress(tmp_path / "big.js", how) == {}
+    assert (tmp_path / "big.js.gz").read_bytes() == b"marker"
+    later = (tmp_path / "big.js").stat().st_mtime_ns + 10**9
+    os.utime(tmp_path / "big.js", ns=(later, later))  # the file changed since: redone
+    assert PRECOMPRESS.compress(tmp_path / "big.js", how)
+    assert gzip.decompress((tmp_path / "big.js.gz").read_bytes()) == SCRIPT
