@@ -77,6 +77,18 @@ def pythons(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def multinode(session: nox.Session) -> None:
+    """A class on a Swarm of three nodes (nested engines on this machine), through a restart.
+
+    Needs the registry tools (.ci/registry.sh) and an engine that can run
+    nested engines; builds its node image from debian:bookworm-slim.
+    """
+    _install(session, "test")
+    session.run("pytest", "-m", "multinode", "tests/integration/test_multinode.py",
+                *session.posargs)  # fmt: skip
+
+
+@nox.session(default=False)
 def docs(session: nox.Session) -> None:
     """Build the documentation site; Sphinx warnings are errors."""
     _install(session, "docs")

@@ -111,6 +111,21 @@ class StartQueue:
 class QueuedDockerSpawner(StartQueue, DockerSpawner):
     """A container per learner on this engine."""
 
+    async def start(self):  # type: ignore[no-untyped-def]
+        """Make the learner's home volume, labelled, before their first start.
+
+        Docker would make it from the mount with its labels; Podman's Docker
+        API makes it without them, and wiw finds homes by their labels.
+        """
+        name = self.format_volume_name(HOME_VOLUME, self)
+        try:
+            await self.docker("inspect_volume", name)
+        except Exception as exc:
+            if getattr(exc, "status_code", None) != 404:  # noqa: PLR2004 - not found
+                raise
+            await self.docker("create_volume", name=name, labels=self.home_labels())
+        return await super().start()
+
     @property
     def mounts(self):  # type: ignore[no-untyped-def]
         """The learner's home: a named volume labelled with whose it is."""

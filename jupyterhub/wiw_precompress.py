@@ -13,6 +13,7 @@ import gzip
 import os
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 TEXT = (".js", ".mjs", ".css", ".html", ".json", ".svg", ".txt", ".map", ".xml", ".wasm")
@@ -52,15 +53,17 @@ def compress(path: Path, how: dict[str, Callable[[bytes], bytes]]) -> dict[str, 
 
 
 def main(folders: list[str]) -> int:
-    """Compress the static files under each folder; print what was saved."""
+    """Compress the static files under each folder, on every CPU; print what was saved.
+
+    Threads suffice: zlib and brotli compress outside the interpreter lock.
+    """
     how = compressors()
     saved = dict.fromkeys(how, 0)
+    paths = [path for folder in folders for path in Path(folder).rglob("*") if path.suffix in TEXT]
+    paths = [path for path in paths if path.is_file() and path.stat().st_size >= MIN_SIZE]
     count = 0
-    for folder in folders:
-        for path in Path(folder).rglob("*"):
-            if not (path.suffix in TEXT and path.is_file()) or path.stat().st_size < MIN_SIZE:
-                continue
-            done = compress(path, how)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for done in pool.map(lambda path: compress(path, how), paths):
             count += bool(done)
             for suffix, value in done.items():
                 saved[suffix] += value

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -25,6 +26,8 @@ from python_on_whales.exceptions import DockerException, NoSuchContainer
 
 from wiw import errors
 from wiw._wait import Deadline, WaitTimeout, poll
+
+DOCKER_SOCKET = "/var/run/docker.sock"
 
 __all__ = [
     "ContainerInfo",
@@ -259,6 +262,19 @@ class NodeInfo:
         return self.state == "ready" and self.availability == "active"
 
 
+_SIZE = re.compile(r"^\s*(?P<n>[\d.]+)\s*(?P<unit>[kKMGT]?i?B)?\s*$")
+_UNITS = {"B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+          "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # fmt: skip
+
+
+def size_bytes(text: str) -> int:
+    """Bytes from a size as engines print them: ``628KiB`` (Docker), ``557.1kB`` (Podman)."""
+    found = _SIZE.match(text)
+    if found is None:
+        return 0
+    return round(float(found["n"]) * _UNITS.get(found["unit"] or "B", 1))
+
+
 def _container_info(raw: Any) -> ContainerInfo:
     """Read python-on-whales' container record into wiw's own type."""
     host, config, state = raw.host_config, raw.config, raw.state
@@ -345,6 +361,31 @@ class Engine:
         if check and done.returncode != 0:
             raise engine_error(done.stderr, what=what, command=cmd, exit_code=done.returncode)
         return done.returncode, done.stdout
+
+    def api_socket(self) -> str:
+        """The path of this engine's API socket on its machine, for the classroom's hub.
+
+        Docker's is /var/run/docker.sock (or DOCKER_HOST's unix path); Podman's
+        is its API service's socket, which must be running.
+
+        Raises:
+            wiw.errors.EngineUnavailable: Podman's API service is not running.
+        """
+        if not self.is_podman:
+            host = os.environ.get("DOCKER_HOST", "")
+            return host.removeprefix("unix://") if host.startswith("unix://") else DOCKER_SOCKET
+        fields = "{{.Host.RemoteSocket.Path}}\t{{.Host.RemoteSocket.Exists}}"
+        path, _, exists = (
+            self._run(["info", "--format", fields], what="answer")[1].strip().partition("\t")
+        )
+        if exists != "true":
+            raise errors.EngineUnavailable(
+                f"Podman's API service is not running (its socket {path} is missing); the "
+                "classroom's hub starts learners' servers through it.",
+                hint="Start it: 'sudo systemctl enable --now podman.socket' (or run "
+                f"'podman system service --time=0 unix://{path}').",
+            )
+        return path.removeprefix("unix://")
 
     def ping(self) -> None:
         """Check that the engine answers, raising the matching error if not."""
@@ -569,17 +610,19 @@ class Engine:
         """Return the memory each running container uses now, in bytes, by container id."""
         if not cids:
             return {}
-        try:
-            with _translate("read container statistics"):
-                stats = self._client.container.stats(list(cids))
-        except errors.EngineError:
+        args = ["stats", "--no-stream", "--no-trunc", "--format", "{{.ID}}\t{{.MemUsage}}"]
+        code, out = self._run([*args, *cids], what="read container statistics", check=False)
+        if code != 0:
             # One may have stopped since it was listed (a culled server): ask again without it.
             alive = [cid for cid in cids if (info := self.container_info(cid)) and info.running]
             if len(alive) == len(cids):
-                raise
+                self._run([*args, *cids], what="read container statistics")  # raises, typed
             return self.memory_usage(alive)
-        used = {str(s.container_id): int(s.memory_used or 0) for s in stats}
-        return {cid: size for cid in cids for short, size in used.items() if cid.startswith(short)}
+        used = {}
+        for line in out.splitlines():
+            ident, _, usage = line.partition("\t")
+            used[ident.strip()] = size_bytes(usage.split("/")[0])
+        return {cid: size for cid in cids for full, size in used.items() if full.startswith(cid)}
 
     def copy_from(self, cid: str, path: str, dest: Path) -> None:
         """Copy ``path`` out of a container (which need not be running) into ``dest``."""

@@ -13,9 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 __all__ = ["BuildProgress", "BuildTracker", "RichBuildDisplay"]
 
-# Legacy builder: "Step 3/12 : RUN pip install ..."
-_LEGACY_STEP = re.compile(r"^Step (?P<n>\d+)/(?P<total>\d+) : (?P<what>.*)$")
-_LEGACY_CACHED = re.compile(r"^ ---> Using cache$")
+# Legacy builder: "Step 3/12 : RUN pip install ..."; Podman (buildah): "STEP 3/12: RUN ..."
+_LEGACY_STEP = re.compile(r"^(?:Step|STEP) (?P<n>\d+)/(?P<total>\d+) ?: (?P<what>.*)$")
+_LEGACY_CACHED = re.compile(r"^ ?-+> Using cache\b")
 # BuildKit plain progress: "#7 [3/9] RUN pip install ..." and "#7 CACHED"
 _KIT_STEP = re.compile(r"^#(?P<id>\d+) \[(?:[\w-]+ )?(?P<n>\d+)/(?P<total>\d+)\] (?P<what>.*)$")
 _KIT_CACHED = re.compile(r"^#(?P<id>\d+) CACHED$")

@@ -95,7 +95,8 @@ class ClassroomOptions:
             and type the class password, so they can come back from another device).
         password: The class password, for ``"shared-password"`` (8 characters or more).
         limits: Per-learner resource limits.
-        docker_socket: The engine's socket on the host, mounted into the hub only.
+        docker_socket: The engine's socket on the host, mounted into the hub
+            only; the engine's own if omitted (Docker's, or Podman's API socket).
         backend: ``"docker"`` (a container per learner on this engine) or
             ``"swarm"`` (a Swarm service per learner, placed on any node of
             the swarm this engine manages).
@@ -107,7 +108,7 @@ class ClassroomOptions:
     auth: Literal["temporary", "shared-password"] = "temporary"
     password: str | None = field(default=None, repr=False)
     limits: LearnerLimits = field(default_factory=LearnerLimits)
-    docker_socket: str = "/var/run/docker.sock"
+    docker_socket: str | None = None
     backend: Literal["docker", "swarm"] = "docker"
 
     def __post_init__(self) -> None:
@@ -285,7 +286,7 @@ class Classroom:
             _settings(runs, options, tls=state.scheme == "https"),
             bind=ALL_INTERFACES if state.public else LOOPBACK,
             port=state.port,
-            docker_socket=options.docker_socket,
+            docker_socket=options.docker_socket or engine.api_socket(),
         )
         tls = asked["tls"] if isinstance(asked["tls"], TLSFiles) else None
         cid, host_port = _start_hub(engine, spec, state, options.password, tls)

@@ -1,13 +1,14 @@
-"""Build output from both builders becomes step-by-step progress."""
+"""Build output from every builder becomes step-by-step progress; engine sizes become bytes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wiw._docker import Engine
+from wiw._docker import Engine, size_bytes
 from wiw._progress import BuildTracker
 from wiw.image import build_command
 
@@ -32,6 +33,17 @@ BUILDKIT = """\
 #7 DONE 0.1s
 """
 
+# Podman (buildah), as 'podman build' prints it.
+PODMAN = """\
+STEP 1/3: FROM docker.io/library/debian:bookworm-slim
+STEP 2/3: RUN pip install -r /srv/wiw/requirements.txt
+--> Using cache 06b485d6c5256921496e319eee75db6013357976844d47e340f2b259a7c3030d
+--> 06b485d6c52
+STEP 3/3: COPY workshop/lessons/ /srv/wiw/lessons/
+--> 841497e3e98
+COMMIT wiw/intro:latest
+"""
+
 
 def feed_all(text: str) -> BuildTracker:
     """Feed every line of ``text`` to a new tracker."""
@@ -45,6 +57,13 @@ def test_legacy_builder_steps_and_cache_hits() -> None:
     """The legacy builder's 'Step n/N' and 'Using cache' lines are counted."""
     tracker = feed_all(LEGACY)
     assert (tracker.step, tracker.total, tracker.cached) == (4, 4, 1)
+    assert tracker.description.startswith("COPY workshop/lessons/")
+
+
+def test_podman_steps_and_cache_hits() -> None:
+    """Podman's 'STEP n/N:' and '--> Using cache' lines are counted."""
+    tracker = feed_all(PODMAN)
+    assert (tracker.step, tracker.total, tracker.cached) == (3, 3, 1)
     assert tracker.description.startswith("COPY workshop/lessons/")
 
 
@@ -104,3 +123,13 @@ def test_podman_builds_without_buildkit_switch() -> None:
     args, env = command_for(Engine(["podman"]))
     assert args[0] == "build"
     assert env == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("628KiB", 628 * 1024), ("557.1kB ", 557_100), ("1.5GiB", 3 * 2**29),
+     ("25.28GB", 25_280_000_000), ("0B", 0), ("12", 12), ("n/a", 0), ("", 0)],
+)  # fmt: skip
+def test_engine_sizes_read_as_bytes(text: str, size: int) -> None:
+    """Memory as Docker (binary units) and Podman (decimal units) print it; nonsense is 0."""
+    assert size_bytes(text) == size
