@@ -89,6 +89,17 @@ def multinode(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def podman(session: nox.Session) -> None:
+    """Build, run, smoke, lesson tests and a classroom on Podman instead of Docker.
+
+    Needs Podman with its API socket (.ci/podman.sh installs and starts it
+    and copies the base image across).
+    """
+    _install(session, "test")
+    session.run("pytest", "-m", "podman", "tests/integration/test_podman.py", *session.posargs)
+
+
+@nox.session(default=False)
 def docs(session: nox.Session) -> None:
     """Build the documentation site; Sphinx warnings are errors."""
     _install(session, "docs")

@@ -18,17 +18,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tornado import web
+
 __all__ = ["NodeUnavailable", "PinnedToNode", "choose_node", "node_problem"]
 
 NOT_FOUND = 404  # what the Docker API answers for a node that left the swarm
 
 
-class NodeUnavailable(Exception):
-    """The learner's node cannot run their server now; the message is for them."""
+SERVICE_UNAVAILABLE = 503
+
+
+class NodeUnavailable(web.HTTPError):
+    """The learner's node cannot run their server now; the message is for them.
+
+    An HTTP error, so that the hub shows the message as it is: it replaces
+    other exceptions raised early in a start by "Unhandled error".
+    """
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.jupyterhub_message = message  # what the hub's spawn page shows
+        super().__init__(SERVICE_UNAVAILABLE, message.replace("%", "%%"))
+        self.jupyterhub_message = message  # what the hub's pages show the learner
 
 
 def node_problem(node: Mapping[str, Any] | None) -> str | None:
@@ -104,6 +113,17 @@ class PinnedToNode:
         self.pins[self._who] = self.node_id
         self.extra_placement_spec = {"constraints": [f"node.id=={self.node_id}"]}
         return await super().start()  # type: ignore[misc]
+
+    @property
+    def _failed(self):  # type: ignore[no-untyped-def]
+        """The last start's failure, unless it was only the node being away.
+
+        JupyterHub stops starting a server on a visit once its last start
+        failed, until the learner presses "Relaunch". A node that was away
+        may be back: a reload (which starts the server again) then tries it.
+        """
+        failure = super()._failed  # type: ignore[misc]
+        return None if isinstance(failure, NodeUnavailable) else failure
 
     async def poll(self):  # type: ignore[no-untyped-def]
         """A server whose node is gone counts as stopped, so the hub stops routing to it."""

@@ -451,12 +451,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Show who has joined a running classroom and whose server runs."""
     room = Classroom.attach(_workshop_name(args.workshop), engine=default_engine())
     table = Table(title=f"Classroom {room.names.workshop}")
-    for column in ("learner", "server", "last seen", "memory"):
+    learners = room.learners()
+    on_nodes = any(learner.node for learner in learners)  # a Swarm: say where homes are
+    for column in ("learner", "server", "last seen", "memory", *(("node",) if on_nodes else ())):
         table.add_column(column)
-    for learner in room.learners():
+    for learner in learners:
         state = "running" if learner.running else (learner.pending or "stopped")
         memory = format_bytes(learner.memory) if learner.memory is not None else ""
-        table.add_row(learner.name, state, learner.last_activity or "", memory)
+        node = (learner.node or "",) if on_nodes else ()
+        table.add_row(learner.name, state, learner.last_activity or "", memory, *node)
     out.print(table)
     return 0
 

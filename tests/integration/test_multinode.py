@@ -27,6 +27,7 @@ from wiw.classroom import Classroom, ClassroomOptions
 
 pytestmark = pytest.mark.multinode
 LEARNERS = 6
+NOT_RUNNING = 424  # JupyterHub's answer for a stopped server's address
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +76,21 @@ def _write(learner: SimLearner) -> str:
     return name
 
 
+def _visit(learner: SimLearner) -> str:
+    """What a returning learner's browser shows.
+
+    The lab's address, and then, as JupyterHub's "not running" page does by
+    script, the address that starts their server.
+    """
+    page = learner.http.get(f"{learner.server}lab")
+    if page.status_code == NOT_RUNNING:
+        page = learner.http.get(f"{learner.origin}{learner.base_path}hub/spawn/{learner.name}")
+    return page.text
+
+
 def _told(learner: SimLearner) -> str | None:
     """The page a returning learner gets, once it says their machine is off."""
-    page = learner.http.get(f"{learner.server}lab").text
+    page = _visit(learner)
     return page if "Nothing is lost" in page else None
 
 
@@ -116,7 +129,8 @@ def test_a_class_on_three_nodes_keeps_everyones_work_through_a_worker_restart(
 
         swarm.start_node("worker-a")
         swarm.wait_ready({"manager", "worker-a", "worker-b"})
-        for learner in off:
+        for learner in off:  # they reload the page that told them
+            assert "Nothing is lost" not in _visit(learner)
             learner.wait_for_lab(timeout=300)
             assert files[learner.name] in learner.files()
         assert _nodes_of(room) == where

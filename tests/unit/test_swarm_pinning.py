@@ -56,6 +56,7 @@ class FakeSwarmSpawner:
         self.extra_placement_spec: dict[str, Any] = {}
         self.started_with: list[dict[str, Any]] = []
         self.object_id = ""
+        self.last_failure: BaseException | None = None
 
     async def docker(self, method: str, *args: Any) -> Any:
         """``nodes`` or ``inspect_node``, as docker-py's APIClient answers them."""
@@ -74,6 +75,11 @@ class FakeSwarmSpawner:
     async def poll(self) -> int | None:
         """Running, as far as Swarm knows."""
         return None
+
+    @property
+    def _failed(self) -> BaseException | None:
+        """The last start's exception, as JupyterHub's Spawner keeps it."""
+        return self.last_failure
 
     def get_state(self) -> dict[str, Any]:
         """The service id, as DockerSpawner keeps it."""
@@ -185,3 +191,12 @@ def test_the_choice_is_a_usable_node_holding_the_fewest(
     chosen = SWARM.choose_node(nodes, pins)
     assert chosen in usable
     assert all(pinned.count(chosen) <= pinned.count(n) for n in usable)
+
+
+def test_a_node_away_does_not_stop_the_next_visit_from_trying_again(spawner_class: Any) -> None:
+    """A failed start stops JupyterHub from starting again on a visit; a node away does not."""
+    ada = spawner_class("ada")
+    ada.last_failure = SWARM.NodeUnavailable("Your files are kept on 'worker-a', and it is down.")
+    assert ada._failed is None
+    ada.last_failure = RuntimeError("the image is missing")
+    assert ada._failed is ada.last_failure
