@@ -11,9 +11,11 @@ import asyncio
 import hashlib
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
+from aiohttp.resolver import ThreadedResolver
 from docker.types import Mount
 from dockerspawner import DockerSpawner, SwarmSpawner
 from jupyterhub.handlers.static import CacheControlStaticFilesHandler
@@ -192,6 +194,26 @@ c.DockerSpawner.extra_host_config = {
     "security_opt": ["no-new-privileges:true"],
     "cap_drop": ["ALL"],
 }
+
+
+class FreshLookups(ThreadedResolver):
+    """Look a learner's service up anew at every connection.
+
+    A service re-created (its node came back, its server restarted) has a new
+    address under the same name. The hub's HTTP client would otherwise ask
+    c-ares, which keeps answers for the TTL the engine's DNS gives (600 s),
+    and wait for a server at the old address until it gives up.
+    """
+
+    def __init__(self) -> None:  # the event loop is the one running at each lookup
+        pass
+
+    async def resolve(self, host, port=0, family=socket.AF_INET):  # type: ignore[no-untyped-def]
+        """Resolve through the system's resolver, in the running loop."""
+        self._loop = asyncio.get_running_loop()
+        return await super().resolve(host, port, family)
+
+
 if SWARM:
     c.SwarmSpawner.extra_container_spec = {"labels": LEARNER_LABELS, "cap_drop": ["ALL"]}
     c.SwarmSpawner.extra_create_kwargs = {"labels": LEARNER_LABELS}
@@ -199,12 +221,15 @@ if SWARM:
     # virtual-IP load balancing (IPVS), which not every node's kernel offers.
     c.SwarmSpawner.extra_endpoint_spec = {"mode": "dnsrr"}
     c.SwarmSpawner.poll_interval = 15  # a lost node's learners are noticed soon
+    c.JupyterHubHTTPClient.connector_options = {"resolver": FreshLookups(), "use_dns_cache": False}
 else:
     c.DockerSpawner.extra_create_kwargs = {"labels": LEARNER_LABELS}
 c.Spawner.default_url = "/lab"
 c.JupyterHub.implicit_spawn_seconds = 2  # a culled learner's open tab restarts their server
 c.Spawner.start_timeout = 900  # includes the wait in the start queue
-c.Spawner.http_timeout = 120
+# A Swarm node pulls the image at its first start, and a node that just came
+# back takes a minute or two before the hub reaches its servers: wait longer.
+c.Spawner.http_timeout = 300 if SWARM else 120
 
 # wiw itself reads who is active; the culler stops idle servers (files stay).
 CULL_AFTER = int(need("WIW_CULL_AFTER"))

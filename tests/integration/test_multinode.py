@@ -131,7 +131,7 @@ def test_a_class_on_three_nodes_keeps_everyones_work_through_a_worker_restart(
         swarm.wait_ready({"manager", "worker-a", "worker-b"})
         for learner in off:  # they reload the page that told them
             assert "Nothing is lost" not in _visit(learner)
-            learner.wait_for_lab(timeout=300)
+            learner.wait_for_lab(timeout=420)
             assert files[learner.name] in learner.files()
         assert _nodes_of(room) == where
 
