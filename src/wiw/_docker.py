@@ -389,7 +389,8 @@ class Engine:
 
     def ping(self) -> None:
         """Check that the engine answers, raising the matching error if not."""
-        self._run(["info", "--format", "{{.ServerVersion}}"], what="answer")
+        version = "{{.Version.Version}}" if self.is_podman else "{{.ServerVersion}}"
+        self._run(["info", "--format", version], what="answer")
 
     def stream(
         self, args: Sequence[str], *, env: Mapping[str, str] | None = None, what: str = "run"
@@ -493,14 +494,23 @@ class Engine:
         with _translate("inspect the image"):
             return [str(d) for d in self._client.image.inspect(ref).repo_digests or []]
 
+    def _podman_info(self, fields: str) -> list[str]:
+        """Fields of ``podman info`` (whose layout is not Docker's), tab-separated."""
+        return self._run(["info", "--format", fields], what="read engine info")[1].split("\t")
+
     def data_root(self) -> str | None:
         """Return the engine's data directory, for disk checks."""
+        if self.is_podman:
+            return self._podman_info("{{.Store.GraphRoot}}")[0].strip() or None
         with _translate("read engine info"):
             info = self._client.system.info()
         return getattr(info, "docker_root_dir", None) or None
 
     def host_resources(self) -> tuple[int, int]:
         """Return the engine's total memory in bytes and its CPU count."""
+        if self.is_podman:
+            memory, cpus = self._podman_info("{{.Host.MemTotal}}\t{{.Host.CPUs}}")
+            return int(memory), int(cpus) or 1
         with _translate("read engine info"):
             info = self._client.system.info()
         return int(info.mem_total or 0), int(info.n_cpu or 1)

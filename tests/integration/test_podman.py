@@ -125,11 +125,17 @@ def test_podman_classroom_keeps_learners_apart_and_collects_their_work(
     assert not cls.learner_volumes(room.names.workshop, engine=image.engine)
 
 
-def test_podman_is_what_wiw_picks_when_asked(
+def test_podman_is_what_wiw_picks_when_asked_and_what_it_measures(
     podman: wiw.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """WIW_ENGINE=podman makes the default engine Podman."""
+    """WIW_ENGINE=podman makes the default engine Podman; its memory, CPUs and disk are read."""
     monkeypatch.setenv("WIW_ENGINE", "podman")
     chosen = default_engine()
     assert chosen.is_podman
     assert os.path.basename(chosen.client_call[0]) == "podman"
+    memory, cpus = chosen.host_resources()
+    assert memory > 2**30
+    assert cpus == os.cpu_count()
+    root = chosen.data_root()
+    assert root is not None
+    assert Path(root).is_dir()
