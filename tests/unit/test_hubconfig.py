@@ -60,6 +60,8 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
             return template
 
     fakes = {
+        "aiohttp": types.ModuleType("aiohttp"),
+        "aiohttp.resolver": types.ModuleType("aiohttp.resolver"),
         "docker": types.ModuleType("docker"),
         "docker.types": types.ModuleType("docker.types"),
         "dockerspawner": types.ModuleType("dockerspawner"),
@@ -72,6 +74,7 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     }
     fakes["wiw_auth"].JoinAuthenticator = type("JoinAuthenticator", (), {})  # type: ignore[attr-defined]
     fakes["wiw_auth"].PasswordAuthenticator = type("PasswordAuthenticator", (), {})  # type: ignore[attr-defined]
+    fakes["aiohttp.resolver"].ThreadedResolver = type("ThreadedResolver", (), {})  # type: ignore[attr-defined]
     fakes["docker.types"].Mount = dict  # type: ignore[attr-defined]
     fakes["dockerspawner"].DockerSpawner = type("DockerSpawner", (Spawner,), {})  # type: ignore[attr-defined]
     fakes["dockerspawner"].SwarmSpawner = type("SwarmSpawner", (Spawner,), {})  # type: ignore[attr-defined]
@@ -201,6 +204,11 @@ def test_swarm_classrooms_use_services_reached_directly(
     assert c.JupyterHub.spawner_class is namespace["QueuedSwarmSpawner"]
     assert c.DockerSpawner.pull_policy == "skip"
     assert c.SwarmSpawner.extra_endpoint_spec == {"mode": "dnsrr"}
+    # A re-created service has a new address: the hub looks it up at every connection.
+    connector = c.JupyterHubHTTPClient.connector_options
+    assert connector["use_dns_cache"] is False
+    assert isinstance(connector["resolver"], namespace["FreshLookups"])
+    assert c.Spawner.http_timeout > 120
 
 
 @pytest.mark.parametrize("missing", sorted(hub_env(Names("x"), _settings("x:1", OPTIONS))))
