@@ -252,7 +252,7 @@ def _check_notebook(path: Path) -> None:
         with path.open(encoding="utf-8") as fh:
             notebook = nbformat.read(fh, as_version=nbformat.NO_CONVERT)
         nbformat.validate(notebook)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
         raise errors.InvalidNotebook(f"Notebook {path} is not JSON text: {exc}") from exc
     except nbformat.ValidationError as exc:
         raise errors.InvalidNotebook(

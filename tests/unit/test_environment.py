@@ -156,9 +156,15 @@ def test_a_python_no_base_offers_is_a_clear_error(tmp_path: Path, runtime: str) 
     workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": runtime}))
     with pytest.raises(errors.UnsupportedPython) as caught:
         render_context(workshop)
-    assert runtime.removeprefix("python-") in str(caught.value)
-    for choice in ("python-3.11", "python-3.12", "python-3.13", "python-3.14"):
-        assert choice in caught.value.hint
+    version = runtime.removeprefix("python-")
+    assert caught.value.message == (
+        f"runtime.txt asks for Python {version}, which no base image wiw knows offers "
+        "with JupyterHub's runtime."
+    )
+    assert caught.value.hint == (
+        "Write one of python-3.11, python-3.12, python-3.13, python-3.14 in runtime.txt, or "
+        f"give a base image whose apt offers python{version} (--base-image)."
+    )
 
 
 def test_runtime_with_another_base_becomes_a_build_argument(tmp_path: Path) -> None:
@@ -174,3 +180,39 @@ def test_malformed_runtime_is_refused(tmp_path: Path, text: str) -> None:
     with pytest.raises(errors.WorkshopError) as caught:
         Workshop(workshop_with(tmp_path / "w", {"runtime.txt": text}))
     assert "runtime.txt" in str(caught.value)
+
+
+def test_a_package_brings_its_setup_files_and_a_marker(tmp_path: Path) -> None:
+    """pyproject.toml, setup.py and setup.cfg go with the package, each as it is on disk."""
+    files = {"pyproject.toml": "[project]\n", "setup.py": "# setup\n", "setup.cfg": "[metadata]\n"}
+    context = render_context(Workshop(workshop_with(tmp_path / "w", files)))
+    for name, text in files.items():
+        assert context.read(f"workshop/package/{name}") == text.encode()
+    assert context.read("workshop/package/.wiw-package") == b""
+
+
+def test_an_own_dockerfile_context_is_the_folder_with_its_dependency_files(
+    tmp_path: Path,
+) -> None:
+    """The Dockerfile at the top, the content by its path, dependency files by their name."""
+    folder = workshop_with(tmp_path / "w", {
+        "Dockerfile": "FROM scratch\n", "requirements.txt": "qrcode\n", "data/a.csv": "1,2\n",
+    })  # fmt: skip
+    (folder / "runtime.txt").mkdir()  # a folder with a dependency file's name is no file
+    context = render_context(Workshop(folder))
+    assert set(context.files) == {"Dockerfile", "lesson01.ipynb", "requirements.txt", "data/a.csv"}
+    assert context.read("Dockerfile") == b"FROM scratch\n"
+    assert context.read("requirements.txt") == b"qrcode\n"
+    assert context.read("data/a.csv") == b"1,2\n"
+
+
+def test_written_contexts_have_fixed_modes(tmp_path: Path) -> None:
+    """Executable sources are written 0755, everything else 0644, whatever the umask."""
+    folder = workshop_with(
+        tmp_path / "w", {"postBuild": "#!/bin/sh\n", "notes.txt": "n\n"}, executable=("postBuild",)
+    )
+    out = tmp_path / "out"
+    render_context(Workshop(folder)).write(out)
+    assert (out / "workshop/package/postBuild").stat().st_mode & 0o777 == 0o755
+    assert (out / "workshop/lessons/notes.txt").stat().st_mode & 0o777 == 0o644
+    assert (out / "workshop/package/.wiw-package").stat().st_mode & 0o777 == 0o644

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wiw import _cliargs
 from wiw._cliargs import CommandParser, count, decimal, memory, port, seconds, suggest
 
 DAY = 24 * 3600
@@ -251,3 +252,19 @@ def test_help_shows_meaningful_defaults_only() -> None:
     assert "(default: True)" not in text
     assert "the name learners open" in text
     assert "stay quiet" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [("[::1]", "::1"), ("[2001:db8::1]", "2001:db8::1"), ("192.0.2.7", "192.0.2.7"),
+     ("2001:DB8::1", "2001:db8::1")],
+)  # fmt: skip
+def test_addresses_are_given_plainly_brackets_or_not(text: str, host: str) -> None:
+    """An IPv6 address may come in URL brackets; it is returned bare and normalised."""
+    assert _cliargs.host_name(text) == host
+
+
+def test_a_bad_email_is_quoted() -> None:
+    """--tls-email: the text given, and what it must be."""
+    with pytest.raises(argparse.ArgumentTypeError, match="must be an e-mail address, not 'ana'"):
+        _cliargs.email("ana")

@@ -117,3 +117,11 @@ def test_a_secret_inside_a_longer_one_leaves_nothing_of_either(secret: str, pref
         text = f"join /{prefix + secret}/hub and /{secret}/lab"
         redacted = errors.redact(text)
     assert redacted == f"join /{errors.REDACTED}/hub and /{errors.REDACTED}/lab"
+
+
+def test_a_password_in_a_url_is_redacted_and_the_user_kept() -> None:
+    """user:password@host keeps the scheme, the user and the host; only the password goes."""
+    text = "pushing to https://ana:hunter22@registry.example.org/course failed"
+    assert errors.redact(text) == (
+        "pushing to https://ana:[redacted]@registry.example.org/course failed"
+    )

@@ -85,3 +85,120 @@ def test_path_with_spaces_and_non_ascii(tmp_path: Path) -> None:
     workshop = Workshop(folder)
     assert workshop.name == "atelier-d-t-2026"
     assert workshop.lessons[0].name == "leçon 1.ipynb"
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [("python-3.10", "3.10"), ("python-3.12.4\n", "3.12"), ("  python-3  ", "3")],
+)
+def test_runtime_txt_gives_major_and_minor(tmp_path: Path, text: str, version: str) -> None:
+    """runtime.txt's version is read without its patch level or surrounding blanks."""
+    write_lesson(tmp_path)
+    (tmp_path / "runtime.txt").write_text(text)
+    assert Workshop(tmp_path).environment.python == version
+
+
+@pytest.mark.parametrize("text", ["3.11", "python3.11", "python-3.x", "python-", "r-4.1", ""])
+def test_a_runtime_txt_that_names_no_python_is_quoted(tmp_path: Path, text: str) -> None:
+    """Anything but python-X[.Y[.Z]] is refused, quoting the file and showing the form."""
+    write_lesson(tmp_path)
+    (tmp_path / "runtime.txt").write_text(text)
+    with pytest.raises(errors.WorkshopError) as caught:
+        Workshop(tmp_path)
+    assert f"says {text!r}, not a Python version" in caught.value.message
+    assert "runtime.txt" in caught.value.message
+    assert "'python-3.11'" in caught.value.hint
+
+
+def test_a_notebook_over_50_mib_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """A notebook just over the bound is refused before it is parsed; one at it is read."""
+    write_lesson(tmp_path)
+    big = tmp_path / "big.ipynb"
+    big.write_bytes(b" " * (50 * 2**20 + 1))
+    with pytest.raises(errors.InvalidNotebook) as caught:
+        Workshop(tmp_path)
+    assert "big.ipynb is larger than 50 MiB" in caught.value.message
+    assert "Clear Outputs" in caught.value.hint
+    big.write_bytes(b" " * (50 * 2**20))  # at the bound: read, and found not to be JSON
+    with pytest.raises(errors.InvalidNotebook, match="is not JSON text"):
+        Workshop(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(b"not json", "is not JSON text"), (b"\xff\xfe\x00binary", "is not JSON text"),
+     (b'{"nbformat": 4, "nbformat_minor": 5}', "is not a valid notebook"),
+     (b'{"cells": 3}', "is not a valid notebook"), (b"[1, 2]", "cannot be read")],
+)  # fmt: skip
+def test_each_kind_of_broken_notebook_says_what_is_wrong(
+    tmp_path: Path, content: bytes, words: str
+) -> None:
+    """Not JSON, not nbformat, or not readable at all: each says which."""
+    write_lesson(tmp_path)
+    (tmp_path / "broken.ipynb").write_bytes(content)
+    with pytest.raises(errors.InvalidNotebook) as caught:
+        Workshop(tmp_path)
+    assert f"broken.ipynb {words}" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [("--Intro--", "intro"), ("A" * 70, "a" * 64), ("x" * 63 + "-y", "x" * 63),
+     ("", "workshop"), ("Python 101", "python-101")],
+)  # fmt: skip
+def test_slugs_are_short_and_trimmed(text: str, slug: str) -> None:
+    """At most 64 characters, never starting or ending with a dash, never empty."""
+    assert slugify(text) == slug
+
+
+def test_the_deprecated_test_method_forwards_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workshop.test(image) warns and returns what wiw.test_lessons returns, options passed on."""
+    from wiw import workshop as module
+
+    calls: list[tuple[object, ...]] = []
+
+    def tester(workshop: Workshop, image: object, **options: object) -> str:
+        calls.append((workshop, image, options))
+        return "the report"
+
+    monkeypatch.setitem(module._LESSON_TESTER, "test", tester)
+    write_lesson(tmp_path)
+    workshop = Workshop(tmp_path)
+    with pytest.warns(DeprecationWarning, match=r"use wiw\.test_lessons\(workshop, image\)"):
+        assert workshop.test("an image", cell_timeout=5) == "the report"
+    assert calls == [(workshop, "an image", {"cell_timeout": 5})]
+
+
+def test_lesson_testing_registers_itself_for_the_deprecated_method(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """wiw.lessons hands Workshop.test its tester; registering replaces the one in use."""
+    import wiw.lessons
+    from wiw import workshop as module
+
+    assert module._LESSON_TESTER["test"] is wiw.lessons.test_lessons
+    monkeypatch.setitem(module._LESSON_TESTER, "test", None)
+
+    def other(*args: object, **kwargs: object) -> str:
+        return "other"
+
+    module.register_lesson_tester(other)
+    assert {"test": other} == module._LESSON_TESTER
+
+
+@pytest.mark.parametrize("package", ["pyproject.toml", "setup.py"])
+def test_binder_folders_hold_the_environment_and_the_root_the_package(
+    tmp_path: Path, package: str
+) -> None:
+    """With binder/, dependency files are read there; the workshop's own package at the top."""
+    write_lesson(tmp_path)
+    (tmp_path / "binder").mkdir()
+    (tmp_path / "binder" / "requirements.txt").write_text("qrcode\n")
+    (tmp_path / "requirements.txt").write_text("ignored-beside-binder\n")
+    (tmp_path / package).write_text("")
+    environment = Workshop(tmp_path).environment
+    assert environment.folder == tmp_path / "binder"
+    assert environment.requirements == tmp_path / "binder" / "requirements.txt"
+    assert environment.package == tmp_path / package

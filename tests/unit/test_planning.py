@@ -1,0 +1,158 @@
+"""Capacity planning (wiw.planning): sizes, limits and the class plan, number by number."""
+
+from __future__ import annotations
+
+import pytest
+
+from wiw import errors, planning
+from wiw.planning import GIB, MIB, ClassPlan, LearnerLimits, plan_classroom
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("1g", GIB), ("1G", GIB), ("512m", 512 * MIB), ("512M", 512 * MIB), ("64k", 64 * 2**10),
+     ("64K", 64 * 2**10), ("2048", 2048), ("10b", 10), ("10B", 10), ("1.5g", 3 * GIB // 2),
+     ("0.5m", MIB // 2)],
+)  # fmt: skip
+def test_memory_strings_become_bytes(text: str, size: int) -> None:
+    """Docker's memory strings: a number and an optional unit, either case."""
+    assert planning.memory_bytes(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "m", "1x", "1gb", "-1g", "1 g", "g1", "1.g", ".5g"])
+def test_other_memory_strings_are_refused_with_the_form_to_use(text: str) -> None:
+    """Anything else is an InvalidOption naming the text and showing the form."""
+    with pytest.raises(errors.InvalidOption) as caught:
+        planning.memory_bytes(text)
+    assert repr(text) in caught.value.message
+    assert "'512m'" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(0, "0 KiB"), (2**10, "1 KiB"), (MIB - 1, "1024 KiB"), (MIB, "1 MiB"),
+     (300 * MIB, "300 MiB"), (GIB - 1, "1024 MiB"), (GIB, "1.0 GiB"), (3 * GIB // 2, "1.5 GiB"),
+     (-2 * GIB, "-2.0 GiB"), (-5 * MIB, "-5 MiB")],
+)  # fmt: skip
+def test_sizes_are_said_the_way_people_read_them(size: int, said: str) -> None:
+    """KiB below a MiB, whole MiB below a GiB, GiB with one decimal; signs kept."""
+    assert planning.format_bytes(size) == said
+
+
+def test_learner_limits_accept_their_bounds() -> None:
+    """64m, the CPU bounds and the process bounds are all allowed."""
+    low = LearnerLimits(memory="64m", cpus=planning.MIN_CPUS, pids=planning.MIN_PIDS)
+    high = LearnerLimits(memory="2g", cpus=planning.MAX_CPUS, pids=planning.MAX_PIDS)
+    assert low.memory_bytes == 64 * MIB
+    assert high.memory_bytes == 2 * GIB
+    assert LearnerLimits() == LearnerLimits(memory="1g", cpus=1.0, pids=512)
+
+
+@pytest.mark.parametrize(
+    ("limits", "words", "hint"),
+    [({"memory": "63m"}, "'63m' per learner is too small", "at least 64m"),
+     ({"memory": "lots"}, "'lots' per learner is too small or not understood", "at least 64m"),
+     ({"cpus": 0.04}, "CPU limit 0.04 per learner is out of range", "between 0.05 and 1024"),
+     ({"cpus": 1025.0}, "CPU limit 1025 per learner", "between 0.05 and 1024 cores"),
+     ({"pids": 15}, "Process limit 15 per learner is out of range", "between 16 and 1000000"),
+     ({"pids": 1_000_001}, "Process limit 1000001", "between 16 and 1000000 processes")],
+)  # fmt: skip
+def test_learner_limits_outside_their_bounds_say_which_and_the_range(
+    limits: dict[str, object], words: str, hint: str
+) -> None:
+    """Each limit out of range names itself, its value and the range allowed."""
+    with pytest.raises(errors.InvalidOption) as caught:
+        LearnerLimits(**limits)  # type: ignore[arg-type]
+    assert words in caught.value.message
+    assert hint in caught.value.hint
+
+
+def test_the_plan_is_one_learner_plus_headroom_of_the_usable_memory() -> None:
+    """per_learner, fit and the memory limit follow the documented formula exactly."""
+    plan = plan_classroom(learners=20, host_memory=16 * GIB, host_cpus=4, lesson_peak=200 * MIB)
+    per_learner = int((planning.IDLE_LEARNER + 200 * MIB) * planning.HEADROOM)
+    usable = int(16 * GIB * planning.USABLE_SHARE) - planning.HUB_OVERHEAD
+    assert plan.per_learner == per_learner
+    assert plan.fit == usable // per_learner
+    assert plan.limits.memory == "896m"  # 2 x 387.5 MiB, rounded up to 128 MiB steps
+    assert plan.limits.cpus == 1.0
+    assert (plan.requested, plan.host_memory, plan.host_cpus) == (20, 16 * GIB, 4)
+    assert plan.cpu_per_learner == planning.CPU_PER_LEARNER
+    assert plan.arrival_window == planning.ARRIVAL_WINDOW
+
+
+def test_an_unmeasured_class_plans_with_a_typical_kernel_and_at_least_512m() -> None:
+    """Without a measurement: the default kernel; the memory limit never below 512 MiB."""
+    plan = plan_classroom(learners=1, host_memory=4 * GIB, host_cpus=1)
+    assert plan.per_learner == int((planning.IDLE_LEARNER + planning.DEFAULT_KERNEL) * 1.25)
+    assert plan.limits.memory == "512m"
+
+
+def test_cpu_limits_never_exceed_the_machine() -> None:
+    """Asking 8 cores per learner on a 2-core machine gives 2."""
+    plan = plan_classroom(learners=2, host_memory=4 * GIB, host_cpus=2, cpus=8.0)
+    assert plan.limits.cpus == 2.0
+    assert (
+        plan_classroom(learners=2, host_memory=4 * GIB, host_cpus=2, cpus=0.5).limits.cpus == 0.5
+    )
+
+
+def test_a_machine_too_small_for_the_hub_holds_nobody() -> None:
+    """Memory below the hub's own share fits zero learners, never a negative number."""
+    plan = plan_classroom(learners=1, host_memory=100 * MIB, host_cpus=1)
+    assert plan.fit == 0
+    assert not plan.fits
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"learners": 0}, {"host_memory": 0}, {"host_cpus": 0}, {"arrival_window": 0.0},
+     {"learners": -1}, {"host_memory": -1}],
+)  # fmt: skip
+def test_a_plan_needs_positive_numbers(bad: dict[str, float]) -> None:
+    """A class of nobody, no memory, no CPU or no arrival window is refused, with the numbers."""
+    args: dict[str, float] = {"learners": 3, "host_memory": GIB, "host_cpus": 2,
+                              "arrival_window": 60.0, **bad}  # fmt: skip
+    with pytest.raises(errors.InvalidOption) as caught:
+        plan_classroom(**args)  # type: ignore[arg-type]
+    assert f"{int(args['learners'])} learners" in caught.value.message
+    assert "positive" in caught.value.hint
+
+
+def _plan(
+    requested: int, fit: int, cpus: int = 2, cpu_s: float = 3.0, window: float = 60.0
+) -> ClassPlan:
+    return ClassPlan(requested, fit, 200 * MIB, LearnerLimits(), 8 * GIB, cpus, cpu_s, window)
+
+
+def test_the_cpu_side_joins_per_minute_and_the_wait() -> None:
+    """60 x cores / CPU-s a minute; the wait is the CPU work beyond the window, never negative."""
+    plan = _plan(requested=50, fit=60, cpus=2, cpu_s=3.0, window=60.0)
+    assert plan.joins_per_minute == 40.0
+    assert plan.queue_wait == 15.0  # 50 x 3 / 2 = 75 s of work in a 60 s window
+    assert not plan.queues  # exactly the bound is still fine
+    assert _plan(requested=51, fit=60).queues
+    assert _plan(requested=10, fit=60).queue_wait == 0.0
+
+
+def test_fitting_is_up_to_and_including_the_fit() -> None:
+    """A class as large as the fit fits; one more does not, and require_fit says why."""
+    _plan(requested=30, fit=30).require_fit()
+    assert _plan(requested=30, fit=30).fits
+    too_many = _plan(requested=31, fit=30)
+    with pytest.raises(errors.ClassTooBig) as caught:
+        too_many.require_fit()
+    assert caught.value.message == too_many.summary()
+
+
+def test_the_summary_says_memory_cpu_and_limits_and_warns_of_a_queue() -> None:
+    """Every figure the instructor needs, and the queue sentence only when the class queues."""
+    calm = _plan(requested=10, fit=30).summary()
+    assert calm.startswith("10 learners fits: this machine (8.0 GiB, 2 CPUs) holds about 30 ")
+    assert "at 200 MiB each" in calm
+    assert "start about 40 learners a minute (3 CPU-seconds each)" in calm
+    assert "wait" not in calm
+    assert calm.endswith("limited to 1g memory, 1 CPU and 512 processes.")
+    crowded = _plan(requested=60, fit=30).summary()
+    assert crowded.startswith("60 learners does NOT fit")
+    assert "Arriving within 60 s, the last learners would wait about 30 s to start" in crowded
