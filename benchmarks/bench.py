@@ -122,7 +122,7 @@ def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--learners", type=int, default=30)
     parser.add_argument("--window", type=float, default=60.0)
-    parser.add_argument("--rates", type=int, nargs="+", default=[20, 30, 40, 50])
+    parser.add_argument("--rates", type=int, nargs="+", default=[10, 15, 20, 30, 40, 50])
     parser.add_argument("--sweep-seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeats", type=int, default=3)

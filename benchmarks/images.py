@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 import subprocess
 import time
@@ -30,6 +31,7 @@ from wiw._version import __version__
 from wiw.lessons import run_lessons
 
 SEED_IMAGE_BYTES = 1.09e9  # the 2018 tutorial's image
+INSTALL_TIME = re.compile(r"wiw-install: \w+ installed in (?P<seconds>[0-9.]+) s")
 
 
 def timed_build(workshop: wiw.Workshop, tag: str, engine: wiw.Engine, **kw: Any) -> float:
@@ -48,10 +50,14 @@ def cold_build_with(
     image = wiw.Image(tag, engine=engine)
     labels = {**_labels.labels_for(workshop.name, "image", __version__), _labels.REF: tag}
     starts: list[tuple[float, str]] = []
+    installs: list[float] = []  # what wiw-install says each install took, in order
 
     def note(event: BuildProgress) -> None:
         if event.step and (not starts or starts[-1][1] != event.description):
             starts.append((time.monotonic(), event.description))
+        said = INSTALL_TIME.search(event.line)
+        if said:
+            installs.append(float(said["seconds"]))
 
     started = time.monotonic()
     image._build(context, labels, True, None, note)
@@ -61,7 +67,7 @@ def cold_build_with(
     runtime = sum(seconds for what, seconds in timed if "wiw-install --no-deps" in what)
     steps = [{"step": what[:80], "s": seconds} for what, seconds in timed]
     return {"total_s": round(ended - started, 2), "runtime_step_s": round(runtime, 2),
-            "steps": steps}  # fmt: skip
+            "runtime_install_s": installs[0] if installs else None, "steps": steps}  # fmt: skip
 
 
 def measure_builds(folder: Path, tag: str, engine: wiw.Engine) -> dict[str, Any]:
@@ -81,12 +87,17 @@ def measure_builds(folder: Path, tag: str, engine: wiw.Engine) -> dict[str, Any]
     nbformat.write(notebook, lesson)
     content = timed_build(wiw.Workshop(folder), tag, engine)
     uv_s, pip_s = with_uv["runtime_step_s"], with_pip["runtime_step_s"]
+    uv_install, pip_install = with_uv["runtime_install_s"], with_pip["runtime_install_s"]
     return {
         "cold_pip_s": with_pip["total_s"], "cold_uv_s": with_uv["total_s"], "cold_s": cold,
         "warm_s": warm, "content_s": content, "P1": round(content / cold, 4),
         "P9": round(with_uv["total_s"] / with_pip["total_s"], 3),
         "runtime_step_uv_s": uv_s, "runtime_step_pip_s": pip_s,
         "runtime_step_ratio": round(uv_s / pip_s, 3) if pip_s else None,
+        "runtime_install_uv_s": uv_install, "runtime_install_pip_s": pip_install,
+        "runtime_install_ratio": (
+            round(uv_install / pip_install, 3) if uv_install and pip_install else None
+        ),
         "steps_uv": with_uv["steps"], "steps_pip": with_pip["steps"],
     }  # fmt: skip
 

@@ -42,7 +42,7 @@ HEADROOM = 1.25  # what a learner is expected to use, above the measurement
 # CPU-seconds one learner costs from joining to their first output (hub,
 # proxy, their server starting, JupyterLab's page, a kernel, a cell), as
 # 'nox -s bench' measures it on a 2-core machine (docs/performance.md).
-CPU_PER_LEARNER = 2.0
+CPU_PER_LEARNER = 3.7
 ARRIVAL_WINDOW = 60.0  # seconds in which a class arrives, unless said otherwise
 QUEUE_BOUND = 15.0  # seconds the last learner may wait to start before the plan warns
 USABLE_SHARE = 0.9  # of the engine's memory; the rest is the system's
