@@ -25,7 +25,7 @@ from traitlets import default
 sys.path.insert(0, str(Path(__file__).parent))
 from wiw_auth import JoinAuthenticator, PasswordAuthenticator
 from wiw_static import precompressed
-from wiw_swarm import PinnedToNode
+from wiw_swarm import NOT_FOUND, PinnedToNode
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 
@@ -98,6 +98,11 @@ class StartQueue:
         """The home volume's labels, naming whose home it is."""
         return {**HOME_LABELS, LEARNER_LABEL: self.user.name}  # type: ignore[attr-defined]
 
+    @property
+    def home_volume(self):  # type: ignore[no-untyped-def]
+        """The learner's home volume's name (on their node, on Swarm)."""
+        return self.format_volume_name(HOME_VOLUME, self)  # type: ignore[attr-defined]
+
     async def start(self):  # type: ignore[no-untyped-def]
         """Start the learner's server and wait until it answers, holding a start slot."""
         self.image = current_image()  # 'wiw update' may have switched it
@@ -119,13 +124,12 @@ class QueuedDockerSpawner(StartQueue, DockerSpawner):
         Docker would make it from the mount with its labels; Podman's Docker
         API makes it without them, and wiw finds homes by their labels.
         """
-        name = self.format_volume_name(HOME_VOLUME, self)
         try:
-            await self.docker("inspect_volume", name)
+            await self.docker("inspect_volume", self.home_volume)
         except Exception as exc:
-            if getattr(exc, "status_code", None) != 404:  # noqa: PLR2004 - not found
+            if getattr(exc, "status_code", None) != NOT_FOUND:
                 raise
-            await self.docker("create_volume", name=name, labels=self.home_labels())
+            await self.docker("create_volume", name=self.home_volume, labels=self.home_labels())
         return await super().start()
 
     @property
@@ -143,11 +147,6 @@ class QueuedSwarmSpawner(StartQueue, PinnedToNode, SwarmSpawner):
         """Service names are DNS labels (63 characters at most): hash the learner's name."""
         digest = hashlib.sha256(self.user.name.encode()).hexdigest()[:16]
         return f"wiw-{WORKSHOP[:36]}-{digest}".strip("-")
-
-    @property
-    def home_volume(self):  # type: ignore[no-untyped-def]
-        """The learner's home volume's name (on their node)."""
-        return self.format_volume_name(HOME_VOLUME, self)
 
     @property
     def mounts(self):  # type: ignore[no-untyped-def]

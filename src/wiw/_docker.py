@@ -375,9 +375,7 @@ class Engine:
             host = os.environ.get("DOCKER_HOST", "")
             return host.removeprefix("unix://") if host.startswith("unix://") else DOCKER_SOCKET
         fields = "{{.Host.RemoteSocket.Path}}\t{{.Host.RemoteSocket.Exists}}"
-        path, _, exists = (
-            self._run(["info", "--format", fields], what="answer")[1].strip().partition("\t")
-        )
+        path, exists = self._podman_info(fields)
         if exists != "true":
             raise errors.EngineUnavailable(
                 f"Podman's API service is not running (its socket {path} is missing); the "
@@ -495,13 +493,14 @@ class Engine:
             return [str(d) for d in self._client.image.inspect(ref).repo_digests or []]
 
     def _podman_info(self, fields: str) -> list[str]:
-        """Fields of ``podman info`` (whose layout is not Docker's), tab-separated."""
-        return self._run(["info", "--format", fields], what="read engine info")[1].split("\t")
+        """The fields of ``podman info`` that ``fields`` (a tab-separated template) asks for."""
+        out = self._run(["info", "--format", fields], what="read engine info")[1]
+        return [field.strip() for field in out.split("\t")]
 
     def data_root(self) -> str | None:
         """Return the engine's data directory, for disk checks."""
         if self.is_podman:
-            return self._podman_info("{{.Store.GraphRoot}}")[0].strip() or None
+            return self._podman_info("{{.Store.GraphRoot}}")[0] or None
         with _translate("read engine info"):
             info = self._client.system.info()
         return getattr(info, "docker_root_dir", None) or None

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from wiw import _labels, errors
+from wiw._hubcontract import INSTRUCTOR
 from wiw._support import support_file
 from wiw.classroom import ClassroomOptions
 from wiw.network import url_host
@@ -65,7 +66,6 @@ CHART_VERSION = "4.3.2-0.dev.git.226.h48ea50e3"
 CHART_REPO = "https://hub.jupyter.org/helm-chart/"
 RELEASE = "workshop"  # the Helm release's name
 NAMESPACE = "workshop"  # the Kubernetes namespace wiw's commands suggest
-INSTRUCTOR = "instructor"  # the instructor's account, as in the local classroom
 # As the local classroom's wiw-instructor role (jupyterhub/jupyterhub_config.py):
 # see every learner and their activity, start and stop their servers, open them.
 INSTRUCTOR_SCOPES = (

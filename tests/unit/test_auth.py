@@ -7,26 +7,20 @@ tornado's classes are stand-ins, so that wiw's own rules can be checked.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import unicodedata
 from typing import Any
 
 import pytest
 
 from tests.support.fakehub import install_hub_fakes
-from wiw._support import support_file
+from tests.support.hubside import load_support_module
 
 
 @pytest.fixture
 def auth(monkeypatch: pytest.MonkeyPatch) -> Any:
     """wiw_auth imported against stand-ins for JupyterHub, tornado and traitlets."""
     install_hub_fakes(monkeypatch)
-    spec = importlib.util.spec_from_file_location("wiw_auth", support_file("wiw_auth.py"))
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_support_module("wiw_auth")
 
 
 @pytest.mark.parametrize("name", ["Ada", "Ada Lovelace", "Zoë", "O'Brien", "li-na_2", "Σοφία"])

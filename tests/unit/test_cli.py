@@ -11,21 +11,11 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from tests.support.cli import run
 from tests.support.workshops import write_lesson
-from wiw.cli import main
 
 # What a message for people must never contain: Python's names for things.
 PYTHON_SPEAK = re.compile(r"\b[a-z]+_[a-z_]+=|confirm=True|Traceback|wiw\.errors\.")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run the command line; return its exit status, stdout and stderr."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # the parser refused the command line
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_qr_command_prints_and_saves_png(

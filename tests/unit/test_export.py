@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from traitlets.config import Config
 
+from tests.support.cli import run
 from tests.support.fakehub import install_hub_fakes
 from wiw import errors
 from wiw._support import support_file
 from wiw.classroom import ClassroomOptions
-from wiw.cli import main
 from wiw.export import (
     CHART_VERSION,
     INSTRUCTOR_SCOPES,
@@ -74,16 +74,6 @@ def validate(values: dict[str, Any]) -> None:
     """Validate exported values merged onto the chart's defaults with a Draft-7 validator."""
     merged = deep_merge(chart_file("values.yaml"), values)
     jsonschema.Draft7Validator(chart_file("values.schema.yaml")).validate(merged)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run the command line; return its exit status, stdout and stderr."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # the parser refused the command line
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def mode(path: Path) -> int:

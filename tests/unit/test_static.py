@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import importlib.util
 import os
 import sys
 import types
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -24,21 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tornado import httpclient, httpserver, netutil, web
 
-from wiw._support import support_file
+from tests.support.hubside import load_support_module
 
-
-def load(name: str) -> ModuleType:
-    """A support script, imported from the folder shipped in the wheel."""
-    spec = importlib.util.spec_from_file_location(name, support_file(f"{name}.py"))
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-STATIC = load("wiw_static")
-PRECOMPRESS = load("wiw_precompress")
+STATIC = load_support_module("wiw_static")
+PRECOMPRESS = load_support_module("wiw_precompress")
 SCRIPT = ("function lesson() { return 'hello, learner'; }\n" * 400).encode()
 
 

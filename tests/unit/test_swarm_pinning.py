@@ -8,28 +8,16 @@ test (tests/integration/test_multinode.py) runs it on a real swarm.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wiw._support import support_file
+from tests.support.hubside import load_support_module
 
-
-def load() -> ModuleType:
-    """The hub-side module, imported from the support folder."""
-    spec = importlib.util.spec_from_file_location("wiw_swarm", support_file("wiw_swarm.py"))
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SWARM = load()
+SWARM = load_support_module("wiw_swarm")
 
 
 def node(

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wiw._support import support_file
+from tests.support.hubside import load_support_module
 
-
-def load_sync() -> ModuleType:
-    """The script shipped as /usr/local/bin/wiw-sync, imported from the support folder."""
-    spec = importlib.util.spec_from_file_location("wiw_sync", support_file("wiw_sync.py"))
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SYNC = load_sync()
+SYNC = load_support_module("wiw_sync")
 
 
 def lessons(folder: Path, files: dict[str, str]) -> Path:
