@@ -319,13 +319,8 @@ PASSWORD_ENV = "WIW_CLASS_PASSWORD"  # noqa: S105 - the variable's name
 def _class_password(args: argparse.Namespace) -> str | None:
     """The class password: from a file, the environment, a prompt, or (warned) the flag."""
     if args.password_file:
-        try:
-            text = Path(args.password_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(
-                f"Cannot read --password-file {args.password_file}: {exc.strerror}.",
-                hint="Give a file that holds the class password on its first line.",
-            ) from exc
+        hint = "Give a file that holds the class password on its first line."
+        text = _read_secret_file(args.password_file, "--password-file", hint)
         return text.splitlines()[0] if text.strip() else ""
     if args.ask_password:
         return getpass.getpass("Class password: ")
@@ -499,16 +494,19 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
-def _file_secret(path: str, flag: str) -> str:
-    """A secret given in a file (never on the command line): the file's text, line ends off."""
+def _read_secret_file(path: str, flag: str, hint: str) -> str:
+    """The text of a file a secret is given in (never on the command line), or a UsageError."""
     try:
-        text = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        raise UsageError(
-            f"Cannot read {flag} {path}: {reason}.",
-            hint=f"Give {flag} a file that holds the secret alone.",
-        ) from exc
+        raise UsageError(f"Cannot read {flag} {path}: {reason}.", hint=hint) from exc
+
+
+def _file_secret(path: str, flag: str) -> str:
+    """A secret given in a file: the file's text, line ends off."""
+    hint = f"Give {flag} a file that holds the secret alone."
+    text = _read_secret_file(path, flag, hint).rstrip("\r\n")
     if not text.strip():
         raise UsageError(f"{flag} {path} is empty.", hint=f"Give {flag} a file that holds it.")
     return text
