@@ -24,11 +24,11 @@ import httpx
 import nbformat
 
 import wiw
-from wiw import _labels
-from wiw._context import render_context
-from wiw._progress import BuildProgress
 from wiw._version import __version__
-from wiw.lessons import run_lessons
+from wiw.build.context import render_context
+from wiw.build.progress import BuildProgress
+from wiw.engine import labels as _labels
+from wiw.lessons.runner import run_lessons
 
 SEED_IMAGE_BYTES = 1.09e9  # the 2018 tutorial's image
 INSTALL_TIME = re.compile(r"wiw-install: \w+ installed in (?P<seconds>[0-9.]+) s")
@@ -131,7 +131,7 @@ def measure_ready(image: wiw.Image, repeats: int) -> dict[str, Any]:
     ready, floor = [], []
     for _ in range(repeats):
         started = time.monotonic()
-        with wiw.Hub.run(image) as hub:
+        with wiw.Lab.run(image) as hub:
             url = hub.wait_for_token(timeout=120)
             assert httpx.get(url, timeout=30, follow_redirects=True).status_code == 200
             ready.append(time.monotonic() - started)

@@ -48,7 +48,7 @@ def _roles(hub: str, before: dict[str, float], learners: list[str]) -> dict[str,
 
 def floor(image: wiw.Image, assets: list[str]) -> dict[str, float]:
     """CPU-seconds of a bare server: start, page, kernel, cell (no hub, no proxy)."""
-    with wiw.Hub.run(image) as hub:
+    with wiw.Lab.run(image) as hub:
         url = hub.wait_for_token(timeout=120)
         token = url.split("token=", 1)[1]
         info = image.engine.container_info(hub.container_id)

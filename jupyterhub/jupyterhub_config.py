@@ -2,7 +2,7 @@
 
 The hub runs in its own container from the workshop image and starts one
 container per learner from the same image (DockerSpawner). wiw decides every
-name, label, path and setting (wiw._hubcontract) and passes them as WIW_*
+name, label, path and setting (wiw.classroom.contract) and passes them as WIW_*
 environment variables, read strictly here: a missing one stops the hub.
 Secrets are files on the hub's state volume, in WIW_STATE_DIR.
 """

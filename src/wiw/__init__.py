@@ -8,18 +8,20 @@ URL as a QR code::
     workshop = wiw.Workshop("example_workshop")
     image = wiw.Image.build(workshop)
     assert wiw.test_lessons(workshop, image).ok
-    with wiw.Hub.run(image) as hub:
-        url = hub.wait_for_token()
+    with wiw.Lab.run(image) as lab:
+        url = lab.wait_for_token()
         wiw.save_qr(url, "join.png")
 
 Every error wiw raises is a :class:`wiw.WiwError`.
 """
 
-from wiw._docker import Engine
-from wiw._hubstate import TLSFiles
-from wiw._progress import BuildProgress
+from typing import TYPE_CHECKING, Any
+
+from wiw import _compat
 from wiw._version import __version__
-from wiw.classroom import Classroom, ClassroomOptions, Learner
+from wiw.build import BuildProgress, BuildRecord, Environment, Image, PruneResult, Workshop
+from wiw.classroom import Classroom, ClassroomOptions, Learner, TLSFiles
+from wiw.engine import Engine
 from wiw.errors import (
     BuildFailed,
     ClassTooBig,
@@ -54,13 +56,17 @@ from wiw.errors import (
     WorkshopError,
     WorkshopNotFound,
 )
-from wiw.hub import Hub
-from wiw.image import BuildRecord, Image, PruneResult
-from wiw.lessons import test_lessons
+from wiw.lab import Lab
+from wiw.lessons import (
+    CellFailure,
+    ExpectedError,
+    LessonReport,
+    LessonResult,
+    OutputDrift,
+    test_lessons,
+)
 from wiw.planning import ClassPlan, LearnerLimits, plan_classroom
 from wiw.qr import qr_for_url, qr_terminal, save_qr
-from wiw.report import CellFailure, ExpectedError, LessonReport, LessonResult, OutputDrift
-from wiw.workshop import Environment, Workshop
 
 __all__ = [
     "BuildFailed",
@@ -79,7 +85,6 @@ __all__ = [
     "EngineUnavailable",
     "Environment",
     "ExpectedError",
-    "Hub",
     "HubError",
     "HubExited",
     "Image",
@@ -88,6 +93,7 @@ __all__ = [
     "InvalidName",
     "InvalidNotebook",
     "InvalidOption",
+    "Lab",
     "Learner",
     "LearnerLimits",
     "LessonReport",
@@ -121,3 +127,17 @@ __all__ = [
     "save_qr",
     "test_lessons",
 ]
+
+if TYPE_CHECKING:
+    from wiw._compat import Hub as Hub  # deprecated: wiw.Lab
+
+_compat.install()
+
+
+def __getattr__(name: str) -> Any:
+    """Old names that still work, with a warning: ``wiw.Hub`` is :class:`wiw.Lab`."""
+    if name == "Hub":
+        _compat.warn_moved("wiw.Hub", "wiw.Lab")
+        return _compat.Hub
+    msg = f"module 'wiw' has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -2,6 +2,6 @@
 
 import sys
 
-from wiw.cli import main
+from wiw.cli.main import main
 
 sys.exit(main())

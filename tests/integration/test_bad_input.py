@@ -24,8 +24,8 @@ import pytest
 
 import wiw
 from tests.support.workshops import EXAMPLE, workshop_folder
-from wiw.classroom import Classroom, ClassroomOptions
-from wiw.cli import main
+from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.cli.main import main
 from wiw.planning import LearnerLimits
 
 
@@ -116,7 +116,7 @@ CASES = [
          lambda t, i: build(workshop(t / "w"), i, base_image="wiw-test/no-such-base:1"),
          engine=True),
     Case("missing-image", "wiw-test/never-built:1", wiw.ImageNotFound, "Build it first",
-         lambda t, i: wiw.Hub.run("wiw-test/never-built:1", engine=i.engine), engine=True),
+         lambda t, i: wiw.Lab.run("wiw-test/never-built:1", engine=i.engine), engine=True),
     # Workshop folders and notebooks
     Case("no-folder", "does-not-exist", wiw.WorkshopNotFound, NO_FOLDER,
          lambda t, i: wiw.Workshop(t / "does-not-exist")),
@@ -153,12 +153,12 @@ CASES = [
          lambda t, i: build(workshop(t / "w", {"postBuild": "#!/bin/sh\nexit 7\n"}, 0o755), i),
          engine=True),
     # Ports, timeouts, limits
-    Case("port-zero", "Port 0", wiw.InvalidOption, PORTS, lambda t, i: wiw.Hub.run(i, port=0)),
+    Case("port-zero", "Port 0", wiw.InvalidOption, PORTS, lambda t, i: wiw.Lab.run(i, port=0)),
     Case("port-too-big", "70000", wiw.InvalidOption, PORTS,
-         lambda t, i: wiw.Hub.run(i, port=70000)),
-    Case("port-negative", "-5", wiw.InvalidOption, PORTS, lambda t, i: wiw.Hub.run(i, port=-5)),
+         lambda t, i: wiw.Lab.run(i, port=70000)),
+    Case("port-negative", "-5", wiw.InvalidOption, PORTS, lambda t, i: wiw.Lab.run(i, port=-5)),
     Case("port-taken", "Port", wiw.PortInUse, "Choose another port",
-         lambda t, i: wiw.Hub.run(i, port=taken_port()), engine=True),
+         lambda t, i: wiw.Lab.run(i, port=taken_port()), engine=True),
     Case("timeout-negative", "-1", wiw.InvalidOption, SECONDS, lambda t, i: _wait(i, -1),
          engine=True),
     Case("timeout-absurd", "1000000000", wiw.InvalidOption, SECONDS,
@@ -221,7 +221,7 @@ def _huge(path: Path) -> Path:
 
 
 def _wait(image: wiw.Image, timeout: float) -> None:
-    with wiw.Hub.run(image) as hub:
+    with wiw.Lab.run(image) as hub:
         hub.wait_for_token(timeout=timeout)
 
 
@@ -341,7 +341,7 @@ def test_outside_links_and_by_products_never_reach_the_image(
         wiw.Workshop(folder), tag=ref, engine=example_image.engine, show_progress=False
     )
     show = ["sh", "-c", "find /srv/wiw/lessons; cat /srv/wiw/lessons/*; sleep 600"]
-    with wiw.Hub.run(image, command=show) as hub, pytest.raises(wiw.TokenTimeout) as caught:
+    with wiw.Lab.run(image, command=show) as hub, pytest.raises(wiw.TokenTimeout) as caught:
         hub.wait_for_token(timeout=5)
     text = "\n".join(caught.value.log_tail)
     assert "/srv/wiw/lessons/lesson01.ipynb" in text

@@ -21,7 +21,7 @@ import wiw
 from tests.support.engine import require
 from tests.support.learners import SimLearner
 from tests.support.workshops import EXAMPLE, build_named
-from wiw.classroom import Classroom
+from wiw.classroom.lifecycle import Classroom
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

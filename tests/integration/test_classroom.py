@@ -23,11 +23,11 @@ from tests.support.engine import free_port
 from tests.support.learners import KernelDied, SimLearner
 from tests.support.workshops import EXAMPLE, build_named
 from wiw import classroom as cls
-from wiw._docker import ContainerInfo
-from wiw._wait import poll
-from wiw.classroom import Classroom, ClassroomOptions
-from wiw.cli import main
+from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.cli.main import main
+from wiw.engine.docker import ContainerInfo
 from wiw.planning import LearnerLimits
+from wiw.waiting import poll
 
 OPTIONS = ClassroomOptions(
     max_learners=6,

@@ -8,8 +8,8 @@ import pytest
 
 import wiw
 from tests.support.workshops import EXAMPLE
-from wiw.cli import main
-from wiw.doctor import run_doctor
+from wiw.cli.doctor import run_doctor
+from wiw.cli.main import main
 
 
 def test_ready_machine_gets_a_clean_report(engine: wiw.Engine) -> None:

@@ -14,8 +14,8 @@ import pytest
 
 import wiw
 from tests.support.learners import SimLearner
-from wiw._wait import WaitTimeout, poll
-from wiw.export import z2jh_values
+from wiw.deploy.z2jh import z2jh_values
+from wiw.waiting import WaitTimeout, poll
 
 SECRET = "s3cret-join-path_0123456789"
 KEY = "instructor-key_0123456789abcdef"
@@ -43,7 +43,7 @@ def chart_config(hub: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def wait_healthy(url: str, hub: wiw.Hub) -> None:
+def wait_healthy(url: str, hub: wiw.Lab) -> None:
     """Poll the hub's health endpoint (bounded); fail with its log if it never answers."""
     try:
         poll(lambda: httpx.get(url, timeout=5).status_code == 200 or None, timeout=60,
@@ -61,7 +61,7 @@ def test_learners_join_by_name_and_the_instructor_through_the_door(
     assert hub_values["baseUrl"] == f"/{SECRET}/"
     config = chart_config(hub_values)
     script = f"cat > /tmp/hub.py <<'WIW'\n{config}\nWIW\nexec jupyterhub -f /tmp/hub.py"
-    with wiw.Hub.run(example_image, command=["sh", "-c", script]) as hub:
+    with wiw.Lab.run(example_image, command=["sh", "-c", script]) as hub:
         base = f"http://127.0.0.1:{hub.port}/{SECRET}/"
         wait_healthy(f"{base}hub/health", hub)
         grace, impostor = SimLearner(base), SimLearner(base)

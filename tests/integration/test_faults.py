@@ -25,8 +25,8 @@ from tests.support.engine import free_port
 from tests.support.learners import SimLearner
 from tests.support.registry import start_registry
 from tests.support.workshops import EXAMPLE, build_named
-from wiw._wait import poll
-from wiw.classroom import Classroom
+from wiw.classroom.lifecycle import Classroom
+from wiw.waiting import poll
 
 
 def in_background(work: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:

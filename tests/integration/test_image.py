@@ -10,9 +10,9 @@ import nbformat
 import pytest
 
 import wiw
-from wiw._docker import ContainerSpec
-from wiw._labels import MANAGED, WORKSHOP
-from wiw.cli import main
+from wiw.cli.main import main
+from wiw.engine.docker import ContainerSpec
+from wiw.engine.labels import MANAGED, WORKSHOP
 
 
 def test_example_workshop_builds_with_labels(example_image: wiw.Image) -> None:

@@ -20,8 +20,8 @@ import pytest
 import wiw
 from tests.support.learners import SimLearner
 from tests.support.workshops import EXAMPLE
-from wiw.classroom import Classroom, ClassroomOptions
-from wiw.cli import main
+from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.cli.main import main
 from wiw.qr import qr_for_url
 
 NAMES = ("Ada Lovelace", "Grace", "Zoë")

@@ -9,7 +9,7 @@ import nbformat
 
 import wiw
 from tests.support.workshops import EXAMPLE
-from wiw.cli import main
+from wiw.cli.main import main
 
 
 def test_example_lessons_all_pass_with_timings_and_memory(example_image: wiw.Image) -> None:

@@ -22,8 +22,8 @@ from tests.support.engine import free_port, require
 from tests.support.learners import SimLearner
 from tests.support.nodes import NODE_IMAGE, Swarm, docker, node_image, three_node_swarm
 from tests.support.registry import Registry, start_registry
-from wiw._wait import poll
-from wiw.classroom import Classroom, ClassroomOptions
+from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.waiting import poll
 
 pytestmark = pytest.mark.multinode
 LEARNERS = 6

@@ -29,8 +29,8 @@ from tests.support.engine import free_port, need_tool, require
 from tests.support.learners import SimLearner
 from tests.support.netns import Device, device
 from tests.support.workshops import EXAMPLE, build_named
-from wiw.classroom import Classroom
-from wiw.cli import main
+from wiw.classroom.lifecycle import Classroom
+from wiw.cli.main import main
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -21,10 +21,10 @@ import wiw
 from tests.support.engine import free_port, need_tool, require
 from tests.support.learners import SimLearner
 from tests.support.workshops import EXAMPLE
-from wiw import _labels
 from wiw import classroom as cls
-from wiw._docker import default_engine
-from wiw.classroom import Classroom, ClassroomOptions
+from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.engine import labels as _labels
+from wiw.engine.docker import default_engine
 from wiw.planning import LearnerLimits
 
 pytestmark = pytest.mark.podman
@@ -74,8 +74,8 @@ def test_podman_builds_an_image_wiw_knows_as_its_own(image: wiw.Image) -> None:
 
 
 def test_podman_runs_the_lab_and_the_url_opens_the_lessons(image: wiw.Image) -> None:
-    """Hub.run on Podman: wait_for_token's URL opens JupyterLab; stopping removes the container."""
-    with wiw.Hub.run(image) as hub:
+    """Lab.run on Podman: wait_for_token's URL opens JupyterLab; stopping removes the container."""
+    with wiw.Lab.run(image) as hub:
         url = hub.wait_for_token(timeout=90)
         assert urlsplit(url).hostname == "127.0.0.1"
         with httpx.Client(timeout=30, follow_redirects=True) as client:

@@ -14,7 +14,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 import wiw
-from wiw._context import render_context
+from wiw.build.context import render_context
 
 pytestmark = pytest.mark.pythons
 

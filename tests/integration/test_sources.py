@@ -20,9 +20,9 @@ import pytest
 import wiw
 from tests.support.engine import free_port, need_tool
 from tests.support.workshops import EXAMPLE
-from wiw import sources
-from wiw._docker import ContainerSpec
-from wiw.cli import main
+from wiw.build import sources
+from wiw.cli.main import main
+from wiw.engine.docker import ContainerSpec
 
 
 def git(folder: Path, *args: str) -> str:

@@ -15,7 +15,7 @@ import wiw
 from tests.support.engine import free_port, require
 from tests.support.learners import SimLearner
 from tests.support.workshops import EXAMPLE, build_named
-from wiw.classroom import Classroom, ClassroomOptions
+from wiw.classroom.lifecycle import Classroom, ClassroomOptions
 
 
 def _docker(engine: wiw.Engine, *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wiw.cli import main
+from wiw.cli.main import main
 
 __all__ = ["run"]
 

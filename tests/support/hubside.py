@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from types import ModuleType
 
-from wiw._support import support_file
+from wiw.resources import support_file
 
 __all__ = ["load_support_module"]
 

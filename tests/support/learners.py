@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 from websockets.sync.client import connect
 
-from wiw._wait import poll
+from wiw.waiting import poll
 
 
 class KernelDied(RuntimeError):

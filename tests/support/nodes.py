@@ -28,7 +28,7 @@ from pathlib import Path
 
 import wiw
 from tests.support.registry import start_registry
-from wiw._wait import poll
+from wiw.waiting import poll
 
 NODE_IMAGE = "wiw-test/swarm-node:1"
 NODE_DOCKERFILE = """\

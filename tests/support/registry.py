@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.engine import free_port, need_tool
-from wiw._wait import WaitTimeout, poll
+from wiw.waiting import WaitTimeout, poll
 
 
 @dataclass(frozen=True)

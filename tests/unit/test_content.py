@@ -8,9 +8,9 @@ import pytest
 
 from tests.support.workshops import write_lesson
 from wiw import errors
-from wiw._content import ignore_spec, refuse_home, select
+from wiw.build.selection import ignore_spec, refuse_home, select
+from wiw.build.workshop import Workshop
 from wiw.planning import HEADROOM, IDLE_LEARNER, MIB, plan_classroom
-from wiw.workshop import Workshop
 
 
 def tree(root: Path, files: dict[str, str]) -> Path:

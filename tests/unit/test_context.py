@@ -7,9 +7,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from wiw._context import render_context
-from wiw._support import support_dir
-from wiw.workshop import Workshop
+from wiw.build.context import render_context
+from wiw.build.workshop import Workshop
+from wiw.resources import support_dir
 
 
 def make_workshop(folder: Path, *, requirements: str | None = "qrcode\n") -> Workshop:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wiw.cli import main
-from wiw.doctor import _ports, run_doctor
+from wiw.cli.doctor import _ports, run_doctor
+from wiw.cli.main import main
 
 
 def test_no_engine_is_a_blocker_with_advice() -> None:

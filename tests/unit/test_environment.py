@@ -9,8 +9,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from wiw import errors
-from wiw._context import render_context
-from wiw.workshop import UNSUPPORTED, Workshop
+from wiw.build.context import render_context
+from wiw.build.workshop import UNSUPPORTED, Workshop
 
 
 def workshop_with(

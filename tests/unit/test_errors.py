@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import wiw
 from wiw import errors
-from wiw._docker import Engine, classify
-from wiw.cli import report_error
+from wiw.cli.main import report_error
+from wiw.engine.docker import Engine, classify
 from wiw.events import EventStream
 
 # Real texts printed by the Docker 28 client and engine 20.10 on failure.

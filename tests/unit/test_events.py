@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from wiw import errors
-from wiw.cli import main
+from wiw.cli.main import main
 from wiw.events import EventStream
 
 

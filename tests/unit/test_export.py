@@ -25,9 +25,8 @@ from traitlets.config import Config
 from tests.support.cli import run
 from tests.support.fakehub import install_hub_fakes
 from wiw import errors
-from wiw._support import support_file
-from wiw.classroom import ClassroomOptions
-from wiw.export import (
+from wiw.classroom.lifecycle import ClassroomOptions
+from wiw.deploy.z2jh import (
     CHART_VERSION,
     INSTRUCTOR_SCOPES,
     LOGIN_KEY,
@@ -44,6 +43,7 @@ from wiw.export import (
     z2jh_values,
 )
 from wiw.planning import LearnerLimits
+from wiw.resources import support_file
 
 # The chart's schema and default values, structure only (made by 'nox -s z2jh_data').
 CHART = Path(__file__).parents[1] / "data" / "z2jh"

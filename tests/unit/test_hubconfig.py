@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from wiw._hubcontract import Names, hub_env
-from wiw._hubstate import ClassroomState
-from wiw._support import support_file
-from wiw.classroom import ClassroomOptions, _settings
+from wiw.classroom.contract import Names, hub_env
+from wiw.classroom.lifecycle import ClassroomOptions, _settings
+from wiw.classroom.state import ClassroomState
 from wiw.planning import LearnerLimits
+from wiw.resources import support_file
 
 CONFIG = support_file("jupyterhub_config.py")
 

@@ -7,7 +7,7 @@ from hypothesis import given
 
 from tests import strategies
 from wiw import errors
-from wiw._labels import MANAGED, WORKSHOP, labels_for, parse_ref
+from wiw.engine.labels import MANAGED, WORKSHOP, labels_for, parse_ref
 
 
 @given(strategies.image_refs())

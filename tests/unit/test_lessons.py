@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from wiw.image import Image
-from wiw.lessons import MARKER, Judging, parse_report, runner_spec
+from wiw.build.image import Image
+from wiw.lessons.runner import MARKER, Judging, parse_report, runner_spec
 
 FAILURE = {
     "kind": "error",

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wiw import _cliargs
-from wiw._cliargs import CommandParser, count, decimal, memory, port, seconds, suggest
+from wiw.cli import args as _cliargs
+from wiw.cli.args import CommandParser, count, decimal, memory, port, seconds, suggest
 
 DAY = 24 * 3600
 NOT_NUMBERS = ["", "abc", "12x", "0x10", "one"]

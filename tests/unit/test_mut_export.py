@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from wiw import errors, export
-from wiw.classroom import ClassroomOptions
-from wiw.export import LetsEncrypt, RegistryLogin, z2jh_values
+from wiw import errors
+from wiw.classroom.lifecycle import ClassroomOptions
+from wiw.deploy import z2jh as export
+from wiw.deploy.z2jh import LetsEncrypt, RegistryLogin, z2jh_values
 from wiw.planning import LearnerLimits
 
 SECRET = "s" * 32

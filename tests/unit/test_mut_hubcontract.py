@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from wiw import _labels
-from wiw._hubcontract import HubSettings, Names, hub_env, hub_spec
 from wiw._version import __version__
+from wiw.classroom.contract import HubSettings, Names, hub_env, hub_spec
+from wiw.engine import labels as _labels
 
 SETTINGS = HubSettings(
     image="registry.example.org/wiw/intro:2026-11",

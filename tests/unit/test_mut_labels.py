@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from tests import strategies
 from wiw import errors
-from wiw._labels import ImageRef, labels_for, parse_ref, validate_label_value
+from wiw.engine.labels import ImageRef, labels_for, parse_ref, validate_label_value
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

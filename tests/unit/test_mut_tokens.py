@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 
 from tests import strategies
-from wiw._tokens import ServerURL, find_server_url, rewrite_url
+from wiw.lab.tokens import ServerURL, find_server_url, rewrite_url
 
 
 def test_a_url_without_port_or_path_is_found_and_printed_without_them() -> None:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wiw._docker import Engine, size_bytes
-from wiw._progress import BuildTracker
-from wiw.image import build_command
+from wiw.build.image import build_command
+from wiw.build.progress import BuildTracker
+from wiw.engine.docker import Engine, size_bytes
 
 LEGACY = """\
 Step 1/4 : ARG BASE_IMAGE=debian:bookworm-slim

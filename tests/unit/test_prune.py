@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wiw._docker import Engine, ImageInfo
-from wiw._labels import MANAGED, REF, ROLE, WORKSHOP
-from wiw._prune import select_prunable
-from wiw.image import free_disk
+from wiw.build.image import free_disk
+from wiw.build.prune import select_prunable
+from wiw.engine.docker import Engine, ImageInfo
+from wiw.engine.labels import MANAGED, REF, ROLE, WORKSHOP
 
 
 def image(

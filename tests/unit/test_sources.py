@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wiw import errors, sources
-from wiw.sources import Source
+from wiw import errors
+from wiw.build import sources
+from wiw.build.sources import Source
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles, one engine boundary, typed README examples."""
+"""The package's shape: subsystems in layers, no import cycles, one engine boundary."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ README = Path(__file__).parents[2] / "README.md"
 
 
 def module_name(path: Path) -> str:
-    """``src/wiw/hub.py`` -> ``wiw.hub``."""
+    """``src/wiw/lab/lab.py`` -> ``wiw.lab.lab``."""
     parts = path.relative_to(SRC.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
@@ -29,13 +29,16 @@ def imports_of(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("wiw"))
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("wiw"):
-            found.add(node.module)
-            # "from wiw import errors" imports the module wiw.errors
-            found.update(
+            # "from wiw.engine import labels" imports the module wiw.engine.labels
+            folder = SRC.parent.joinpath(*node.module.split("."))
+            modules = {
                 f"{node.module}.{a.name}"
                 for a in node.names
-                if (SRC / f"{a.name}.py").exists() and node.module == "wiw"
-            )
+                if (folder / f"{a.name}.py").exists() or (folder / a.name).is_dir()
+            }
+            found.update(modules)
+            if len(modules) < len(node.names):  # names defined by the module itself
+                found.add(node.module)
     return found
 
 
@@ -81,29 +84,30 @@ def test_the_cycle_finder_finds_cycles() -> None:
 def test_src_wiw_has_no_import_cycle() -> None:
     """No module of wiw imports, directly or not, a module that imports it."""
     edges = graph()
-    assert "wiw.workshop" in edges
+    assert "wiw.build.workshop" in edges
     assert "wiw.classroom" in edges
+    assert "wiw.engine.labels" in edges["wiw.classroom.lifecycle"]
     assert find_cycle(edges) is None, " -> ".join(find_cycle(edges) or [])
 
 
 def test_the_workshop_is_plain_data() -> None:
     """wiw.workshop depends on nothing that talks to an engine."""
     reachable: set[str] = set()
-    todo = ["wiw.workshop"]
+    todo = ["wiw.build.workshop"]
     edges = graph()
     while todo:
         for nxt in edges[todo.pop()] - reachable:
             reachable.add(nxt)
             todo.append(nxt)
-    assert not reachable & {"wiw._docker", "wiw.image", "wiw.lessons", "wiw.hub"}
+    assert not reachable & {"wiw.engine.docker", "wiw.build.image", "wiw.lessons", "wiw.lab"}
 
 
 def test_only_the_engine_boundary_imports_python_on_whales() -> None:
-    """python-on-whales is imported in wiw._docker and nowhere else."""
+    """python-on-whales is imported in wiw.engine and nowhere else."""
     for path in SRC.rglob("*.py"):
         text = path.read_text()
         if re.search(r"^\s*(import|from) python_on_whales", text, re.MULTILINE):
-            assert path.name == "_docker.py", path
+            assert path.parent.name == "engine", path
 
 
 def test_every_module_says_what_it_offers() -> None:
@@ -137,3 +141,74 @@ def test_the_readme_examples_type_check(tmp_path: Path) -> None:
         ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / ".cache"), str(script)]
     )
     assert status == 0, out + errors
+
+
+# The dependency order, written down once: a subsystem may import the
+# foundation (the top-level modules) and the subsystems before it, never one
+# after it. wiw/__init__ and _compat (old names) sit above everything.
+LAYERS = ("engine", "build", "lessons", "lab", "classroom", "deploy", "cli")
+ABOVE_ALL = {"wiw", "wiw._compat", "wiw.__main__"}
+MAX_TOP_LEVEL = 10
+
+
+def layer(module: str) -> int:
+    """0 for the foundation, 1.. for the subsystems in LAYERS' order."""
+    parts = module.split(".")
+    return LAYERS.index(parts[1]) + 1 if len(parts) > 1 and parts[1] in LAYERS else 0
+
+
+def upward_imports(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """The imports that go from a lower layer to a higher one."""
+    return sorted(
+        (module, target)
+        for module, targets in edges.items()
+        if module not in ABOVE_ALL
+        for target in targets
+        if layer(target) > layer(module)
+    )
+
+
+def test_the_layer_check_can_fail() -> None:
+    """A made-up upward import (the lab reaching into the classroom) is found."""
+    edges = {"wiw.lab.lab": {"wiw.classroom.lifecycle", "wiw.engine"}, "wiw.errors": set()}
+    assert upward_imports(edges) == [("wiw.lab.lab", "wiw.classroom.lifecycle")]
+    assert upward_imports({"wiw.errors": {"wiw.engine"}}) == [("wiw.errors", "wiw.engine")]
+
+
+def test_no_subsystem_imports_a_higher_one() -> None:
+    """Imports follow LAYERS: engine < build < lessons < lab < classroom < deploy < cli."""
+    edges = graph()
+    assert {m.split(".")[1] for m in edges if layer(m)} == set(LAYERS)
+    assert upward_imports(edges) == []
+
+
+def test_the_top_level_holds_only_what_every_part_uses() -> None:
+    """At most ten modules beside the subpackages, and every subpackage says what it owns."""
+    top = {p.stem for p in SRC.glob("*.py")} - {"__init__", "__main__"}
+    assert len(top) <= MAX_TOP_LEVEL, sorted(top)
+    packages = [p for p in SRC.iterdir() if (p / "__init__.py").is_file()]
+    assert {p.name for p in packages} == set(LAYERS)
+    for package in packages:
+        doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text()))
+        assert doc, package
+        assert "owns" in doc or "top of wiw" in doc, package
+
+
+def one_letter_apart(a: str, b: str) -> bool:
+    """Whether two names differ by one letter replaced, added or removed."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def test_no_two_modules_differ_by_one_letter() -> None:
+    """Module names are told apart at a glance (no ``_hubstate`` beside ``_hubstats``)."""
+    assert one_letter_apart("hub", "hubs")
+    assert one_letter_apart("state", "stage")
+    assert not one_letter_apart("lab", "lab")
+    names = sorted({p.stem.strip("_") for p in SRC.rglob("*.py")} - {"init", "main"})
+    close = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :] if one_letter_apart(a, b)]
+    assert close == []

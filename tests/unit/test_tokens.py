@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests import strategies
-from wiw._tokens import find_server_url, rewrite_url
+from wiw.lab.tokens import find_server_url, rewrite_url
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.workshops import write_lesson
 from wiw import errors
-from wiw.workshop import Workshop, slugify
+from wiw.build.workshop import Workshop, slugify
 
 
 def test_valid_folder_lists_lessons_and_requirements(tmp_path: Path) -> None:
@@ -155,7 +155,7 @@ def test_the_deprecated_test_method_forwards_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Workshop.test(image) warns and returns what wiw.test_lessons returns, options passed on."""
-    from wiw import workshop as module
+    from wiw.build import workshop as module
 
     calls: list[tuple[object, ...]] = []
 
@@ -175,8 +175,8 @@ def test_lesson_testing_registers_itself_for_the_deprecated_method(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """wiw.lessons hands Workshop.test its tester; registering replaces the one in use."""
-    import wiw.lessons
-    from wiw import workshop as module
+    import wiw.lessons.runner
+    from wiw.build import workshop as module
 
     assert module._LESSON_TESTER["test"] is wiw.lessons.test_lessons
     monkeypatch.setitem(module._LESSON_TESTER, "test", None)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import secrets
 import urllib.error
 import urllib.request
-import warnings
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Literal, Self, overload
+from typing import Self
 
-from wiw import _labels, errors
-from wiw._docker import ContainerSpec, Engine, LogFollower
-from wiw._serve import (
+from wiw import errors
+from wiw._version import __version__
+from wiw.build.image import Image
+from wiw.engine import labels as _labels
+from wiw.engine.docker import ContainerSpec, Engine, LogFollower
+from wiw.lab.serve import (
     ALL_INTERFACES,
     LOG_TAIL,
     LOOPBACK,
@@ -20,14 +22,11 @@ from wiw._serve import (
     check_timeout,
     start_published,
 )
-from wiw._tokens import find_server_url, rewrite_url
-from wiw._version import __version__
-from wiw._wait import Deadline, WaitTimeout, poll
-from wiw.classroom import Classroom, ClassroomOptions
-from wiw.image import Image
+from wiw.lab.tokens import find_server_url, rewrite_url
 from wiw.network import public_address, url_host
+from wiw.waiting import Deadline, WaitTimeout, poll
 
-__all__ = ["LAB_PORT", "Hub", "lab_spec"]
+__all__ = ["LAB_PORT", "Lab", "lab_spec"]
 
 LAB_PORT = 8888
 TOKEN_ENV = "JUPYTER_TOKEN"  # noqa: S105 - a variable's name; read by Jupyter Server at start: never on the command line
@@ -55,14 +54,14 @@ def lab_spec(
     )
 
 
-class Hub:
+class Lab:
     """A one-learner JupyterLab server running in a container.
 
     Use :meth:`run` to start one, as a context manager so that the container
     is removed however the block ends::
 
-        with Hub.run(image) as hub:
-            print(hub.wait_for_token())
+        with Lab.run(image) as lab:
+            print(lab.wait_for_token())
 
     A whole class is served by :class:`wiw.Classroom` instead.
     """
@@ -88,60 +87,24 @@ class Hub:
         self._stopped = False
 
     def __repr__(self) -> str:
-        return f"Hub({self.name!r}, port={self.port})"
+        return f"{type(self).__name__}({self.name!r}, port={self.port})"
 
-    @overload
     @classmethod
     def run(
         cls,
         image: Image | str,
         *,
-        mode: Literal["lab"] = "lab",
         port: int | None = None,
         public: bool = False,
         host: str | None = None,
         command: Sequence[str] | None = None,
         name: str | None = None,
-        classroom: None = None,
         engine: Engine | None = None,
-    ) -> Hub: ...
-
-    @overload
-    @classmethod
-    def run(
-        cls,
-        image: Image | str,
-        *,
-        mode: Literal["classroom"],
-        port: int | None = None,
-        public: bool = False,
-        host: str | None = None,
-        command: None = None,
-        name: None = None,
-        classroom: ClassroomOptions | None = None,
-        engine: Engine | None = None,
-    ) -> Classroom: ...
-
-    @classmethod
-    def run(
-        cls,
-        image: Image | str,
-        *,
-        mode: Literal["lab", "classroom"] = "lab",
-        port: int | None = None,
-        public: bool = False,
-        host: str | None = None,
-        command: Sequence[str] | None = None,
-        name: str | None = None,
-        classroom: ClassroomOptions | None = None,
-        engine: Engine | None = None,
-    ) -> Hub | Classroom:
+    ) -> Self:
         """Start JupyterLab for one learner from a workshop image.
 
         Args:
             image: The workshop image (or its reference).
-            mode: ``"lab"``. ``"classroom"`` is deprecated: use
-                :meth:`wiw.Classroom.start`, which it forwards to.
             port: The host port; a free one is picked when omitted.
             public: Publish on all interfaces instead of 127.0.0.1 only; the
                 URL then names this machine's address on the network (the
@@ -150,7 +113,6 @@ class Hub:
                 public address).
             command: Run this instead of the image's default command.
             name: The container's name; a unique one when omitted.
-            classroom: Deprecated with ``mode="classroom"``.
             engine: The engine to run on; the image's engine if omitted.
 
         Returns:
@@ -162,21 +124,6 @@ class Hub:
         """
         img = image if isinstance(image, Image) else Image(image, engine=engine)
         engine = engine or img.engine
-        if mode == "classroom":
-            warnings.warn(
-                'Hub.run(image, mode="classroom") is deprecated; use Classroom.start(image)',
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            options = classroom or ClassroomOptions()
-            return Classroom.start(
-                img, options, port=port, public=public, host=host, engine=engine
-            )
-        if mode != "lab":
-            raise errors.InvalidOption(
-                f"Unknown mode {mode!r}.",
-                hint="Use Hub.run for one learner, Classroom.start for a class.",
-            )
         labels = img.labels  # raises ImageNotFound before anything is created
         address = public_address(host) if public else (host or LOOPBACK)
         # wiw's own images start Jupyter Server, which takes its token from the

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wiw import _labels, errors
-from wiw._docker import Engine, JobSpec
-from wiw._hubcontract import HOME
+from wiw import errors
 from wiw._version import __version__
+from wiw.classroom.contract import HOME
+from wiw.engine import labels as _labels
+from wiw.engine.docker import Engine, JobSpec
 
 __all__ = ["Placement", "collect_from_nodes", "pack_command", "placements", "unpack"]
 

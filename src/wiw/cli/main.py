@@ -21,8 +21,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from wiw import _labels, classroom, doctor, errors
-from wiw._cliargs import (
+from wiw import classroom, errors
+from wiw._version import __version__
+from wiw.build.context import render_context
+from wiw.build.image import Image
+from wiw.build.progress import BuildProgress
+from wiw.build.targets import resolve_target, resolve_workshop
+from wiw.build.workshop import Workshop
+from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.classroom.state import TLSFiles
+from wiw.cli import doctor
+from wiw.cli.args import (
     CommandParser,
     count,
     decimal,
@@ -33,16 +42,7 @@ from wiw._cliargs import (
     port,
     seconds,
 )
-from wiw._context import render_context
-from wiw._docker import default_engine
-from wiw._hubstate import TLSFiles
-from wiw._progress import BuildProgress
-from wiw._smoke import check_lab
-from wiw._targets import resolve_target, resolve_workshop
-from wiw._version import __version__
-from wiw.classroom import Classroom, ClassroomOptions
-from wiw.events import EventName, EventStream
-from wiw.export import (
+from wiw.deploy.z2jh import (
     EXTERNAL_IP,
     NAMESPACE,
     LetsEncrypt,
@@ -57,13 +57,15 @@ from wiw.export import (
     write_z2jh_values,
     z2jh_values,
 )
-from wiw.hub import Hub
-from wiw.image import Image
-from wiw.lessons import test_lessons
+from wiw.engine import labels as _labels
+from wiw.engine.docker import default_engine
+from wiw.events import EventName, EventStream
+from wiw.lab import Lab
+from wiw.lab.smoke import check_lab
+from wiw.lessons.report import LessonReport
+from wiw.lessons.runner import test_lessons
 from wiw.planning import GIB, LearnerLimits, format_bytes, plan_classroom
 from wiw.qr import qr_terminal, save_qr
-from wiw.report import LessonReport
-from wiw.workshop import Workshop
 
 __all__ = ["main"]
 
@@ -191,9 +193,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     emit("starting", image=image.ref, mode="lab")
     with (
         _interrupt_on_termination(),
-        Hub.run(image, port=args.port, public=args.public, host=args.host) as hub,
+        Lab.run(image, port=args.port, public=args.public, host=args.host) as lab,
     ):
-        _announce(hub.wait_for_token(timeout=args.timeout), args.qr)
+        _announce(lab.wait_for_token(timeout=args.timeout), args.qr)
         err.print("Serving; press Ctrl-C to stop and remove the container.")
         try:
             threading.Event().wait()
@@ -211,8 +213,8 @@ def cmd_smoke(args: argparse.Namespace) -> int:
         if workshop
         else []
     )
-    with Hub.run(image) as hub:
-        result = check_lab(hub.wait_for_token(timeout=args.timeout), expected)
+    with Lab.run(image) as lab:
+        result = check_lab(lab.wait_for_token(timeout=args.timeout), expected)
     out.print(f"JupyterLab answered {result.lab_status}; home lists: {', '.join(result.files)}")
     if not result.ok:
         err.print(f"[red]smoke failed[/]: missing lessons {result.missing}")

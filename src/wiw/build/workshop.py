@@ -14,7 +14,7 @@ from typing import Any
 import nbformat
 
 from wiw import errors
-from wiw._content import Excluded, Selection, refuse_home, select
+from wiw.build.selection import Excluded, Selection, refuse_home, select
 
 __all__ = [
     "BINDER_DIRS",

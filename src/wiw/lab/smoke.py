@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from wiw import errors
-from wiw._wait import Deadline, WaitTimeout, poll
+from wiw.waiting import Deadline, WaitTimeout, poll
 
 __all__ = ["SmokeResult", "check_lab"]
 

@@ -14,10 +14,11 @@ import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from wiw import _labels, errors
-from wiw._docker import ContainerSpec, Engine
-from wiw._hubcontract import HUB_STATE, STATE_DIR, Names
+from wiw import errors
 from wiw._version import __version__
+from wiw.classroom.contract import HUB_STATE, STATE_DIR, Names
+from wiw.engine import labels as _labels
+from wiw.engine.docker import ContainerSpec, Engine
 from wiw.network import public_address, url_host
 
 __all__ = [

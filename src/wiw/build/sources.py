@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiw import errors
-from wiw.workshop import slugify
+from wiw.build.workshop import slugify
 
 __all__ = ["Source", "cache_root", "fetch", "is_git_url"]
 

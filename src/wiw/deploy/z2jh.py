@@ -28,12 +28,13 @@ from typing import Any
 
 import yaml
 
-from wiw import _labels, errors
-from wiw._hubcontract import INSTRUCTOR
-from wiw._support import support_file
-from wiw.classroom import ClassroomOptions
+from wiw import errors
+from wiw.classroom.contract import INSTRUCTOR
+from wiw.classroom.lifecycle import ClassroomOptions
+from wiw.engine import labels as _labels
 from wiw.network import url_host
 from wiw.planning import MIB, memory_bytes
+from wiw.resources import support_file
 
 __all__ = [
     "CHART_REPO",

@@ -25,7 +25,7 @@ import python_on_whales as pow
 from python_on_whales.exceptions import DockerException, NoSuchContainer
 
 from wiw import errors
-from wiw._wait import Deadline, WaitTimeout, poll
+from wiw.waiting import Deadline, WaitTimeout, poll
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 

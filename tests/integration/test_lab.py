@@ -11,8 +11,8 @@ import pytest
 
 import wiw
 from tests.support.workshops import EXAMPLE
-from wiw._labels import WORKSHOP
-from wiw.cli import main
+from wiw.cli.main import main
+from wiw.engine.labels import WORKSHOP
 
 LESSONS = {"lesson01.ipynb", "lesson02.ipynb", "lesson03.ipynb"}
 
@@ -33,7 +33,7 @@ def taken_port() -> Iterator[int]:
 
 def test_url_opens_jupyterlab_with_the_lessons(example_image: wiw.Image) -> None:
     """wait_for_token gives a host URL; JupyterLab answers 200 and lists the three lessons."""
-    with wiw.Hub.run(example_image) as hub:
+    with wiw.Lab.run(example_image) as hub:
         url = hub.wait_for_token(timeout=60)
         parts = urlsplit(url)
         assert parts.hostname == "127.0.0.1"
@@ -64,7 +64,7 @@ def test_port_in_use_raises_and_leaves_nothing(example_image: wiw.Image, taken_p
     """Asking for a taken port raises PortInUse naming it, and no container remains."""
     before = workshop_containers(example_image.engine)
     with pytest.raises(wiw.PortInUse) as caught:
-        wiw.Hub.run(example_image, port=taken_port)
+        wiw.Lab.run(example_image, port=taken_port)
     assert str(taken_port) in str(caught.value)
     assert workshop_containers(example_image.engine) == before
 
@@ -72,7 +72,7 @@ def test_port_in_use_raises_and_leaves_nothing(example_image: wiw.Image, taken_p
 def test_missing_image_raises_image_not_found(engine: wiw.Engine, run_id: str) -> None:
     """Running an image that does not exist raises ImageNotFound and creates nothing."""
     with pytest.raises(wiw.ImageNotFound):
-        wiw.Hub.run(f"wiw-test/never-built:{run_id}", engine=engine)
+        wiw.Lab.run(f"wiw-test/never-built:{run_id}", engine=engine)
 
 
 def test_server_exiting_at_once_raises_hub_exited(example_image: wiw.Image) -> None:
@@ -80,7 +80,7 @@ def test_server_exiting_at_once_raises_hub_exited(example_image: wiw.Image) -> N
     before = workshop_containers(example_image.engine)
     with (
         pytest.raises(wiw.HubExited) as caught,
-        wiw.Hub.run(
+        wiw.Lab.run(
             example_image, command=["sh", "-c", "echo lesson server crashed; exit 3"]
         ) as hub,
     ):
@@ -95,7 +95,7 @@ def test_server_that_never_prints_a_url_times_out(example_image: wiw.Image) -> N
     before = workshop_containers(example_image.engine)
     with (
         pytest.raises(wiw.TokenTimeout) as caught,
-        wiw.Hub.run(example_image, command=["sh", "-c", "echo warming up; sleep 600"]) as hub,
+        wiw.Lab.run(example_image, command=["sh", "-c", "echo warming up; sleep 600"]) as hub,
     ):
         hub.wait_for_token(timeout=3)
     assert "warming up" in caught.value.log_tail

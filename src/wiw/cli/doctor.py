@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wiw import errors
-from wiw._docker import Engine, default_engine
-from wiw._targets import resolve_workshop
-from wiw.image import DEFAULT_MIN_FREE, Image, free_disk
-from wiw.lessons import test_lessons
+from wiw.build.image import DEFAULT_MIN_FREE, Image, free_disk
+from wiw.build.targets import resolve_workshop
+from wiw.engine.docker import Engine, default_engine
+from wiw.lessons.runner import test_lessons
 from wiw.planning import format_bytes, plan_classroom
 
 __all__ = ["Finding", "run_doctor"]

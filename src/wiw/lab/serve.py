@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wiw import errors
-from wiw._docker import ContainerSpec, Engine
+from wiw.engine.docker import ContainerSpec, Engine
 
 __all__ = [
     "ALL_INTERFACES",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wiw import errors, sources
-from wiw.image import Image
-from wiw.workshop import Workshop
+from wiw import errors
+from wiw.build import sources
+from wiw.build.image import Image
+from wiw.build.workshop import Workshop
 
 __all__ = ["LESSON_FOLDERS", "looks_like_workshop", "resolve_target", "resolve_workshop"]
 

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wiw import _labels, errors
-from wiw._docker import ContainerSpec, Engine
-from wiw._support import support_file
+from wiw import errors
 from wiw._version import __version__
-from wiw._wait import Deadline
-from wiw.image import Image
-from wiw.report import (
+from wiw.build.image import Image
+from wiw.build.workshop import Workshop, register_lesson_tester
+from wiw.engine import labels as _labels
+from wiw.engine.docker import ContainerSpec, Engine
+from wiw.lessons.report import (
     CellFailure,
     ExpectedError,
     FailureKind,
@@ -22,7 +22,8 @@ from wiw.report import (
     OutputDrift,
     parse_report,
 )
-from wiw.workshop import Workshop, register_lesson_tester
+from wiw.resources import support_file
+from wiw.waiting import Deadline
 
 __all__ = [
     "MARKER",

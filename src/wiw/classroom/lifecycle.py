@@ -25,9 +25,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from wiw import _labels, errors
-from wiw._docker import ContainerSpec, Engine
-from wiw._hubcontract import (
+from wiw import errors
+from wiw._version import __version__
+from wiw.build.image import Image
+from wiw.classroom.contract import (
     HOME,
     HUB_PORT,
     INSTRUCTOR,
@@ -36,7 +37,8 @@ from wiw._hubcontract import (
     Names,
     hub_spec,
 )
-from wiw._hubstate import (
+from wiw.classroom.delivery import Delivered, deliver_lessons
+from wiw.classroom.state import (
     STATE_FILE,
     ClassroomState,
     TLSFiles,
@@ -45,7 +47,10 @@ from wiw._hubstate import (
     resolve_access,
     write_state,
 )
-from wiw._serve import (
+from wiw.classroom.swarm import collect_from_nodes, placements
+from wiw.engine import labels as _labels
+from wiw.engine.docker import ContainerSpec, Engine
+from wiw.lab.serve import (
     ALL_INTERFACES,
     LOG_TAIL,
     LOOPBACK,
@@ -53,13 +58,9 @@ from wiw._serve import (
     check_timeout,
     start_published,
 )
-from wiw._swarmwork import collect_from_nodes, placements
-from wiw._version import __version__
-from wiw._wait import Deadline, WaitTimeout, poll
-from wiw.delivery import Delivered, deliver_lessons
-from wiw.image import Image
 from wiw.network import port_holder
 from wiw.planning import LearnerLimits
+from wiw.waiting import Deadline, WaitTimeout, poll
 
 __all__ = [
     "Classroom",

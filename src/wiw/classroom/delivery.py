@@ -15,10 +15,11 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from wiw import _labels, errors
-from wiw._docker import ContainerSpec, Engine
-from wiw._hubcontract import HOME
+from wiw import errors
 from wiw._version import __version__
+from wiw.classroom.contract import HOME
+from wiw.engine import labels as _labels
+from wiw.engine.docker import ContainerSpec, Engine
 
 __all__ = ["Delivered", "deliver_lessons", "parse_delivery"]
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wiw._support import support_dir
+from wiw.build.workshop import DEPENDENCY_FILES, Workshop
 from wiw.errors import UnsupportedPython
-from wiw.workshop import DEPENDENCY_FILES, Workshop
+from wiw.resources import support_dir
 
 __all__ = ["DEFAULT_BASE_IMAGE", "PYTHON_BASES", "BuildContext", "choose_base", "render_context"]
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from wiw import _labels
-from wiw._docker import ContainerSpec
 from wiw._version import __version__
+from wiw.engine import labels as _labels
+from wiw.engine.docker import ContainerSpec
 
 __all__ = [
     "HOME",

@@ -12,14 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wiw import _labels, errors
-from wiw._context import BuildContext, render_context
-from wiw._docker import Engine, ImageInfo, default_engine
-from wiw._progress import BuildProgress, BuildTracker, ProgressCallback, RichBuildDisplay
-from wiw._prune import select_prunable
+from wiw import errors
 from wiw._version import __version__
+from wiw.build.context import BuildContext, render_context
+from wiw.build.progress import BuildProgress, BuildTracker, ProgressCallback, RichBuildDisplay
+from wiw.build.prune import select_prunable
+from wiw.build.workshop import Workshop
+from wiw.engine import labels as _labels
+from wiw.engine.docker import Engine, ImageInfo, default_engine
 from wiw.planning import GIB, format_bytes
-from wiw.workshop import Workshop
 
 __all__ = [
     "DEFAULT_MIN_FREE",

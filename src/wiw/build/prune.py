@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from wiw import _labels
-from wiw._docker import ImageInfo
+from wiw.engine import labels as _labels
+from wiw.engine.docker import ImageInfo
 
 __all__ = ["select_prunable"]
 
