@@ -23,7 +23,7 @@ from typing import Any
 import nbformat
 
 import wiw
-from wiw.engine.docker import default_engine
+from wiw.engine import default_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from browser import first_load_and_reload

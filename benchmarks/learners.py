@@ -24,11 +24,12 @@ from loadgen import execute_request, output, simulate, summarise
 from websockets.asyncio.client import connect
 
 import wiw
+from wiw.engine.protocol import ContainerEngine
 
 P95_BOUND = 15.0
 
 
-def _learner_ids(engine: wiw.Engine, workshop: str) -> list[str]:
+def _learner_ids(engine: ContainerEngine, workshop: str) -> list[str]:
     ids = []
     for cid in engine.containers_labelled(f"org.wiw.workshop={workshop}"):
         info = engine.container_info(cid)

@@ -19,7 +19,7 @@ from typing import Literal, overload
 from wiw import errors
 from wiw.build.image import Image
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
-from wiw.engine import Engine
+from wiw.engine.protocol import ContainerEngine
 from wiw.lab.lab import Lab
 
 __all__ = ["MOVED_MODULES", "Hub", "install", "warn_moved"]
@@ -103,7 +103,7 @@ class Hub(Lab):
         command: Sequence[str] | None = None,
         name: str | None = None,
         classroom: None = None,
-        engine: Engine | None = None,
+        engine: ContainerEngine | None = None,
     ) -> Hub: ...
 
     @overload
@@ -119,7 +119,7 @@ class Hub(Lab):
         command: None = None,
         name: None = None,
         classroom: ClassroomOptions | None = None,
-        engine: Engine | None = None,
+        engine: ContainerEngine | None = None,
     ) -> Classroom: ...
 
     @classmethod
@@ -134,7 +134,7 @@ class Hub(Lab):
         command: Sequence[str] | None = None,
         name: str | None = None,
         classroom: ClassroomOptions | None = None,
-        engine: Engine | None = None,
+        engine: ContainerEngine | None = None,
     ) -> Hub | Classroom:
         """Start one learner's lab (``mode="lab"``) or, deprecated, a classroom."""
         if mode == "classroom":

@@ -25,7 +25,8 @@ from tests.support.workshops import EXAMPLE, build_named
 from wiw import classroom as cls
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
 from wiw.cli.main import main
-from wiw.engine.docker import ContainerInfo
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import ContainerInfo
 from wiw.planning import LearnerLimits
 from wiw.waiting import poll
 
@@ -47,7 +48,7 @@ class Class:
     learners: list[SimLearner] = field(default_factory=list)
 
     @property
-    def engine(self) -> wiw.Engine:
+    def engine(self) -> ContainerEngine:
         """The engine the class runs on."""
         return self.image.engine
 
@@ -137,7 +138,7 @@ def test_a_learner_cannot_open_another_learners_server(klass: Class) -> None:
     assert f"mine-{bob.name}.txt" not in followed.text
 
 
-def learner_containers(engine: wiw.Engine, workshop: str) -> list[ContainerInfo]:
+def learner_containers(engine: ContainerEngine, workshop: str) -> list[ContainerInfo]:
     """The learners' containers of a workshop, as the engine reports them."""
     found = [engine.container_info(c) for c in engine.containers_labelled(
         f"org.wiw.workshop={workshop}")]  # fmt: skip

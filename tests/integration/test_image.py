@@ -11,8 +11,9 @@ import pytest
 
 import wiw
 from wiw.cli.main import main
-from wiw.engine.docker import ContainerSpec
 from wiw.engine.labels import MANAGED, WORKSHOP
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import ContainerSpec
 
 
 def test_example_workshop_builds_with_labels(example_image: wiw.Image) -> None:
@@ -62,7 +63,7 @@ def test_lesson_edit_rebuilds_from_cache(
     assert not any(" ---> Running in" in line for line in lines[:copy_step] if "RUN" in line)
 
 
-def build_variant(folder: Path, name: str, tag: str, engine: wiw.Engine, n: int) -> wiw.Image:
+def build_variant(folder: Path, name: str, tag: str, engine: ContainerEngine, n: int) -> wiw.Image:
     """Build the workshop in ``folder`` under ``name`` with lesson content variant ``n``."""
     (folder / "variant.txt").write_text(f"variant {n}\n")
     return wiw.Image.build(
@@ -70,7 +71,7 @@ def build_variant(folder: Path, name: str, tag: str, engine: wiw.Engine, n: int)
     )
 
 
-def import_unlabelled(engine: wiw.Engine, ref: str, tmp_path: Path) -> None:
+def import_unlabelled(engine: ContainerEngine, ref: str, tmp_path: Path) -> None:
     """Create an image wiw did not make: an empty filesystem imported under ``ref``."""
     archive = tmp_path / "empty.tar"
     (tmp_path / "hello.txt").write_text("not wiw's")

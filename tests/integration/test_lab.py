@@ -13,11 +13,12 @@ import wiw
 from tests.support.workshops import EXAMPLE
 from wiw.cli.main import main
 from wiw.engine.labels import WORKSHOP
+from wiw.engine.protocol import ContainerEngine
 
 LESSONS = {"lesson01.ipynb", "lesson02.ipynb", "lesson03.ipynb"}
 
 
-def workshop_containers(engine: wiw.Engine) -> list[str]:
+def workshop_containers(engine: ContainerEngine) -> list[str]:
     """Ids of the containers of the example workshop, running or not."""
     return engine.containers_labelled(f"{WORKSHOP}=example-workshop")
 

@@ -23,8 +23,8 @@ from tests.support.learners import SimLearner
 from tests.support.workshops import EXAMPLE
 from wiw import classroom as cls
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.engine import default_engine
 from wiw.engine import labels as _labels
-from wiw.engine.docker import default_engine
 from wiw.planning import LearnerLimits
 
 pytestmark = pytest.mark.podman

@@ -22,7 +22,7 @@ from tests.support.engine import free_port, need_tool
 from tests.support.workshops import EXAMPLE
 from wiw.build import sources
 from wiw.cli.main import main
-from wiw.engine.docker import ContainerSpec
+from wiw.engine.types import ContainerSpec
 
 
 def git(folder: Path, *args: str) -> str:

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 import wiw
-from wiw.engine.docker import default_engine
+from wiw.engine import default_engine
 
 __all__ = ["free_port", "in_ci", "need_tool", "require", "running_engine"]
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import wiw
 from tests.support.registry import start_registry
+from wiw.engine.protocol import ContainerEngine
 from wiw.waiting import poll
 
 NODE_IMAGE = "wiw-test/swarm-node:1"
@@ -49,7 +50,7 @@ TEST_LABEL = "org.wiw.test=multinode"
 CGROUPS = Path("/sys/fs/cgroup")
 
 
-def docker(engine: wiw.Engine, *args: str, stdin: bytes | None = None) -> str:
+def docker(engine: ContainerEngine, *args: str, stdin: bytes | None = None) -> str:
     """Run one client command on ``engine``; its output, or an AssertionError with stderr."""
     done = subprocess.run(
         [*engine.client_call, *args], input=stdin, capture_output=True, check=False, timeout=600

@@ -8,6 +8,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 import wiw
+from wiw.engine.protocol import ContainerEngine
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "example_workshop"
@@ -40,7 +41,7 @@ def workshop_folder(
     return folder
 
 
-def build_named(source: Path, name: str, engine: wiw.Engine, made: list[str]) -> wiw.Image:
+def build_named(source: Path, name: str, engine: ContainerEngine, made: list[str]) -> wiw.Image:
     """Build the workshop in ``source`` under another workshop name.
 
     All but the last layers come from the cache; the reference is added to

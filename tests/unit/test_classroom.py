@@ -10,7 +10,7 @@ from wiw import errors
 from wiw.classroom.contract import Names, hub_spec
 from wiw.classroom.lifecycle import ClassroomOptions, _settings
 from wiw.classroom.state import ClassroomState
-from wiw.engine.docker import ContainerSpec
+from wiw.engine.types import ContainerSpec
 from wiw.planning import QUEUE_BOUND, LearnerLimits, memory_bytes, plan_classroom
 
 

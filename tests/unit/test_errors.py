@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 import wiw
 from wiw import errors
 from wiw.cli.main import report_error
-from wiw.engine.docker import Engine, classify
+from wiw.engine import Engine
+from wiw.engine.failures import classify
+from wiw.engine.protocol import ContainerEngine
 from wiw.events import EventStream
 
 # Real texts printed by the Docker 28 client and engine 20.10 on failure.
@@ -40,7 +42,7 @@ REAL_STDERR = {
 }
 
 
-def fake_client(tmp_path: Path, stderr: str, code: int = 1) -> Engine:
+def fake_client(tmp_path: Path, stderr: str, code: int = 1) -> ContainerEngine:
     """An engine whose client replays ``stderr`` and exits with ``code``."""
     script = tmp_path / "docker"
     script.write_text(

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from wiw.build.image import build_command
 from wiw.build.progress import BuildTracker
-from wiw.engine.docker import Engine, size_bytes
+from wiw.engine import Engine
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import size_bytes
 
 LEGACY = """\
 Step 1/4 : ARG BASE_IMAGE=debian:bookworm-slim
@@ -83,14 +85,14 @@ def test_any_output_is_tolerated(lines: list[str]) -> None:
         last = event.step
 
 
-def docker_engine(*, buildx: bool) -> Engine:
+def docker_engine(*, buildx: bool) -> ContainerEngine:
     """A docker engine whose buildx detection is already settled (no client is run)."""
     engine = Engine(["docker"])
     engine.__dict__["has_buildx"] = buildx  # the cached_property's slot
     return engine
 
 
-def command_for(engine: Engine) -> tuple[list[str], dict[str, str]]:
+def command_for(engine: ContainerEngine) -> tuple[list[str], dict[str, str]]:
     """The build command for a fixed context, reference, label and build argument."""
     return build_command(
         engine,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from wiw.build.image import free_disk
 from wiw.build.prune import select_prunable
-from wiw.engine.docker import Engine, ImageInfo
+from wiw.engine import Engine
 from wiw.engine.labels import MANAGED, REF, ROLE, WORKSHOP
+from wiw.engine.types import ImageInfo
 
 
 def image(

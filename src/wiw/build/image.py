@@ -18,8 +18,10 @@ from wiw.build.context import BuildContext, render_context
 from wiw.build.progress import BuildProgress, BuildTracker, ProgressCallback, RichBuildDisplay
 from wiw.build.prune import select_prunable
 from wiw.build.workshop import Workshop
+from wiw.engine import default_engine
 from wiw.engine import labels as _labels
-from wiw.engine.docker import Engine, ImageInfo, default_engine
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import ImageInfo
 from wiw.planning import GIB, format_bytes
 
 __all__ = [
@@ -71,7 +73,7 @@ class PruneResult:
 
 
 def build_command(
-    engine: Engine,
+    engine: ContainerEngine,
     context_dir: Path,
     *,
     ref: str,
@@ -117,7 +119,7 @@ class Image:
         wiw.errors.InvalidName: ``ref`` is not a valid reference.
     """
 
-    def __init__(self, ref: str, *, engine: Engine | None = None) -> None:
+    def __init__(self, ref: str, *, engine: ContainerEngine | None = None) -> None:
         if not ref.startswith("sha256:"):
             _labels.parse_ref(ref)
         self.ref = ref
@@ -144,7 +146,7 @@ class Image:
         show_progress: bool | None = None,
         min_free: int = DEFAULT_MIN_FREE,
         network: str | None = None,
-        engine: Engine | None = None,
+        engine: ContainerEngine | None = None,
     ) -> Image:
         """Build the image of a workshop.
 
@@ -326,7 +328,7 @@ class Image:
         keep: int = 1,
         workshop: str | None = None,
         dry_run: bool = False,
-        engine: Engine | None = None,
+        engine: ContainerEngine | None = None,
     ) -> PruneResult:
         """Remove old images that wiw built and nothing uses any more.
 
@@ -370,7 +372,7 @@ class Image:
         return result
 
 
-def _ensure_base(engine: Engine, context: BuildContext) -> None:
+def _ensure_base(engine: ContainerEngine, context: BuildContext) -> None:
     """Make sure the base image is there (pulling it if need be) before building."""
     base_image = context.build_args.get("BASE_IMAGE")
     if base_image is None or engine.image_info(base_image) is not None:
@@ -390,7 +392,7 @@ def _ensure_base(engine: Engine, context: BuildContext) -> None:
 
 
 def _build_error(
-    exc: errors.EngineError, tracker: BuildTracker, ref: str, engine: Engine
+    exc: errors.EngineError, tracker: BuildTracker, ref: str, engine: ContainerEngine
 ) -> errors.WiwError:
     """The error a failed build raises: the engine's own, or the failing step's."""
     if isinstance(exc, errors.EngineUnavailable | errors.EngineMissing):
@@ -416,7 +418,7 @@ def _build_error(
     )
 
 
-def free_disk(engine: Engine) -> tuple[int, int] | None:
+def free_disk(engine: ContainerEngine) -> tuple[int, int] | None:
     """Return free ``(bytes, inodes)`` on the engine's data disk, or None if not local."""
     root = engine.data_root()
     # A remote engine (or one in a VM) keeps its data elsewhere: nothing to measure here.
@@ -426,7 +428,7 @@ def free_disk(engine: Engine) -> tuple[int, int] | None:
     return shutil.disk_usage(root).free, stats.f_favail
 
 
-def check_free_disk(engine: Engine, min_free: int) -> None:
+def check_free_disk(engine: ContainerEngine, min_free: int) -> None:
     """Refuse to build when the engine's disk is too full.
 
     Raises:

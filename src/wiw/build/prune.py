@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wiw.engine import labels as _labels
-from wiw.engine.docker import ImageInfo
+from wiw.engine.types import ImageInfo
 
 __all__ = ["select_prunable"]
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 from wiw._version import __version__
 from wiw.engine import labels as _labels
-from wiw.engine.docker import ContainerSpec
+from wiw.engine.types import ContainerSpec
 
 __all__ = [
     "HOME",

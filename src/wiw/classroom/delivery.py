@@ -19,7 +19,8 @@ from wiw import errors
 from wiw._version import __version__
 from wiw.classroom.contract import HOME
 from wiw.engine import labels as _labels
-from wiw.engine.docker import ContainerSpec, Engine
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import ContainerSpec
 
 __all__ = ["Delivered", "deliver_lessons", "parse_delivery"]
 
@@ -82,7 +83,7 @@ def parse_delivery(learner: str, output: str) -> Delivered:
 
 
 def _deliver_one(
-    engine: Engine, workshop: str, image: str, home: tuple[str, str], restore: bool
+    engine: ContainerEngine, workshop: str, image: str, home: tuple[str, str], restore: bool
 ) -> Delivered:
     learner, volume = home
     spec = ContainerSpec(
@@ -99,7 +100,7 @@ def _deliver_one(
 
 
 def deliver_lessons(
-    engine: Engine,
+    engine: ContainerEngine,
     workshop: str,
     image: str,
     homes: dict[str, str],

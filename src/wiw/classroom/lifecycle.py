@@ -49,7 +49,8 @@ from wiw.classroom.state import (
 )
 from wiw.classroom.swarm import collect_from_nodes, placements
 from wiw.engine import labels as _labels
-from wiw.engine.docker import ContainerSpec, Engine
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import ContainerSpec
 from wiw.lab.serve import (
     ALL_INTERFACES,
     LOG_TAIL,
@@ -162,7 +163,7 @@ class Classroom:
     """
 
     def __init__(
-        self, *, engine: Engine, container_id: str, names: Names, state: ClassroomState
+        self, *, engine: ContainerEngine, container_id: str, names: Names, state: ClassroomState
     ) -> None:
         self.engine = engine
         self.container_id = container_id
@@ -218,7 +219,7 @@ class Classroom:
         host: str | None = None,
         public_url: str | None = None,
         tls: TLSFiles | bool | None = None,
-        engine: Engine | None = None,
+        engine: ContainerEngine | None = None,
     ) -> Classroom:
         """Start (or restart) the classroom of the image's workshop.
 
@@ -270,7 +271,7 @@ class Classroom:
         image: Image,
         options: ClassroomOptions,
         names: Names,
-        engine: Engine,
+        engine: ContainerEngine,
         made: list[str],
         asked: dict[str, Any],
     ) -> Classroom:
@@ -301,7 +302,7 @@ class Classroom:
         return room
 
     @classmethod
-    def attach(cls, workshop: str, *, engine: Engine) -> Classroom:
+    def attach(cls, workshop: str, *, engine: ContainerEngine) -> Classroom:
         """Find the running classroom of ``workshop`` (started by this or another process).
 
         Raises:
@@ -523,7 +524,7 @@ def _settings(image: str, options: ClassroomOptions, *, tls: bool = False) -> Hu
     )
 
 
-def _refuse_running(engine: Engine, names: Names, *, swarm: bool) -> None:
+def _refuse_running(engine: ContainerEngine, names: Names, *, swarm: bool) -> None:
     """Refuse a second hub, and a Swarm classroom outside a swarm; clear a dead hub."""
     if engine.container_running(names.hub):
         raise errors.HubError(
@@ -539,7 +540,7 @@ def _refuse_running(engine: Engine, names: Names, *, swarm: bool) -> None:
     engine.container_remove(names.hub)  # a stopped or killed hub from before
 
 
-def _undo(engine: Engine, names: Names, made: list[str]) -> None:
+def _undo(engine: ContainerEngine, names: Names, made: list[str]) -> None:
     """Remove what a failed start created in this call (never a volume that held anything)."""
     engine.container_remove(names.hub)
     if "network" in made:
@@ -549,7 +550,7 @@ def _undo(engine: Engine, names: Names, made: list[str]) -> None:
 
 
 def _start_hub(
-    engine: Engine,
+    engine: ContainerEngine,
     spec: ContainerSpec,
     state: ClassroomState,
     password: str | None,
@@ -581,7 +582,7 @@ def _start_hub(
         ) from exc
 
 
-def down(workshop: str, *, engine: Engine) -> None:
+def down(workshop: str, *, engine: ContainerEngine) -> None:
     """Stop a workshop's classroom: remove its containers and network, keep every volume."""
     names = Names(workshop)
     label = f"{_labels.WORKSHOP}={workshop}"
@@ -592,12 +593,12 @@ def down(workshop: str, *, engine: Engine) -> None:
     engine.network_remove(names.network)
 
 
-def attach(workshop: str, *, engine: Engine) -> Classroom:
+def attach(workshop: str, *, engine: ContainerEngine) -> Classroom:
     """Find the running classroom of ``workshop`` (see :meth:`Classroom.attach`)."""
     return Classroom.attach(workshop, engine=engine)
 
 
-def learner_volumes(workshop: str, *, engine: Engine) -> dict[str, str]:
+def learner_volumes(workshop: str, *, engine: ContainerEngine) -> dict[str, str]:
     """Map each learner of a workshop (their account name) to their home volume."""
     names = Names(workshop)
     found = engine.volumes_labelled(f"{_labels.WORKSHOP}={workshop}")
@@ -608,7 +609,7 @@ def learner_volumes(workshop: str, *, engine: Engine) -> dict[str, str]:
     }
 
 
-def _collect_on_swarm(workshop: str, dest: Path, *, engine: Engine) -> list[Path]:
+def _collect_on_swarm(workshop: str, dest: Path, *, engine: ContainerEngine) -> list[Path]:
     """Collect from every node of a swarm, where the hub says each home is."""
     room = Classroom.attach(workshop, engine=engine)  # raises HubError when not running
     homes = placements(room._users())
@@ -637,7 +638,7 @@ def folder_names(learners: list[str]) -> dict[str, str]:
 
 
 def collect_work(
-    workshop: str, dest: str | Path, *, image: Image | None = None, engine: Engine
+    workshop: str, dest: str | Path, *, image: Image | None = None, engine: ContainerEngine
 ) -> list[Path]:
     """Copy every learner's home into ``dest/NAME/`` (read from their volumes).
 
@@ -676,14 +677,14 @@ def collect_work(
     return folders
 
 
-def _any_image_of(workshop: str, engine: Engine) -> str:
+def _any_image_of(workshop: str, engine: ContainerEngine) -> str:
     images = [i for i in engine.images_labelled(f"{_labels.WORKSHOP}={workshop}") if i.tags]
     if not images:
         raise errors.ImageNotFound(f"No image of workshop {workshop} to read volumes with.")
     return images[0].tags[0]
 
 
-def destroy(workshop: str, *, confirm: bool, engine: Engine) -> list[str]:
+def destroy(workshop: str, *, confirm: bool, engine: ContainerEngine) -> list[str]:
     """Stop a classroom and delete its volumes, learners' files included.
 
     Raises:

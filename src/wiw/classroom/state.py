@@ -18,7 +18,8 @@ from wiw import errors
 from wiw._version import __version__
 from wiw.classroom.contract import HUB_STATE, STATE_DIR, Names
 from wiw.engine import labels as _labels
-from wiw.engine.docker import ContainerSpec, Engine
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import ContainerSpec
 from wiw.network import public_address, url_host
 
 __all__ = [
@@ -179,7 +180,7 @@ def resolve_access(
     )
 
 
-def _helper(engine: Engine, image: str, names: Names) -> str:
+def _helper(engine: ContainerEngine, image: str, names: Names) -> str:
     """Create (not start) a container that mounts the hub's volume, to read it."""
     spec = ContainerSpec(
         image=image,
@@ -191,7 +192,9 @@ def _helper(engine: Engine, image: str, names: Names) -> str:
     return engine.container_create(spec)
 
 
-def load_state(engine: Engine, names: Names, image: str, made: list[str]) -> ClassroomState:
+def load_state(
+    engine: ContainerEngine, names: Names, image: str, made: list[str]
+) -> ClassroomState:
     """Read the classroom's state from its volume, creating both on the first start.
 
     Raises:
@@ -225,7 +228,7 @@ def load_state(engine: Engine, names: Names, image: str, made: list[str]) -> Cla
     return state
 
 
-def read_file(engine: Engine, cid: str, path: str) -> str | None:
+def read_file(engine: ContainerEngine, cid: str, path: str) -> str | None:
     """A text file inside a container (or its volumes), or None if it is not there."""
     with tempfile.TemporaryDirectory(prefix="wiw-read-") as tmp:
         target = Path(tmp) / "file"
@@ -237,7 +240,7 @@ def read_file(engine: Engine, cid: str, path: str) -> str | None:
 
 
 def write_state(
-    engine: Engine,
+    engine: ContainerEngine,
     cid: str,
     state: ClassroomState,
     *,

@@ -24,7 +24,8 @@ from wiw import errors
 from wiw._version import __version__
 from wiw.classroom.contract import HOME
 from wiw.engine import labels as _labels
-from wiw.engine.docker import Engine, JobSpec
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import JobSpec
 
 __all__ = ["Placement", "collect_from_nodes", "pack_command", "placements", "unpack"]
 
@@ -90,7 +91,7 @@ def unpack(output: str, dest: Path) -> None:
 
 
 def collect_from_nodes(
-    engine: Engine,
+    engine: ContainerEngine,
     workshop: str,
     image: str,
     homes: list[Placement],

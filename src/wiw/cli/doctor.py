@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from wiw import errors
 from wiw.build.image import DEFAULT_MIN_FREE, Image, free_disk
 from wiw.build.targets import resolve_workshop
-from wiw.engine.docker import Engine, default_engine
+from wiw.engine import default_engine
+from wiw.engine.protocol import ContainerEngine
 from wiw.lessons.runner import test_lessons
 from wiw.planning import format_bytes, plan_classroom
 
@@ -38,7 +39,7 @@ class Finding:
     blocker: bool = True
 
 
-def _engine(engine: Engine) -> Finding:
+def _engine(engine: ContainerEngine) -> Finding:
     try:
         engine.ping()
     except errors.EngineError as exc:
@@ -48,7 +49,7 @@ def _engine(engine: Engine) -> Finding:
     return Finding("engine", True, f"{kind} answers; images build with {builder}")
 
 
-def _disk(engine: Engine) -> Finding:
+def _disk(engine: ContainerEngine) -> Finding:
     found = free_disk(engine)
     if found is None:
         return Finding(
@@ -88,7 +89,7 @@ def _ports(ports: Sequence[int]) -> Finding:
 
 
 def _workshop(
-    workshop_path: str, ref: str | None, engine: Engine, build: bool
+    workshop_path: str, ref: str | None, engine: ContainerEngine, build: bool
 ) -> tuple[Finding, int | None]:
     try:
         workshop = resolve_workshop(workshop_path, ref=ref)
@@ -112,7 +113,7 @@ def _workshop(
     ), report.lesson_peak
 
 
-def _capacity(engine: Engine, learners: int, peak: int | None) -> Finding:
+def _capacity(engine: ContainerEngine, learners: int, peak: int | None) -> Finding:
     memory, cpus = engine.host_resources()
     plan = plan_classroom(learners=learners, host_memory=memory, host_cpus=cpus, lesson_peak=peak)
     advice = "" if plan.fits else "Use a bigger machine, or several (see docs/deploy.md)."
@@ -126,7 +127,7 @@ def run_doctor(
     build: bool = False,
     learners: int = 30,
     ports: Sequence[int] = (8888, 8000),
-    engine: Engine | None = None,
+    engine: ContainerEngine | None = None,
     report: Callable[[Finding], None] | None = None,
 ) -> list[Finding]:
     """Check this machine for a workshop and return what was found.

@@ -57,8 +57,8 @@ from wiw.deploy.z2jh import (
     write_z2jh_values,
     z2jh_values,
 )
+from wiw.engine import default_engine
 from wiw.engine import labels as _labels
-from wiw.engine.docker import default_engine
 from wiw.events import EventName, EventStream
 from wiw.lab import Lab
 from wiw.lab.smoke import check_lab

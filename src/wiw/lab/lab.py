@@ -13,7 +13,8 @@ from wiw import errors
 from wiw._version import __version__
 from wiw.build.image import Image
 from wiw.engine import labels as _labels
-from wiw.engine.docker import ContainerSpec, Engine, LogFollower
+from wiw.engine.protocol import ContainerEngine, LogStream
+from wiw.engine.types import ContainerSpec
 from wiw.lab.serve import (
     ALL_INTERFACES,
     LOG_TAIL,
@@ -69,7 +70,7 @@ class Lab:
     def __init__(
         self,
         *,
-        engine: Engine,
+        engine: ContainerEngine,
         container_id: str,
         name: str,
         host: str,
@@ -83,7 +84,7 @@ class Lab:
         self.port = port
         self.url: str | None = None
         self._token = token
-        self._follower: LogFollower | None = None
+        self._follower: LogStream | None = None
         self._stopped = False
 
     def __repr__(self) -> str:
@@ -99,7 +100,7 @@ class Lab:
         host: str | None = None,
         command: Sequence[str] | None = None,
         name: str | None = None,
-        engine: Engine | None = None,
+        engine: ContainerEngine | None = None,
     ) -> Self:
         """Start JupyterLab for one learner from a workshop image.
 

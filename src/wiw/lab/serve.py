@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wiw import errors
-from wiw.engine.docker import ContainerSpec, Engine
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import ContainerSpec
 
 __all__ = [
     "ALL_INTERFACES",
@@ -43,7 +44,7 @@ def check_timeout(timeout: float) -> float:
 
 
 def start_published(
-    engine: Engine,
+    engine: ContainerEngine,
     spec: ContainerSpec,
     target: int,
     *,

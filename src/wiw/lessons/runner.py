@@ -12,7 +12,8 @@ from wiw._version import __version__
 from wiw.build.image import Image
 from wiw.build.workshop import Workshop, register_lesson_tester
 from wiw.engine import labels as _labels
-from wiw.engine.docker import ContainerSpec, Engine
+from wiw.engine.protocol import ContainerEngine
+from wiw.engine.types import ContainerSpec
 from wiw.lessons.report import (
     CellFailure,
     ExpectedError,
@@ -117,7 +118,7 @@ def run_lessons(
     memory: str | None = None,
     timeout: float = 1800.0,
     judging: Judging | None = None,
-    engine: Engine | None = None,
+    engine: ContainerEngine | None = None,
 ) -> LessonReport:
     """Execute lesson notebooks in a throwaway container of ``image``.
 
@@ -173,7 +174,7 @@ def run_lessons(
     return report
 
 
-def _wait_for_exit(engine: Engine, cid: str, deadline: Deadline) -> str:
+def _wait_for_exit(engine: ContainerEngine, cid: str, deadline: Deadline) -> str:
     """Collect a container's output until it exits or the deadline passes."""
     follower = engine.follow_logs(cid)
     try:
