@@ -1,0 +1,220 @@
+"""The classroom's decisions, driven through the fake engine: no Docker, milliseconds each.
+
+What a failed start leaves, what a restart keeps, what an update reports:
+each test pins one decision of :mod:`wiw.classroom` and fails when it is broken.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.fakeengine import FakeEngine
+from wiw import errors
+from wiw._version import __version__
+from wiw.build.image import Image
+from wiw.classroom import Classroom, ClassroomOptions, TLSFiles, learner_volumes
+from wiw.classroom.contract import STATE_DIR, Names
+from wiw.classroom.state import STATE_FILE, TLS_CERT, ClassroomState, read_file
+from wiw.engine import labels as _labels
+from wiw.engine.types import ContainerSpec
+from wiw.lab.serve import ALL_INTERFACES, LOOPBACK
+
+WORKSHOP = "intro"
+NAMES = Names(WORKSHOP)
+CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+
+
+def workshop_image(fake: FakeEngine, tag: str = "latest") -> Image:
+    """An image of the workshop, labelled as wiw labels the images it builds."""
+    ref = f"wiw/{WORKSHOP}:{tag}"
+    labels = {**_labels.labels_for(WORKSHOP, "image", __version__), _labels.REF: ref}
+    fake.add_image(ref, labels)
+    return Image(ref, engine=fake)
+
+
+@pytest.fixture
+def fake() -> FakeEngine:
+    """An empty fake engine."""
+    return FakeEngine()
+
+
+def hub_state(fake: FakeEngine) -> ClassroomState:
+    """What the hub's volume remembers, read as wiw reads it."""
+    text = read_file(fake, NAMES.hub, f"{STATE_DIR}/{STATE_FILE}")
+    assert text is not None
+    return ClassroomState.from_json(text)
+
+
+def test_a_start_on_a_taken_port_leaves_nothing(fake: FakeEngine) -> None:
+    """The hub, network and state volume made by a start that fails are all removed."""
+    image = workshop_image(fake)
+    fake.taken_ports.add(41000)
+    before = fake.inventory(images=True)
+    with pytest.raises(errors.PortInUse, match="41000"):
+        Classroom.start(image, port=41000, engine=fake)
+    assert fake.inventory(images=True).minus(before) == {}
+    assert NAMES.hub_volume in fake.called("volume_create")  # it was made, then undone
+
+
+def test_a_failed_restart_keeps_the_volume_that_holds_the_secrets(fake: FakeEngine) -> None:
+    """Undoing a restart never removes the hub's volume made by an earlier start."""
+    image = workshop_image(fake)
+    room = Classroom.start(image, engine=fake)
+    join = room.join_url
+    room.stop()
+    fake.fail("container_start", errors.EngineUnavailable("the engine went away"))
+    with pytest.raises(errors.EngineUnavailable):
+        Classroom.start(image, engine=fake)
+    assert NAMES.hub_volume in fake.volumes
+    assert fake.container_info(NAMES.hub) is None
+    again = Classroom.start(image, engine=fake)
+    assert again.join_url == join
+
+
+def test_a_restart_keeps_address_port_and_https(fake: FakeEngine, tmp_path: Path) -> None:
+    """Public, the host, the port and HTTPS given once are what the next start uses."""
+    (tmp_path / "cert.pem").write_text(CERT)
+    (tmp_path / "key.pem").write_text(KEY)
+    tls = TLSFiles(tmp_path / "cert.pem", tmp_path / "key.pem")
+    image = workshop_image(fake)
+    first = Classroom.start(image, public=True, host="class.example.org", tls=tls, engine=fake)
+    assert first.join_url.startswith(f"https://class.example.org:{first.port}/")
+    first.stop()
+    assert fake.container_info(NAMES.hub) is None
+    again = Classroom.start(image, engine=fake)
+    assert again.join_url == first.join_url
+    assert again.instructor_url == first.instructor_url
+    assert again.notices == []
+    hub = fake.container_info(NAMES.hub)
+    assert hub is not None
+    assert hub.ports == {"8000/tcp": [(ALL_INTERFACES, first.port)]}
+    state = hub_state(fake)
+    assert (state.public, state.host, state.scheme) == (True, "class.example.org", "https")
+    assert read_file(fake, NAMES.hub, f"{STATE_DIR}/{TLS_CERT}") == CERT
+
+
+def test_a_restart_told_otherwise_changes_the_url_and_says_so(fake: FakeEngine) -> None:
+    """Loopback after public, a new port: the URL changes and a notice tells the instructor."""
+    image = workshop_image(fake)
+    first = Classroom.start(image, public=True, host="class.example.org", engine=fake)
+    first.stop()
+    again = Classroom.start(image, public=False, host="", port=41999, engine=fake)
+    assert again.join_url.startswith(f"http://{LOOPBACK}:41999/")
+    assert again.join_url.endswith(first.join_url.rpartition(":")[2].partition("/")[2])
+    assert any(first.join_url in notice for notice in again.notices)
+    hub = fake.container_info(NAMES.hub)
+    assert hub is not None
+    assert hub.ports == {"8000/tcp": [(LOOPBACK, 41999)]}
+
+
+def test_a_restart_on_a_port_now_taken_names_what_holds_it(fake: FakeEngine) -> None:
+    """The remembered port in use by a container: the error names it and the flag to move."""
+    image = workshop_image(fake)
+    room = Classroom.start(image, engine=fake)
+    port = room.port
+    room.stop()
+    squatter = ContainerSpec(image.ref, "squatter", {}, publish=[(LOOPBACK, port, 80)])
+    fake.container_start(fake.container_create(squatter))
+    with pytest.raises(errors.PortInUse) as refused:
+        Classroom.start(image, engine=fake)
+    assert "the container squatter" in refused.value.message
+    assert "--port" in (refused.value.hint or "")
+    assert NAMES.hub_volume in fake.volumes  # the class's secrets are kept
+
+
+def test_a_second_start_is_refused_while_one_runs(fake: FakeEngine) -> None:
+    """A running hub is never replaced: the error says how to use or stop it."""
+    image = workshop_image(fake)
+    Classroom.start(image, engine=fake)
+    with pytest.raises(errors.HubError, match="already running") as refused:
+        Classroom.start(image, engine=fake)
+    assert f"wiw down {WORKSHOP}" in (refused.value.hint or "")
+
+
+def test_a_swarm_class_needs_a_manager(fake: FakeEngine) -> None:
+    """On an engine outside a swarm, a Swarm classroom is refused before anything is made."""
+    image = workshop_image(fake)
+    before = fake.inventory()
+    with pytest.raises(errors.HubError, match="Swarm manager"):
+        Classroom.start(image, ClassroomOptions(backend="swarm"), engine=fake)
+    assert fake.inventory().minus(before) == {}
+
+
+def deliveries(fake: FakeEngine, reports: dict[str, dict[str, list[str]]]) -> None:
+    """Make each learner's delivery print the report given for their home volume."""
+
+    def sync(spec: ContainerSpec) -> tuple[int, str]:
+        volume = spec.volumes[0][0]
+        return 0, "syncing\n" + json.dumps(reports[volume])
+
+    fake.scripts[f"wiw-{WORKSHOP}-deliver-"] = sync
+
+
+def test_an_update_reports_a_failed_delivery(fake: FakeEngine) -> None:
+    """A learner whose home could not take the lessons is reported with the reason."""
+    room = Classroom.start(workshop_image(fake), engine=fake)
+    for learner in ("Ada", "Grace"):
+        fake.volume_create(
+            NAMES.home_prefix + learner,
+            {
+                **_labels.labels_for(WORKSHOP, "learner-home", __version__),
+                _labels.LEARNER: learner,
+            },
+        )
+    deliveries(fake, {
+        NAMES.home_prefix + "Ada": {"new": ["lesson04.ipynb"]},
+        NAMES.home_prefix + "Grace": {"errors": ["lesson02.ipynb: No space left on device"]},
+    })  # fmt: skip
+    new = workshop_image(fake, "v2")
+    delivered = {d.learner: d for d in room.update(new)}
+    assert delivered["Ada"].new == ["lesson04.ipynb"]
+    assert delivered["Ada"].errors == []
+    assert delivered["Grace"].errors == ["lesson02.ipynb: No space left on device"]
+    assert hub_state(fake).image == new.id  # servers started from now on run the new image
+    assert not [c for c in fake.containers.values() if "deliver" in c.spec.name]
+
+
+def test_an_update_with_a_silent_delivery_is_an_error(fake: FakeEngine) -> None:
+    """A delivery that printed no report is a HubError, not a learner quietly skipped."""
+    room = Classroom.start(workshop_image(fake), engine=fake)
+    fake.volume_create(NAMES.home_prefix + "Ada", {_labels.WORKSHOP: WORKSHOP})
+    fake.scripts[f"wiw-{WORKSHOP}-deliver-"] = lambda spec: (1, "Traceback: disk on fire")
+    with pytest.raises(errors.HubError, match="no report"):
+        room.update(workshop_image(fake, "v2"))
+
+
+def test_an_update_with_another_workshops_image_is_refused(fake: FakeEngine) -> None:
+    """The class never switches to an image of another workshop."""
+    room = Classroom.start(workshop_image(fake), engine=fake)
+    other = "wiw/other:latest"
+    fake.add_image(other, _labels.labels_for("other", "image", __version__))
+    with pytest.raises(errors.InvalidOption, match="not of intro"):
+        room.update(Image(other, engine=fake))
+    assert not fake.called("run_to_end")
+
+
+def test_learner_volumes_are_found_by_label_and_name(fake: FakeEngine) -> None:
+    """Homes map to learners by their label (names kept as written), others are ignored."""
+    fake.volume_create(NAMES.home_prefix + "x1", {_labels.WORKSHOP: WORKSHOP,
+                                                  _labels.LEARNER: "Zoë Ada"})  # fmt: skip
+    fake.volume_create(NAMES.home_prefix + "bob", {_labels.WORKSHOP: WORKSHOP})
+    fake.volume_create(NAMES.hub_volume, {_labels.WORKSHOP: WORKSHOP})
+    fake.volume_create("wiw-other-home-eve", {_labels.WORKSHOP: "other"})
+    assert learner_volumes(WORKSHOP, engine=fake) == {
+        "Zoë Ada": NAMES.home_prefix + "x1",
+        "bob": NAMES.home_prefix + "bob",
+    }
+
+
+def test_stop_keeps_every_volume(fake: FakeEngine) -> None:
+    """Stopping removes the hub and network; the hub's state and learners' homes stay."""
+    room = Classroom.start(workshop_image(fake), engine=fake)
+    fake.volume_create(NAMES.home_prefix + "ada", {_labels.WORKSHOP: WORKSHOP})
+    room.stop()
+    assert set(fake.volumes) == {NAMES.hub_volume, NAMES.home_prefix + "ada"}
+    assert NAMES.network not in fake.networks
+    assert fake.containers == {}
