@@ -25,7 +25,9 @@ import nbformat
 import wiw
 from wiw.engine import default_engine
 
-sys.path.insert(0, str(Path(__file__).parent))
+# The benchmarks' modules, and the repository's root for tests.support.learners, the
+# simulated learner the integration tests use too.
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 from browser import first_load_and_reload
 from charts import draw_charts
 from images import measure_builds, measure_lessons, measure_ready, measure_size
