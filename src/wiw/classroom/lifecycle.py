@@ -13,13 +13,8 @@ Objects of a classroom for workshop ``W`` (all labelled ``org.wiw.workshop=W``):
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import ssl
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -38,6 +33,7 @@ from wiw.classroom.contract import (
     hub_spec,
 )
 from wiw.classroom.delivery import Delivered, deliver_lessons
+from wiw.classroom.hub_api import HubAPI
 from wiw.classroom.state import (
     STATE_FILE,
     ClassroomState,
@@ -59,6 +55,7 @@ from wiw.lab.serve import (
     check_timeout,
     start_published,
 )
+from wiw.lab.server_api import ServerAPIError
 from wiw.network import port_holder
 from wiw.planning import LearnerLimits
 from wiw.waiting import Deadline, WaitTimeout, poll
@@ -79,7 +76,6 @@ _MIN_PASSWORD = 8
 _MAX_LEARNERS = 10_000
 _MAX_SPAWNS = 1000
 _MIN_CULL, _MAX_CULL = 10, 7 * 24 * 3600
-_HTTP_OK = 200
 
 
 @dataclass(frozen=True)
@@ -207,6 +203,15 @@ class Classroom:
     def _local_url(self) -> str:
         """The hub's base URL as reached from this machine."""
         return f"{self.state.scheme}://{LOOPBACK}:{self.port}/{self.state.join_secret}/"
+
+    @property
+    def _hub(self) -> HubAPI:
+        """The hub's REST API, on loopback.
+
+        Over HTTPS the certificate names the public host, not 127.0.0.1, and
+        the hub is this machine's own container: it is not verified here.
+        """
+        return HubAPI(self._local_url, self.state.api_token, verify_tls=False)
 
     @classmethod
     def start(
@@ -363,56 +368,18 @@ class Classroom:
         """The same as :meth:`wait_until_ready` (the name :class:`wiw.Hub` uses)."""
         return self.wait_until_ready(timeout)
 
-    def _open(self, request: str | urllib.request.Request, *, timeout: float) -> Any:
-        """Open a URL of this classroom's hub, on loopback.
-
-        Over HTTPS the certificate names the public host, not 127.0.0.1, and
-        the hub is this machine's own container: it is not verified here.
-        """
-        context = None
-        if self.state.scheme == "https":
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return urllib.request.urlopen(request, timeout=timeout, context=context)  # noqa: S310
-
     def _wait_healthy(self, deadline: Deadline) -> None:
+        hub = self._hub
+
         def healthy() -> bool | None:
-            with self._open(f"{self._local_url}hub/health", timeout=5) as response:
-                return response.status == _HTTP_OK or None
+            return hub.healthy() or None
 
         try:
-            poll(healthy, timeout=deadline.remaining, what="the hub", retry_on=(OSError,))
+            poll(healthy, timeout=deadline.remaining, what="the hub", retry_on=(ServerAPIError,))
         except WaitTimeout:
             raise errors.TokenTimeout(
                 f"The classroom hub {self.name} did not answer its health check."
             ) from None
-
-    def _api(self, path: str) -> Any:
-        request = urllib.request.Request(  # noqa: S310 - a loopback http URL
-            f"{self._local_url}hub/api/{path}",
-            headers={
-                "Authorization": f"token {self.state.api_token}",
-                "Accept": "application/jupyterhub-pagination+json",
-            },
-        )
-        try:
-            with self._open(request, timeout=30) as response:
-                return json.loads(response.read())
-        except (OSError, ValueError) as exc:
-            raise errors.HubError(f"The classroom hub's API did not answer: {exc}") from exc
-
-    def _users(self) -> Iterator[dict[str, Any]]:
-        """Every user the hub knows, page by page."""
-        offset = 0
-        while True:
-            page = self._api(f"users?offset={offset}&limit=200&include_stopped_servers=1")
-            items = page["items"] if isinstance(page, dict) else page
-            yield from items
-            following = page.get("_pagination", {}).get("next") if isinstance(page, dict) else None
-            if not following or not items:
-                return
-            offset = int(following["offset"])
 
     def learners(self) -> list[Learner]:
         """Who has joined, by name, with their server's state, last activity and memory.
@@ -421,7 +388,7 @@ class Classroom:
         """
         memory = self._memory_by_learner()
         learners = []
-        for user in self._users():
+        for user in self._hub.users():
             if user["name"] == INSTRUCTOR:
                 continue
             server = (user.get("servers") or {}).get("", {})
@@ -612,7 +579,7 @@ def learner_volumes(workshop: str, *, engine: ContainerEngine) -> dict[str, str]
 def _collect_on_swarm(workshop: str, dest: Path, *, engine: ContainerEngine) -> list[Path]:
     """Collect from every node of a swarm, where the hub says each home is."""
     room = Classroom.attach(workshop, engine=engine)  # raises HubError when not running
-    homes = placements(room._users())
+    homes = placements(room._hub.users())
     folders = {who: dest / name for who, name in folder_names([h.learner for h in homes]).items()}
     return collect_from_nodes(engine, workshop, room.state.image, homes, folders)
 

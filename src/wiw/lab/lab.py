@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
@@ -23,6 +21,7 @@ from wiw.lab.serve import (
     check_timeout,
     start_published,
 )
+from wiw.lab.server_api import ServerAPI, ServerRefused, ServerUnreachable
 from wiw.lab.tokens import find_server_url, rewrite_url
 from wiw.network import public_address, url_host
 from wiw.waiting import Deadline, WaitTimeout, poll
@@ -31,7 +30,6 @@ __all__ = ["LAB_PORT", "Lab", "lab_spec"]
 
 LAB_PORT = 8888
 TOKEN_ENV = "JUPYTER_TOKEN"  # noqa: S105 - a variable's name; read by Jupyter Server at start: never on the command line
-_HTTP_OK = 200
 
 
 def lab_spec(
@@ -174,20 +172,17 @@ class Lab:
     def _wait_answering(self, deadline: Deadline) -> str:
         """Poll the server's status API with the token wiw gave it."""
         assert self._token is not None  # noqa: S101 - only called with a token
-        request = urllib.request.Request(
-            f"http://{LOOPBACK}:{self.port}/api/status",
-            headers={"Authorization": f"token {self._token}"},
-        )
+        api = ServerAPI(f"http://{LOOPBACK}:{self.port}", self._token, timeout=5)
 
         def answers() -> bool | None:
             try:
-                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-                    return response.status == _HTTP_OK or None
-            except (OSError, urllib.error.HTTPError):
+                api.status()
+            except (ServerUnreachable, ServerRefused):
                 running, code = self.engine.container_state(self.container_id)
                 if not running:
                     raise self._exited(code) from None
                 return None
+            return True
 
         try:
             poll(answers, timeout=deadline.remaining, what="the workshop server")

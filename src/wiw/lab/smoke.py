@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from wiw import errors
+from wiw.lab.server_api import ServerAPI, ServerRefused, ServerUnreachable
 from wiw.waiting import Deadline, WaitTimeout, poll
 
 __all__ = ["SmokeResult", "check_lab"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,24 +36,24 @@ class SmokeResult:
         return self.lab_status == 200 and not self.missing  # noqa: PLR2004
 
 
-def _get(url: str, token: str, deadline: Deadline) -> tuple[int, bytes]:
-    """GET ``url``, retrying connection errors until ``deadline``."""
-    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})  # noqa: S310
-
-    def answer() -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                return int(response.status), response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
+def _retrying(ask: Callable[[], T], url: str, deadline: Deadline) -> T:
+    """Call ``ask``, again while the server at ``url`` does not answer, until ``deadline``."""
     try:
-        return poll(answer, timeout=deadline.remaining, what=url, retry_on=(OSError,))
+        return poll(ask, timeout=deadline.remaining, what=url, retry_on=(ServerUnreachable,))
     except WaitTimeout as exc:
+        last = exc.last.reason if isinstance(exc.last, ServerUnreachable) else exc.last
         raise errors.HubError(
-            f"The workshop server did not answer at {url}: {exc.last}",
+            f"The workshop server did not answer at {url}: {last}",
             hint="Check the URL from this machine; is a proxy in the way?",
         ) from exc
+
+
+def _listed(api: ServerAPI) -> list[str]:
+    """The names at the top of the learner's home; none when the server refuses to list them."""
+    try:
+        return sorted(entry.name for entry in api.contents())
+    except ServerRefused:
+        return []
 
 
 def check_lab(url: str, lessons: Sequence[str], *, timeout: float = 30.0) -> SmokeResult:
@@ -65,14 +66,14 @@ def check_lab(url: str, lessons: Sequence[str], *, timeout: float = 30.0) -> Smo
 
     Returns:
         What was seen; :attr:`SmokeResult.ok` tells whether all is well.
+
+    Raises:
+        wiw.errors.HubError: The server did not answer before the deadline.
     """
     parts = urlsplit(url)
     token = parse_qs(parts.query).get("token", [""])[0]
     deadline = Deadline(timeout)
-    base = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-    lab_status, _ = _get(f"{base}/lab", token, deadline)
-    status, body = _get(f"{base}/api/contents/", token, deadline)
-    files = []
-    if status == 200:  # noqa: PLR2004
-        files = sorted(item["name"] for item in json.loads(body).get("content", []))
+    api = ServerAPI(urlunsplit((parts.scheme, parts.netloc, "", "", "")), token, timeout=10)
+    lab_status = _retrying(lambda: api.page_status("lab"), api.url("lab"), deadline)
+    files = _retrying(lambda: _listed(api), api.url("api/contents/"), deadline)
     return SmokeResult(lab_status, files, [name for name in lessons if name not in files])
