@@ -23,7 +23,7 @@ from wiw.classroom.hub_api import HubAPI
 from wiw.classroom.lifecycle import Classroom, Learner
 from wiw.classroom.state import ClassroomState
 from wiw.engine.protocol import ContainerEngine
-from wiw.lab.server_api import ServerRefused, ServerUnreachable
+from wiw.errors import ServerRefused, ServerUnreachable
 from wiw.waiting import Deadline
 
 TOKEN = "hub-api-token-4d9e1f0a7c3b"

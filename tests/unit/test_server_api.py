@@ -17,14 +17,9 @@ import pytest
 
 from wiw import errors
 from wiw.engine.protocol import ContainerEngine
+from wiw.errors import ServerRefused, ServerUnreachable
 from wiw.lab.lab import Lab
-from wiw.lab.server_api import (
-    Entry,
-    ServerAPI,
-    ServerRefused,
-    ServerStatus,
-    ServerUnreachable,
-)
+from wiw.lab.server_api import Entry, ServerAPI, ServerStatus
 from wiw.lab.smoke import check_lab
 
 TOKEN = "lab-token-7f3a9c2e5b1d4f60"

@@ -5,8 +5,8 @@ Every request goes through one method, where what can go wrong becomes a
 as the classroom always said:
 
 - no usable answer (refused, reset, timed out, not JSON) raises
-  :class:`~wiw.lab.server_api.ServerUnreachable`;
-- an HTTP error code raises :class:`~wiw.lab.server_api.ServerRefused`, which
+  :class:`~wiw.errors.ServerUnreachable`;
+- an HTTP error code raises :class:`~wiw.errors.ServerRefused`, which
   keeps the code.
 
 The hub's base URL holds the class's join secret in its path: neither that
@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from typing import Any, Required, TypedDict
 from urllib.parse import urlsplit
 
-from wiw.lab.server_api import TRANSPORT_ERRORS, Reply, ServerRefused, ServerUnreachable, hide
+from wiw.errors import ServerRefused, ServerUnreachable
+from wiw.lab.server_api import TRANSPORT_ERRORS, Reply, hide
 
 __all__ = ["HubAPI", "HubServer", "HubUser"]
 

@@ -47,6 +47,7 @@ from wiw.classroom.swarm import collect_from_nodes, placements
 from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import ContainerSpec
+from wiw.errors import ServerAPIError
 from wiw.lab.serve import (
     ALL_INTERFACES,
     LOG_TAIL,
@@ -55,7 +56,6 @@ from wiw.lab.serve import (
     check_timeout,
     start_published,
 )
-from wiw.lab.server_api import ServerAPIError
 from wiw.network import port_holder
 from wiw.planning import LearnerLimits
 from wiw.waiting import Deadline, WaitTimeout, poll

@@ -13,6 +13,7 @@ from wiw.build.image import Image
 from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine, LogStream
 from wiw.engine.types import ContainerSpec
+from wiw.errors import ServerRefused, ServerUnreachable
 from wiw.lab.serve import (
     ALL_INTERFACES,
     LOG_TAIL,
@@ -21,7 +22,7 @@ from wiw.lab.serve import (
     check_timeout,
     start_published,
 )
-from wiw.lab.server_api import ServerAPI, ServerRefused, ServerUnreachable
+from wiw.lab.server_api import ServerAPI
 from wiw.lab.tokens import find_server_url, rewrite_url
 from wiw.network import public_address, url_host
 from wiw.waiting import Deadline, WaitTimeout, poll

@@ -25,16 +25,14 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from wiw import errors
+from wiw.errors import ServerRefused, ServerUnreachable
 
 __all__ = [
     "TRANSPORT_ERRORS",
     "Entry",
     "Reply",
     "ServerAPI",
-    "ServerAPIError",
-    "ServerRefused",
     "ServerStatus",
-    "ServerUnreachable",
     "hide",
 ]
 
@@ -59,51 +57,6 @@ def hide(text: str, hidden: tuple[str, ...]) -> str:
     for secret in sorted(filter(None, hidden), key=len, reverse=True):
         text = text.replace(secret, errors.REDACTED)
     return errors.redact(text)
-
-
-class ServerAPIError(errors.HubError):
-    """A request to a Jupyter server's API failed.
-
-    Attributes:
-        url: The URL asked for, secrets redacted.
-    """
-
-    def __init__(self, message: str, *, url: str, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.url = url
-
-    def evidence(self) -> list[str]:
-        """Return the URL asked for, then any other evidence."""
-        return [errors.redact(f"url: {self.url}"), *super().evidence()]
-
-
-class ServerUnreachable(ServerAPIError):
-    """The server gave no usable answer: refused, reset, timed out, or not what its API returns.
-
-    Attributes:
-        reason: What went wrong on the way, as the transport said it (redacted).
-    """
-
-    def __init__(self, message: str, *, url: str, reason: str, hint: str | None = None) -> None:
-        super().__init__(message, url=url, hint=hint)
-        self.reason = reason
-
-
-class ServerRefused(ServerAPIError):
-    """The server answered with an HTTP error code.
-
-    Attributes:
-        status: The HTTP status code (403, 404, 500...).
-    """
-
-    def __init__(self, message: str, *, url: str, status: int, hint: str | None = None) -> None:
-        super().__init__(message, url=url, hint=hint)
-        self.status = status
-
-    def evidence(self) -> list[str]:
-        """Return the URL and the status code, then any other evidence."""
-        url, *rest = super().evidence()
-        return [url, f"HTTP status: {self.status}", *rest]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from wiw import errors
-from wiw.lab.server_api import ServerAPI, ServerRefused, ServerUnreachable
+from wiw.errors import ServerRefused, ServerUnreachable
+from wiw.lab.server_api import ServerAPI
 from wiw.waiting import Deadline, WaitTimeout, poll
 
 __all__ = ["SmokeResult", "check_lab"]
