@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
 import pytest
 import trustme
 
+from tests.support.httpstub import CLOSE, SLOW, StubServer, serving
 from wiw import errors
 from wiw.classroom.contract import Names
 from wiw.classroom.hub_api import HubAPI
@@ -28,82 +27,31 @@ from wiw.waiting import Deadline
 
 TOKEN = "hub-api-token-4d9e1f0a7c3b"
 PREFIX = "join-prefix-b81c5e2f9a0d"
-SLOW, CLOSE = "slow", "close"
-Route = tuple[int, bytes] | str
 DID_NOT_ANSWER = "The classroom hub's API did not answer: "
 USERS = f"/{PREFIX}/hub/api/users?offset={{}}&limit=200&include_stopped_servers=1"
 
 
-class FakeHub(ThreadingHTTPServer):
-    """Answers each path as ``routes`` says, and remembers what it was asked."""
-
-    daemon_threads = True
+class FakeHub(StubServer):
+    """A classroom hub's stand-in under its join prefix."""
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.routes: dict[str, Route] = {}
-        self.seen: list[tuple[str, dict[str, str]]] = []
-        self.release = threading.Event()  # lets a slow answer go at teardown
-        self.scheme = "http"
-
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        return int(self.server_address[1])
+        super().__init__(not_found=b'{"status": 404}')
 
     @property
     def base(self) -> str:
         """The hub's base URL, join prefix included."""
-        return f"{self.scheme}://127.0.0.1:{self.port}/{PREFIX}/"
+        return f"{self.root}/{PREFIX}/"
 
     def answer(self, path: str, value: Any, status: int = 200) -> None:
         """Answer ``path`` (under the join prefix) with ``value`` as JSON."""
         self.routes[f"/{PREFIX}/{path}"] = (status, json.dumps(value).encode())
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeHub
-
-    def do_GET(self) -> None:
-        self.server.seen.append((self.path, dict(self.headers)))
-        route = self.server.routes.get(self.path, (404, b'{"status": 404}'))
-        if route == SLOW:  # no answer before the test ends (the client gave up long before)
-            self.server.release.wait(timeout=10)
-        if route in (CLOSE, SLOW):
-            self.close_connection = True  # no answer at all
-            return
-        status, body = cast("tuple[int, bytes]", route)
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output quiet."""
-
-
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
     """A fake hub on a free loopback port, shut down afterwards."""
-    for name in (
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    httpd = FakeHub()
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving(monkeypatch, FakeHub()) as httpd:
         yield httpd
-    finally:
-        httpd.release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
 
 
 def assert_no_secret(err: errors.WiwError) -> None:

@@ -6,15 +6,13 @@ JSON, error codes, nothing (a closed connection) or too late.
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
+from tests.support.httpstub import CLOSE, SLOW, StubServer, serving
+from tests.support.httpstub import refused_url as nothing_listens
 from wiw import errors
 from wiw.engine.protocol import ContainerEngine
 from wiw.errors import ServerRefused, ServerUnreachable
@@ -23,8 +21,6 @@ from wiw.lab.server_api import Entry, ServerAPI, ServerStatus
 from wiw.lab.smoke import check_lab
 
 TOKEN = "lab-token-7f3a9c2e5b1d4f60"
-SLOW, CLOSE = "slow", "close"
-Route = tuple[int, bytes] | str
 STATUS = {"started": "2026-01-01T00:00:00Z", "last_activity": None, "connections": 1, "kernels": 2}
 LISTING = {
     "content": [
@@ -34,72 +30,27 @@ LISTING = {
 }
 
 
-class FakeServer(ThreadingHTTPServer):
-    """Answers each path as ``routes`` says, and remembers what it was asked."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.routes: dict[str, Route] = {}
-        self.seen: list[tuple[str, dict[str, str]]] = []
-        self.release = threading.Event()  # lets a slow answer go at teardown
+class FakeServer(StubServer):
+    """A Jupyter Server's stand-in: answers each path as ``routes`` says."""
 
     @property
     def base(self) -> str:
         """The server's root URL."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def answer(self, path: str, value: Any, status: int = 200) -> None:
-        """Answer ``path`` with ``value`` as JSON."""
-        self.routes[path] = (status, json.dumps(value).encode())
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeServer
-
-    def do_GET(self) -> None:
-        self.server.seen.append((self.path, dict(self.headers)))
-        route = self.server.routes.get(self.path, (404, b'{"message": "Not Found"}'))
-        if route == SLOW:  # no answer before the test ends (the client gave up long before)
-            self.server.release.wait(timeout=10)
-        if route in (CLOSE, SLOW):
-            self.close_connection = True  # no answer at all
-            return
-        status, body = cast("tuple[int, bytes]", route)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output quiet."""
+        return self.root
 
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServer]:
     """A fake Jupyter Server on a free loopback port, shut down afterwards."""
-    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    httpd = FakeServer()
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving(monkeypatch, FakeServer()) as httpd:
         yield httpd
-    finally:
-        httpd.release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture
 def refused_url() -> Iterator[str]:
-    """A loopback URL where nothing listens: a bound socket that never calls listen()."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    """A loopback URL where nothing listens."""
+    with nothing_listens() as url:
+        yield url
 
 
 def assert_no_token(err: errors.WiwError) -> None:
