@@ -10,18 +10,21 @@ import json
 import socket
 import ssl
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
 import trustme
 
+from tests.support.fakeengine import FakeEngine
 from tests.support.httpstub import CLOSE, SLOW, StubServer, serving
 from wiw import errors
+from wiw._version import __version__
 from wiw.classroom.contract import Names
 from wiw.classroom.hub_api import HubAPI
 from wiw.classroom.lifecycle import Classroom, Learner
 from wiw.classroom.state import ClassroomState
-from wiw.engine.protocol import ContainerEngine
+from wiw.engine import labels as _labels
+from wiw.engine.types import ContainerSpec
 from wiw.errors import ServerRefused, ServerUnreachable
 from wiw.waiting import Deadline
 
@@ -189,16 +192,6 @@ def test_https_is_verified_unless_told_not_to(hub: FakeHub) -> None:
     assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message
 
 
-class _NoContainers:
-    """The engine calls learners() makes: no learner container runs."""
-
-    def containers_labelled(self, label: str) -> list[str]:
-        return []
-
-    def memory_usage(self, ids: list[str]) -> dict[str, int]:
-        return {}
-
-
 def test_the_classroom_reads_learners_and_health_through_the_client(hub: FakeHub) -> None:
     """Classroom.learners() and its health wait go through the hub's API, on loopback."""
     token, prefix = "classroom-token-0e6a2d", "classroom-prefix-93f1c7"  # registered globally
@@ -216,14 +209,32 @@ def test_the_classroom_reads_learners_and_health_through_the_client(hub: FakeHub
             ]
         ).encode(),
     )
+    engine = FakeEngine()
+    engine.add_image("wiw/demo:latest")
+    learner = ContainerSpec(
+        "wiw/demo:latest",
+        "wiw-demo-learner-ada",
+        _labels.labels_for("demo", "learner", __version__),
+        envs={"JUPYTERHUB_USER": "ada"},
+    )
+    engine.container_start(engine.container_create(learner))
+    helper = ContainerSpec("wiw/demo:latest", "wiw-demo-helper", {_labels.WORKSHOP: "demo"})
+    engine.container_start(engine.container_create(helper))
     room = Classroom(
-        engine=cast("ContainerEngine", _NoContainers()),
+        engine=engine,
         container_id="hub1",
         names=Names("demo"),
         state=ClassroomState(join_secret=prefix, api_token=token, port=hub.port),
     )
     room._wait_healthy(Deadline(5))
     assert room.learners() == [
-        Learner("ada", running=True, pending=None, last_activity="2026-01-01T10:00:00Z", node="n1")
+        Learner(
+            "ada",
+            running=True,
+            pending=None,
+            last_activity="2026-01-01T10:00:00Z",
+            memory=100 * 2**20,  # the fake's figure for a running container; helpers not counted
+            node="n1",
+        )
     ]
     assert hub.seen[-1][1]["Authorization"] == f"token {token}"
