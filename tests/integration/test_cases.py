@@ -5,7 +5,10 @@ passes), ``fails`` (a given lesson fails at a given cell with a given error
 while the others still pass), ``build-fails`` (the build fails with a given
 text in its log tail) or ``invalid`` (opening the folder raises a given error).
 Optional keys: ``strict_errors`` and ``compare_outputs`` (how cells are
-judged), ``expected_errors`` (cells that raised as meant), ``failing_cells``
+judged), ``expected_errors`` (cells that raised as meant) and
+``expected_how`` (how each was known: its tag, or its saved error),
+``note`` (what the failing cell was expected to raise), ``also_failing``
+(other lessons that fail, each at a cell with an error), ``failing_cells``
 (every failing cell of the failing lesson) and ``drift_cells`` (cells whose
 output changed; the same run without comparing reports none).
 """
@@ -74,12 +77,18 @@ def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: in
     assert len(report.results) == lessons
     if "expected_errors" in expected:
         assert [e.cell for r in report.results for e in r.expected] == expected["expected_errors"]
-        assert all(e.how == "as saved" for r in report.results for e in r.expected)
+        hows = expected.get("expected_how", ["as saved"] * len(expected["expected_errors"]))
+        assert [e.how for r in report.results for e in r.expected] == hows
     if expected["outcome"] == "passes":
         assert report.ok, report.to_json()
         return
     failed = {r.lesson: r for r in report.failed}
-    assert list(failed) == [expected["lesson"]], report.to_json()
+    also = expected.get("also_failing", {})
+    assert sorted(failed) == sorted([expected["lesson"], *also]), report.to_json()
+    for lesson, want in also.items():  # failing for a reason of their own
+        other = failed[lesson].failure
+        assert other is not None
+        assert (other.cell, other.ename, other.note) == (want["cell"], want["error"], "")
     failure = failed[expected["lesson"]].failure
     assert failure is not None
     for key in ("cell", "kind", "missing_module"):
@@ -89,6 +98,8 @@ def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: in
         assert failure.ename == expected["error"]
     if "evalue" in expected:
         assert expected["evalue"] in failure.evalue
+    if "note" in expected:  # both errors named: the one raised and the one expected
+        assert failure.note == expected["note"]
     if "failing_cells" in expected:
         cells = [f.cell for f in failed[expected["lesson"]].failures]
         assert cells == expected["failing_cells"], report.to_json()
