@@ -85,10 +85,7 @@ def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: in
     failed = {r.lesson: r for r in report.failed}
     also = expected.get("also_failing", {})
     assert sorted(failed) == sorted([expected["lesson"], *also]), report.to_json()
-    for lesson, want in also.items():  # failing for a reason of their own
-        other = failed[lesson].failure
-        assert other is not None
-        assert (other.cell, other.ename, other.note) == (want["cell"], want["error"], "")
+    check_others(failed, also)
     failure = failed[expected["lesson"]].failure
     assert failure is not None
     for key in ("cell", "kind", "missing_module"):
@@ -106,3 +103,11 @@ def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: in
     assert "\x1b[" not in failure.traceback
     if expected.get("others_pass"):
         assert all(r.passed for r in report.results if r.lesson != expected["lesson"])
+
+
+def check_others(failed: dict[str, wiw.LessonResult], also: dict[str, Any]) -> None:
+    """Other lessons that fail, each for a reason of its own (no expectation noted)."""
+    for lesson, want in also.items():
+        other = failed[lesson].failure
+        assert other is not None
+        assert (other.cell, other.ename, other.note) == (want["cell"], want["error"], "")
