@@ -73,6 +73,7 @@ html_sidebars = {
         "installation",
         "tutorial",
         "promises",
+        "architecture",
         "deploy",
         "performance",
         "troubleshooting",
