@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import json
 import re
 import subprocess
 import sys
@@ -13,6 +16,14 @@ from PIL import Image
 
 from tests.support.cli import run
 from tests.support.workshops import write_lesson
+from wiw import errors
+from wiw.build.progress import BuildProgress
+from wiw.cli.args import CommandParser
+from wiw.cli.output import Output
+from wiw.cli.table import Argument, Command
+
+# wiw.cli's "main" attribute is the function; the module is reached by its name.
+cli_main = importlib.import_module("wiw.cli.main")
 
 # What a message for people must never contain: Python's names for things.
 PYTHON_SPEAK = re.compile(r"\b[a-z]+_[a-z_]+=|confirm=True|Traceback|wiw\.errors\.")
@@ -137,8 +148,11 @@ def help_of(*command: str) -> str:
     """What 'wiw COMMAND --help' prints, at a fixed width."""
     done = subprocess.run(
         [sys.executable, "-m", "wiw", *command, "--help"],
-        capture_output=True, text=True, check=True, env={"COLUMNS": "100", "PATH": "/usr/bin"},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "100", "PATH": "/usr/bin"},
+    )
     return " ".join(done.stdout.split())
 
 
@@ -165,3 +179,117 @@ def test_python_dash_m_wiw_runs() -> None:
         [sys.executable, "-m", "wiw", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.startswith("wiw ")
+
+
+# The command table: each command declared once, the parser made from it.
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parser's commands by name, in the order its help lists them."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_the_parser_has_exactly_the_tables_commands() -> None:
+    """Every command once, in the table's order, with its description and its arguments."""
+    names = [command.name for command in cli_main.COMMANDS]
+    assert len(set(names)) == len(names)
+    made = subcommands(cli_main.parser())
+    assert list(made) == names
+    assert names[:3] == ["build", "run", "smoke"]
+    assert names[-2:] == ["push", "export"]
+    for command in cli_main.COMMANDS:
+        parser = made[command.name]
+        assert parser.description == command.description
+        declared = [a.name for a in command.arguments]
+        arguments = [a for a in parser._actions if not isinstance(a, argparse._HelpAction)]
+        assert [a.option_strings[0] if a.option_strings else a.dest for a in arguments] == declared
+        assert parser.allow_abbrev is (command.name != "export")
+
+
+def test_an_argument_passes_only_what_it_sets() -> None:
+    """Unset fields are left to argparse: a switch is False, an option None, a default kept."""
+    parser = CommandParser(prog="tool")
+    for argument in (
+        Argument("--dry-run", "only say", action="store_true"),
+        Argument("--host", "a name"),
+        Argument("--keep", "how many", type=int, default=1),
+        Argument("kind", "what", choices=("z2jh",), nargs="?"),
+    ):
+        argument.add_to(parser)
+    assert vars(parser.parse_args([])) == {
+        "dry_run": False,
+        "host": None,
+        "keep": 1,
+        "kind": None,
+    }
+    assert parser.parse_args(["z2jh", "--keep", "3"]).keep == 3
+
+
+def test_main_runs_the_handler_with_the_output_events_asked_for(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handler gets the arguments and an Output; its status is the exit status."""
+    given: list[Output] = []
+
+    def hello(args: argparse.Namespace, output: Output) -> int:
+        given.append(output)
+        output.emit("ready", url=args.url)
+        output.out.print("hello")
+        return 3
+
+    where = Argument("url", "where to say it")
+    table = (Command("hello", "Say hello.", "Say hello to a URL.", hello, (where,)),)
+    monkeypatch.setattr(cli_main, "COMMANDS", table)
+    assert cli_main.main(["hello", "http://x/"]) == 3
+    assert given[-1].events is None
+    assert capsys.readouterr().out == "hello\n"
+    assert cli_main.main(["--events", "hello", "http://x/"]) == 3
+    assert given[-1].out is given[-1].err
+    captured = capsys.readouterr()
+    assert [json.loads(line)["url"] for line in captured.out.splitlines()] == ["http://x/"]
+    assert captured.err == "hello\n"
+
+
+def test_an_error_in_a_handler_is_reported_and_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A WiwError becomes 'error:' and 'hint:' (and a failed event); Ctrl-C exits 130."""
+
+    def fail(args: argparse.Namespace, output: Output) -> int:
+        raise errors.InvalidOption("No good.", hint="Try again.")
+
+    def stop(args: argparse.Namespace, output: Output) -> int:
+        raise KeyboardInterrupt
+
+    table = (Command("fail", "Fail.", "Fail.", fail), Command("stop", "Stop.", "Stop.", stop))
+    monkeypatch.setattr(cli_main, "COMMANDS", table)
+    assert cli_main.main(["--events", "fail"]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["error"] == "InvalidOption"
+    assert captured.err == "error: No good.\nhint: Try again.\n"
+    assert cli_main.main(["stop"]) == 130
+
+
+def test_the_output_without_events_emits_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --events, events go nowhere and builds show their own progress."""
+    output = Output()
+    output.emit("ready", url="http://x/")
+    output.build_progress(BuildProgress("Step 1/2 : FROM x", 1, 2, 0, "FROM x"))
+    assert output.out is not output.err
+    assert output.show_progress is None
+    assert capsys.readouterr().out == ""
+
+
+def test_the_output_with_events_sends_build_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    """With --events, each build step is a 'building' event and other lines are not."""
+    output = Output(events=True)
+    assert output.show_progress is False
+    output.build_progress(BuildProgress("Step 1/2 : FROM x", 1, 2, 0, "FROM x"))
+    output.build_progress(BuildProgress("#5 [2/2] RUN y", 2, 2, 0, "RUN y"))
+    output.build_progress(BuildProgress(" ---> abc123", 2, 2, 0, "RUN y"))
+    sent = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["event"], e["step"], e["total"], e["description"]) for e in sent] == [
+        ("building", 1, 2, "FROM x"),
+        ("building", 2, 2, "RUN y"),
+    ]

@@ -26,6 +26,8 @@ from tests.support.cli import run
 from tests.support.fakehub import install_hub_fakes
 from wiw import errors
 from wiw.classroom.lifecycle import ClassroomOptions
+from wiw.deploy import z2jh
+from wiw.deploy.export import ExportRequest, UsageError, export_z2jh, read_secret_file
 from wiw.deploy.z2jh import (
     CHART_VERSION,
     INSTRUCTOR_SCOPES,
@@ -47,7 +49,8 @@ from wiw.resources import support_file
 
 # The chart's schema and default values, structure only (made by 'nox -s z2jh_data').
 CHART = Path(__file__).parents[1] / "data" / "z2jh"
-IMAGE = "registry.example.org/course/intro:2026-11-25@sha256:" + "a" * 64
+DIGEST = "sha256:" + "a" * 64
+IMAGE = f"registry.example.org/course/intro:2026-11-25@{DIGEST}"
 SECRET = "s3cret-join-path_0123456789"
 KEY = "instructor-key_0123456789abcdef"
 TLS = LetsEncrypt("workshop.example.org", "teacher@example.org")
@@ -390,7 +393,312 @@ def test_changed_settings_name_sections_not_values() -> None:
     assert changed_settings(before, copy.deepcopy(before)) == []
 
 
+# Every setting, message and header line, exactly.
+
+
+def _values(**kwargs: Any) -> dict[str, Any]:
+    return z2jh_values(IMAGE, join_secret=SECRET, instructor_key=KEY, **kwargs)
+
+
+def test_the_learners_servers_exactly() -> None:
+    """Image pinned by digest, JupyterLab as uid 1000, the limits, a home and a guarantee."""
+    options = ClassroomOptions(limits=LearnerLimits(memory="1g", cpus=2.0))
+    values = _values(options=options, home_size="2Gi", pull_secret="regcred")
+    assert values["singleuser"] == {
+        "image": {
+            "name": "registry.example.org/course/intro",
+            "tag": f"2026-11-25@{DIGEST}",
+            "pullPolicy": "IfNotPresent",
+            "pullSecrets": ["regcred"],
+        },
+        "cmd": "jupyterhub-singleuser",
+        "defaultUrl": "/lab",
+        "uid": 1000,
+        "fsGid": 100,
+        "memory": {"limit": "1Gi", "guarantee": "256Mi"},
+        "cpu": {"limit": 2.0, "guarantee": 0.25},
+        "storage": {"type": "dynamic", "capacity": "2Gi", "homeMountPath": "/home/learner"},
+        "startTimeout": 600,
+    }
+
+
+def test_small_limits_keep_a_64_mib_guarantee_and_small_cpus() -> None:
+    """A quarter of 200m is below 64 MiB: 64Mi; a CPU limit below 0.25 is its own guarantee."""
+    options = ClassroomOptions(limits=LearnerLimits(memory="200m", cpus=0.1))
+    single = z2jh_values("course/intro:1", join_secret=SECRET, options=options)["singleuser"]
+    assert single["memory"] == {"limit": "200Mi", "guarantee": "64Mi"}
+    assert single["cpu"] == {"limit": 0.1, "guarantee": 0.1}
+    assert single["image"] == {"name": "course/intro", "tag": "1", "pullPolicy": "IfNotPresent"}
+    assert single["storage"]["capacity"] == "1Gi"
+
+
+@pytest.mark.parametrize(
+    ("limit", "quantity"),
+    [
+        ("512m", "512Mi"),
+        ("1g", "1Gi"),
+        ("1536m", "1536Mi"),
+        ("1.5g", "1536Mi"),
+        ("2g", "2Gi"),
+        ("100k", "102400"),
+        ("1048577", "1048577"),
+    ],
+)
+def test_docker_sizes_become_kubernetes_quantities(limit: str, quantity: str) -> None:
+    """Whole GiB as Gi, whole MiB as Mi, anything else in bytes."""
+    assert z2jh._k8s_quantity(limit) == quantity
+
+
+def test_the_hub_culling_and_pre_pulling_exactly() -> None:
+    """The secret base URL, caps, the instructor's role and door; culling; images pre-pulled."""
+    values = _values(options=ClassroomOptions(max_learners=80, cull_after=1800))
+    hub = values["hub"]
+    assert hub["baseUrl"] == f"/{SECRET}/"
+    assert hub["activeServerLimit"] == 80
+    assert hub["concurrentSpawnLimit"] == 80
+    assert hub["config"] == {
+        "JoinAuthenticator": {"instructor": "instructor", "instructor_key": KEY}
+    }
+    role = hub["loadRoles"]["wiw-instructor"]
+    assert role["description"] == (
+        "The instructor sees, starts, stops and opens every learner's server."
+    )
+    assert role["users"] == ["instructor"]
+    assert hub["extraConfig"] == {z2jh.LOGIN_KEY: z2jh.login_config()}
+    assert values["cull"] == {"enabled": True, "timeout": 1800, "every": 60}
+    assert values["prePuller"] == {"hook": {"enabled": True}, "continuous": {"enabled": True}}
+    assert "proxy" not in values
+    assert "imagePullSecret" not in values
+    uncapped = _values(options=ClassroomOptions(max_learners=0))["hub"]
+    assert (uncapped["activeServerLimit"], uncapped["concurrentSpawnLimit"]) == (None, 64)
+
+
+def test_new_secrets_are_192_bits_and_differ() -> None:
+    """Without secrets given, each export makes a 32-character join secret and key of its own."""
+    first, second = z2jh_values("course/intro:1"), z2jh_values("course/intro:1")
+    base = first["hub"]["baseUrl"].strip("/")
+    key = first["hub"]["config"]["JoinAuthenticator"]["instructor_key"]
+    assert len(base) == len(key) == 32
+    assert base != key
+    assert base != second["hub"]["baseUrl"].strip("/")
+
+
+@pytest.mark.parametrize(
+    ("given", "what"),
+    [
+        ({"join_secret": "short"}, "The join secret must be 16 to 256 letters"),
+        ({"instructor_key": "has spaces in it, many"}, "The instructor's key must be 16 to 256"),
+    ],
+)
+def test_a_bad_secret_is_named_as_the_user_gave_it(given: dict[str, str], what: str) -> None:
+    """Which secret is wrong, and how to make a good one."""
+    with pytest.raises(errors.InvalidOption) as caught:
+        z2jh_values("course/intro:1", **given)  # type: ignore[arg-type]
+    assert caught.value.message.startswith(what)
+    assert "secrets.token_urlsafe(24)" in caught.value.hint
+
+
+def test_refusals_say_exactly_what_to_do() -> None:
+    """No tag, 'latest', and both kinds of pull secret: each with its own sentence and hint."""
+    with pytest.raises(errors.InvalidName) as untagged:
+        z2jh_values("course/intro")
+    assert untagged.value.hint == (
+        "Use the tag you pushed, pinned by its digest: 'wiw push' prints both."
+    )
+    with pytest.raises(errors.InvalidName) as latest:
+        z2jh_values("course/intro:latest")
+    assert (
+        latest.value.message
+        == "Export an explicit version tag, not 'latest' (course/intro:latest)."
+    )
+    assert latest.value.hint == (
+        "Push a date or version, e.g. 'wiw push FOLDER REPOSITORY 2026-11-25', and export the "
+        "reference it prints: nodes that cached an older 'latest' would keep it."
+    )
+    with pytest.raises(errors.InvalidOption) as both:
+        _values(pull_secret="regcred", registry_login=RegistryLogin("ci", "token"))
+    assert both.value.message == "Give an existing pull secret or a registry login, not both."
+    assert both.value.hint == (
+        "The chart makes a pull secret from a registry login; one of them is enough."
+    )
+
+
+def _written(tmp_path: Path, values: dict[str, Any], host: str | None = None) -> Path:
+    return z2jh.write_z2jh_values(values, tmp_path / "values.yaml", namespace="class", host=host)
+
+
+def test_the_header_word_for_word(tmp_path: Path) -> None:
+    """What the file is, that it is private, how to deploy it and where learners join."""
+    path = _written(tmp_path, _values())
+    head = path.read_text(encoding="utf-8").splitlines()[:6]
+    assert head == [
+        f"# Zero-to-JupyterHub values written by wiw for the chart's version "
+        f"{z2jh.CHART_VERSION}.",
+        "# Private (mode 0600): it holds the join secret and the instructor's key.",
+        "# Install, or upgrade after 'wiw export z2jh REPOSITORY:TAG --update values.yaml', with:",
+        f"#   {z2jh.helm_command('values.yaml', 'class')}",
+        f"# Learners join at http://EXTERNAL-IP/{SECRET}/",
+        "# (EXTERNAL-IP: 'kubectl --namespace class get service proxy-public')",
+    ]
+    named = _written(tmp_path, _values(), host="class.example.org").read_text(encoding="utf-8")
+    assert f"# Learners join at http://class.example.org/{SECRET}/\n" in named
+    assert "EXTERNAL-IP" not in named
+
+
+def test_the_file_is_utf8_yaml_with_the_login_as_a_block(tmp_path: Path) -> None:
+    """Multi-line settings are YAML blocks; non-ASCII survives; nothing is left beside it."""
+    values = _values(tls=LetsEncrypt("café.example.org", "ana@example.org"))
+    path = _written(tmp_path, values)
+    text = path.read_bytes().decode("utf-8")
+    assert f"  {z2jh.LOGIN_KEY}: |\n" in text
+    assert yaml.safe_load(text) == values
+    assert sorted(os.listdir(tmp_path)) == ["values.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"hub: [unclosed", "The values file is not YAML."),
+        (b"\xff\xfe not text", "The values file is not YAML."),
+        (b"- a list\n", "The values file holds no settings."),
+        (b"", "The values file holds no settings."),
+    ],
+)
+def test_unusable_values_files_are_told_apart(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    """Not YAML, or YAML with no settings: each says which, names the file, and how to recover."""
+    path = tmp_path / "old.yaml"
+    path.write_bytes(content)
+    with pytest.raises(errors.ValuesFileError) as caught:
+        z2jh.read_previous(path)
+    assert caught.value.message.startswith(message)
+    assert "old.yaml" in str(caught.value)
+    assert f"helm get values {z2jh.RELEASE} --namespace workshop --output yaml > old.yaml" in (
+        caught.value.hint or ""
+    )
+
+
+def test_a_missing_or_unreadable_file_says_which(tmp_path: Path) -> None:
+    """No file at all, or a folder where the file should be."""
+    with pytest.raises(errors.ValuesFileError) as missing:
+        z2jh.read_previous(tmp_path / "gone.yaml")
+    assert missing.value.message.startswith("No values file to update.")
+    assert "gone.yaml" in str(missing.value)
+    with pytest.raises(errors.ValuesFileError) as folder:
+        z2jh.read_previous(tmp_path)
+    assert folder.value.message.startswith("Cannot read the values file: Is a directory.")
+    assert "helm get values" in (folder.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("single", "expected"),
+    [
+        ({"image": {"pullSecrets": ["regcred"]}}, "regcred"),
+        ({"image": {"pullSecrets": [{"name": "named"}]}}, "named"),
+        ({"image": {"pullSecrets": []}}, None),
+        ({"image": {"pullSecrets": "regcred"}}, None),
+        ({"image": {"pullSecrets": [""]}}, None),
+        ({"image": {"pullSecrets": [{"x": 1}]}}, None),
+    ],
+)
+def test_the_previous_pull_secret_is_read_only_in_the_charts_shapes(
+    single: dict[str, Any], expected: str | None
+) -> None:
+    """A list of names or of {name: …}; anything else is no pull secret."""
+    assert z2jh._previous_pull_secret({"singleuser": single}) == expected
+
+
+@pytest.mark.parametrize(
+    ("made", "expected"),
+    [
+        ({"create": True, "username": "ci", "password": "t"}, RegistryLogin("ci", "t")),
+        ({"create": False, "username": "ci", "password": "t"}, None),
+        ({"create": True, "username": "ci"}, None),
+        ({"create": True, "password": "t"}, None),
+        ({"username": "ci", "password": "t"}, None),
+    ],
+)
+def test_the_previous_login_needs_create_user_and_password(
+    made: dict[str, Any], expected: RegistryLogin | None
+) -> None:
+    """Only a pull secret the chart was asked to create, with both halves of the login."""
+    assert z2jh._previous_login({"imagePullSecret": made}) == expected
+
+
+# The export, from options to a file and the next steps (no command line).
+
+
+def test_an_export_says_what_it_wrote_and_what_comes_next(tmp_path: Path) -> None:
+    """The file, both URLs, no change list for a new file, and the steps in order."""
+    result = export_z2jh(ExportRequest(IMAGE, out=str(tmp_path / "v.yaml"), namespace="course"))
+    assert result.path == tmp_path / "v.yaml"
+    assert yaml.safe_load(result.path.read_text()) == result.values
+    assert result.url == f"http://EXTERNAL-IP{result.values['hub']['baseUrl']}"
+    assert result.instructor_url == instructor_url(result.values)
+    assert result.changed is None
+    assert result.next_steps == (
+        helm_command(result.path, "course"),
+        "kubectl --namespace course get service proxy-public"
+        "    # its EXTERNAL-IP goes into the URL",
+        f"wiw qr {result.url} --png join.png",
+    )
+    key = result.values["hub"]["config"]["JoinAuthenticator"]["instructor_key"]
+    assert key not in repr(result)  # the instructor's key is the instructor's only
+
+
+def test_an_update_rewrites_its_file_and_names_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """values.yaml by default, then the --update file; the changes by name; a host is used."""
+    monkeypatch.chdir(tmp_path)
+    first = export_z2jh(ExportRequest(IMAGE))
+    assert first.path == Path("values.yaml")
+    v2 = "registry.example.org/course/intro:v2"
+    second = export_z2jh(
+        ExportRequest(v2, update="values.yaml", host="203.0.113.7", max_learners=60)
+    )
+    assert second.path == Path("values.yaml")
+    assert second.changed == ["hub.activeServerLimit", "singleuser.image.tag"]
+    assert second.url == f"http://203.0.113.7{first.values['hub']['baseUrl']}"
+    assert [step.split()[0] for step in second.next_steps] == ["helm", "wiw"]
+    again = export_z2jh(ExportRequest(v2, update="values.yaml", max_learners=60))
+    assert again.changed == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["values.yaml"]
+
+
+def test_options_that_go_together_are_usage_errors(tmp_path: Path) -> None:
+    """HTTPS needs a host; a registry account needs its password file, and that file text."""
+    with pytest.raises(UsageError, match="--tls-email needs --host"):
+        export_z2jh(ExportRequest(IMAGE, out=str(tmp_path / "v.yaml"), tls_email="a@b.org"))
+    with pytest.raises(UsageError, match="go together"):
+        export_z2jh(ExportRequest(IMAGE, registry_user="bot"))
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    with pytest.raises(UsageError) as caught:
+        export_z2jh(ExportRequest(IMAGE, registry_user="bot", registry_password_file=str(empty)))
+    assert caught.value.message == f"--registry-password-file {empty} is empty."
+    assert caught.value.hint == "Give --registry-password-file a file that holds it."
+    assert not (tmp_path / "v.yaml").exists()
+
+
+def test_a_secret_file_must_be_readable_text(tmp_path: Path) -> None:
+    """A missing file or one that is not UTF-8 is refused, naming the flag and the file."""
+    binary = tmp_path / "bin"
+    binary.write_bytes(b"\xff\xfe")
+    with pytest.raises(UsageError) as caught:
+        read_secret_file(str(binary), "--flag", "Give another.")
+    assert caught.value.message == f"Cannot read --flag {binary}: it is not UTF-8 text."
+    assert caught.value.hint == "Give another."
+    with pytest.raises(UsageError, match="No such file or directory"):
+        read_secret_file(str(tmp_path / "missing"), "--flag", "Give another.")
+    (tmp_path / "ok").write_text("secret\r\n", encoding="utf-8")
+    assert read_secret_file(str(tmp_path / "ok"), "--flag", "") == "secret\n"
+
+
 # The command line.
+
+HTTPS = ("--host", "workshop.example.org", "--tls-email", "teacher@example.org")
 
 
 def export(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -422,8 +730,7 @@ def test_export_writes_values_and_says_what_comes_next(
 def test_export_with_tls_prints_https(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """With --host and --tls-email, the URL is https:// and no address is left to find."""
     out = tmp_path / "values.yaml"
-    code, printed, _ = export(capsys, IMAGE, "--out", str(out), "--host", "workshop.example.org",
-                              "--tls-email", "teacher@example.org")  # fmt: skip
+    code, printed, _ = export(capsys, IMAGE, "--out", str(out), *HTTPS)
     assert code == 0
     assert "Workshop URL: https://workshop.example.org/" in printed
     assert "http://" not in printed
@@ -435,8 +742,8 @@ def test_export_with_host_but_no_tls_prints_http(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A host alone changes the printed URL, not the values: still plain HTTP."""
-    code, printed, _ = export(capsys, IMAGE, "--out", str(tmp_path / "v.yaml"),
-                              "--host", "203.0.113.7")  # fmt: skip
+    out = str(tmp_path / "v.yaml")
+    code, printed, _ = export(capsys, IMAGE, "--out", out, "--host", "203.0.113.7")
     assert code == 0
     assert "Workshop URL: http://203.0.113.7/" in printed
 
@@ -447,14 +754,13 @@ def test_update_keeps_the_url_and_the_instructor_key(
     """'--update FILE' keeps the secrets, HTTPS and login, and writes FILE again (0600)."""
     path = tmp_path / "values.yaml"
     (tmp_path / "token").write_text("pull-token-123\n")
-    code, _, said = export(capsys, IMAGE, "--out", str(path), "--host", "workshop.example.org",
-                           "--tls-email", "teacher@example.org", "--registry-user", "course-bot",
-                           "--registry-password-file", str(tmp_path / "token"))  # fmt: skip
+    login = ("--registry-user", "course-bot", "--registry-password-file", str(tmp_path / "token"))
+    code, _, said = export(capsys, IMAGE, "--out", str(path), *HTTPS, *login)
     assert code == 0, said
     first = yaml.safe_load(path.read_text())
     path.chmod(0o644)
-    code, printed, said = export(capsys, "registry.example.org/course/intro:v2",
-                                 "--update", str(path), "--max-learners", "60")  # fmt: skip
+    v2 = "registry.example.org/course/intro:v2"
+    code, printed, said = export(capsys, v2, "--update", str(path), "--max-learners", "60")
     assert code == 0, said
     second = yaml.safe_load(path.read_text())
     assert second["hub"]["baseUrl"] == first["hub"]["baseUrl"]
@@ -474,40 +780,41 @@ def test_a_join_secret_is_given_in_a_file(
     """--join-secret-file keeps a URL made elsewhere; a weak secret is refused, naming the flag."""
     (tmp_path / "secret").write_text(f"{SECRET}\n")
     out = tmp_path / "values.yaml"
-    code, printed, _ = export(capsys, IMAGE, "--out", str(out),
-                              "--join-secret-file", str(tmp_path / "secret"))  # fmt: skip
+    given = ("--join-secret-file", str(tmp_path / "secret"))
+    code, printed, _ = export(capsys, IMAGE, "--out", str(out), *given)
     assert code == 0
     assert f"/{SECRET}/" in printed
     (tmp_path / "weak").write_text("abc\n")
     code, _, said = export(capsys, IMAGE, "--join-secret-file", str(tmp_path / "weak"))
     assert code == 2
     assert said.startswith("error: The secret in --join-secret-file")
-    code, _, said = export(capsys, IMAGE, "--update", str(out),
-                           "--join-secret-file", str(tmp_path / "secret"))  # fmt: skip
+    code, _, said = export(capsys, IMAGE, "--update", str(out), *given)
     assert code == 2
     assert "--update" in said
     assert "--join-secret-file" in said
 
 
-@pytest.mark.parametrize(
-    ("argv", "names"),
-    [
-        (["registry.example.org/course/intro:latest"], ["'latest'", "intro:latest"]),
-        (["registry.example.org/course/intro"], ["names no tag"]),
-        ([IMAGE, "--tls-email", "teacher@example.org"], ["--tls-email", "--host"]),
-        ([IMAGE, "--registry-user", "bot"], ["--registry-user", "--registry-password-file"]),
-        ([IMAGE, "--registry-password-file", "pw"],
-         ["--registry-user", "--registry-password-file"]),
-        ([IMAGE, "--pull-secret", "regcred", "--registry-user", "bot",
-          "--registry-password-file", "pw"], ["--pull-secret", "--registry-user"]),
-        ([IMAGE, "--registry-user", "bot", "--registry-password-file", "missing"],
-         ["--registry-password-file missing"]),
-        ([IMAGE, "--update", "missing.yaml"], ["No values file", "file: missing.yaml"]),
-        ([IMAGE, "--namespace", "Work Shop"], ["--namespace must be a Kubernetes name"]),
-        ([IMAGE, "--host", "http://x.org/"], ["--host must be a DNS name"]),
-        ([IMAGE, "--registry-password", "hunter2"], ["unrecognized arguments"]),
-    ],
-)  # fmt: skip
+USER_AND_FILE = ("--registry-user", "bot", "--registry-password-file")
+# What the command line is given, and what its refusal must name.
+REFUSALS = [
+    (["registry.example.org/course/intro:latest"], ["'latest'", "intro:latest"]),
+    (["registry.example.org/course/intro"], ["names no tag"]),
+    ([IMAGE, "--tls-email", "teacher@example.org"], ["--tls-email", "--host"]),
+    ([IMAGE, "--registry-user", "bot"], ["--registry-user", "--registry-password-file"]),
+    ([IMAGE, "--registry-password-file", "pw"], ["--registry-user", "--registry-password-file"]),
+    (
+        [IMAGE, "--pull-secret", "regcred", *USER_AND_FILE, "pw"],
+        ["--pull-secret", "--registry-user"],
+    ),
+    ([IMAGE, *USER_AND_FILE, "missing"], ["--registry-password-file missing"]),
+    ([IMAGE, "--update", "missing.yaml"], ["No values file", "file: missing.yaml"]),
+    ([IMAGE, "--namespace", "Work Shop"], ["--namespace must be a Kubernetes name"]),
+    ([IMAGE, "--host", "http://x.org/"], ["--host must be a DNS name"]),
+    ([IMAGE, "--registry-password", "hunter2"], ["unrecognized arguments"]),
+]
+
+
+@pytest.mark.parametrize(("argv", "names"), REFUSALS)
 def test_export_refusals_name_the_flag(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -154,8 +154,8 @@ def run_doctor(
             report(finding)
 
     client = shutil.which(engine.client_call[0])
-    add(Finding("client", client is not None, client or f"{engine.client_call[0]} not on PATH",
-                errors.EngineMissing.hint))  # fmt: skip
+    found = client or f"{engine.client_call[0]} not on PATH"
+    add(Finding("client", client is not None, found, errors.EngineMissing.hint))
     add(
         _engine(engine)
         if client

@@ -254,11 +254,16 @@ def test_help_shows_meaningful_defaults_only() -> None:
     assert "stay quiet" in text
 
 
-@pytest.mark.parametrize(
-    ("text", "host"),
-    [("[::1]", "::1"), ("[2001:db8::1]", "2001:db8::1"), ("192.0.2.7", "192.0.2.7"),
-     ("2001:DB8::1", "2001:db8::1")],
-)  # fmt: skip
+# Given -> returned: brackets off, IPv6 normalised.
+ADDRESSES = {
+    "[::1]": "::1",
+    "[2001:db8::1]": "2001:db8::1",
+    "192.0.2.7": "192.0.2.7",
+    "2001:DB8::1": "2001:db8::1",
+}
+
+
+@pytest.mark.parametrize(("text", "host"), ADDRESSES.items())
 def test_addresses_are_given_plainly_brackets_or_not(text: str, host: str) -> None:
     """An IPv6 address may come in URL brackets; it is returned bare and normalised."""
     assert _cliargs.host_name(text) == host
