@@ -18,6 +18,9 @@ from wiw.build.image import Image
 from wiw.classroom import Classroom, ClassroomOptions, TLSFiles, learner_volumes
 from wiw.classroom.contract import STATE_DIR, Names
 from wiw.classroom.state import STATE_FILE, TLS_CERT, ClassroomState, read_file
+from wiw.cli.class_commands import _plan
+from wiw.cli.main import parser
+from wiw.cli.output import Output
 from wiw.engine import labels as _labels
 from wiw.engine.types import ContainerSpec
 from wiw.lab.serve import ALL_INTERFACES, LOOPBACK
@@ -218,3 +221,14 @@ def test_stop_keeps_every_volume(fake: FakeEngine) -> None:
     assert set(fake.volumes) == {NAMES.hub_volume, NAMES.home_prefix + "ada"}
     assert NAMES.network not in fake.networks
     assert fake.containers == {}
+
+
+def test_wiw_up_caps_the_learners_cpu_limit_at_the_machines(fake: FakeEngine) -> None:
+    """``--cpus`` above the engine's CPUs gives learners the machine's CPUs, as the plan says."""
+    small = FakeEngine(memory=8 * 2**30, cpus=2)
+    image = workshop_image(small)
+    args = parser().parse_args(["up", "intro", "--cpus", "6", "--learners", "2"])
+    limits = _plan(image, args, Output(events=False))
+    assert limits.cpus == 2.0
+    args = parser().parse_args(["up", "intro", "--cpus", "0.5", "--learners", "2"])
+    assert _plan(image, args, Output(events=False)).cpus == 0.5

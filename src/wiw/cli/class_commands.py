@@ -58,7 +58,8 @@ def _plan(image: Image, args: argparse.Namespace, output: Output) -> LearnerLimi
         plan.require_fit()
     style = "green" if plan.fits and not plan.queues else "bold yellow"
     output.err.print(f"[{style}]{plan.summary()}[/]")
-    return LearnerLimits(memory=args.memory or plan.limits.memory, cpus=args.cpus)
+    # The plan caps the CPU limit at the machine's CPUs: a learner cannot use more.
+    return LearnerLimits(memory=args.memory or plan.limits.memory, cpus=plan.limits.cpus)
 
 
 def _class_password(args: argparse.Namespace, output: Output) -> str | None:
