@@ -24,6 +24,7 @@ from traitlets import default
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wiw_auth import JoinAuthenticator, PasswordAuthenticator
+from wiw_contract import hub_roles
 from wiw_static import precompressed
 from wiw_swarm import NOT_FOUND, PinnedToNode
 
@@ -245,36 +246,5 @@ c.JupyterHub.services = [
         ],
     },
 ]
-c.JupyterHub.load_roles = [
-    {
-        "name": "wiw-service",
-        "services": ["wiw"],
-        # admin:server_state: which node holds each learner's home (on Swarm).
-        "scopes": [
-            "list:users",
-            "read:users",
-            "read:servers",
-            "read:users:activity",
-            "admin:server_state",
-        ],
-    },
-    {
-        # The instructor sees every learner and their activity on the admin
-        # page, starts and stops their servers, and opens them to help.
-        "name": "wiw-instructor",
-        "users": [INSTRUCTOR],
-        "scopes": [
-            "admin-ui",
-            "list:users",
-            "read:users",
-            "read:servers",
-            "servers",
-            "access:servers",
-        ],
-    },
-    {
-        "name": "idle-culler",
-        "services": ["idle-culler"],
-        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
-    },
-]
+# Roles decided in the contract: wiw's service, the instructor, the culler.
+c.JupyterHub.load_roles = hub_roles(INSTRUCTOR)

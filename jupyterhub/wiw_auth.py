@@ -20,9 +20,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import html
-import re
 import secrets
-import unicodedata
 from typing import Any
 
 from jupyterhub import orm
@@ -33,10 +31,8 @@ from jupyterhub.utils import url_path_join
 from tornado import web
 from traitlets import Unicode
 from traitlets.config import Configurable
+from wiw_contract import MAX_NAME, clean_name, name_problem
 
-MAX_NAME = 40
-# Letters of any script, digits, spaces and a few marks people use in names.
-NAME = re.compile(r"^[\w][\w .'\-]*$", re.UNICODE)
 _JOINING = asyncio.Lock()  # one name is claimed at a time: no two browsers get the same
 
 PAGE = """<!doctype html>
@@ -68,22 +64,6 @@ document.forms[0].addEventListener("submit", () =>
 </script>
 </body></html>
 """
-
-
-def clean_name(text: str) -> str:
-    """A typed name as the account name: NFC, single spaces, trimmed (case kept)."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def name_problem(name: str, instructor: str) -> str | None:
-    """Why ``name`` cannot be a learner's name, or None if it can."""
-    if len(name) > MAX_NAME:
-        return f"Please use at most {MAX_NAME} characters."
-    if not NAME.match(name):
-        return "Please use letters, digits, spaces and - _ . ' only, starting with a letter."
-    if name.casefold() == instructor.casefold():
-        return "That name is taken. Please choose another."
-    return None
 
 
 class JoinHandler(BaseHandler):  # type: ignore[misc]

@@ -17,7 +17,13 @@ from wiw._version import __version__
 from wiw.build.image import Image
 from wiw.classroom import Classroom, ClassroomOptions, TLSFiles, learner_volumes
 from wiw.classroom.contract import STATE_DIR, Names
-from wiw.classroom.state import STATE_FILE, TLS_CERT, ClassroomState, read_file
+from wiw.classroom.state import (
+    PASSWORD_FILE,
+    STATE_FILE,
+    TLS_CERT,
+    ClassroomState,
+    read_file,
+)
 from wiw.cli.class_commands import _plan
 from wiw.cli.main import parser
 from wiw.cli.output import Output
@@ -232,3 +238,31 @@ def test_wiw_up_caps_the_learners_cpu_limit_at_the_machines(fake: FakeEngine) ->
     assert limits.cpus == 2.0
     args = parser().parse_args(["up", "intro", "--cpus", "0.5", "--learners", "2"])
     assert _plan(image, args, Output(events=False)).cpus == 0.5
+
+
+def test_no_secret_reaches_the_hub_environment(fake: FakeEngine) -> None:
+    """The class password and the secrets go to the hub's volume as files, never its environment.
+
+    ``docker inspect`` shows a container's environment to anyone who may use the engine.
+    """
+    options = ClassroomOptions(auth="shared-password", password="correct horse battery")
+    room = Classroom.start(workshop_image(fake), options, engine=fake)
+    hub = fake.container_info(NAMES.hub)
+    assert hub is not None
+    shown = " ".join(f"{k}={v}" for k, v in hub.env.items()) + " ".join(hub.labels.values())
+    secrets = ("correct horse battery", room.state.join_secret, room.state.api_token,
+               room.state.instructor_secret)  # fmt: skip
+    for secret in secrets:
+        assert secret not in shown
+    assert read_file(fake, NAMES.hub, f"{STATE_DIR}/{PASSWORD_FILE}") == "correct horse battery"
+
+
+def test_a_classroom_registers_its_secrets_for_redaction(fake: FakeEngine) -> None:
+    """Once a classroom is known, its join, instructor and API secrets never print."""
+    room = Classroom.start(workshop_image(fake), engine=fake)
+    text = f"{room.join_url} {room.instructor_url} token {room.state.api_token}"
+    shown = errors.redact(text)
+    for secret in (room.state.join_secret, room.state.instructor_secret, room.state.api_token):
+        assert secret not in shown
+    attached = Classroom.attach(WORKSHOP, engine=fake)
+    assert attached.join_url == room.join_url

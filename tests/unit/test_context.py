@@ -41,6 +41,7 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "wiw/wiw_sync.py",
         "wiw/lab-overrides.json",
         "wiw/wiw-start",
+        "wiw/wiw_contract.py",
         "workshop/requirements.txt",
         "workshop/apt.txt",
         "workshop/package/.wiw-package",

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from wiw import contract
 from wiw._version import __version__
 from wiw.classroom.contract import HubSettings, Names, hub_env, hub_spec
 from wiw.engine import labels as _labels
@@ -111,3 +112,67 @@ def test_learners_and_their_homes_are_labelled_for_this_workshop_and_version() -
             _labels.ROLE: role,
             _labels.VERSION: __version__,
         }
+
+
+# The roles and the name rules: what both sides of the contract read.
+POWERS = {"admin-ui", "access:servers", "list:users", "servers", "read:users"}
+
+
+def test_the_powers_check_can_fail() -> None:
+    """``powers`` finds every scope that reaches beyond one's own user, filtered or not."""
+    assert contract.powers(["self", "read:users:name!user=ada"]) == set()
+    assert contract.powers(["access:servers!user=ada", "admin:groups", "list:users"]) == {
+        "access:servers!user=ada", "admin:groups", "list:users",
+    }  # fmt: skip
+
+
+def test_only_the_instructor_holds_powers_over_others() -> None:
+    """No role held by a user other than the instructor grants admin, access or listing scopes.
+
+    Learners keep JupyterHub's own ``user`` role: wiw defines none for them, and
+    the services' roles go to services only.
+    """
+    roles = contract.hub_roles("teacher")
+    assert all(role["name"] != "user" for role in roles)  # learners' role stays JupyterHub's
+    for role in roles:
+        holders = set(role.get("users", [])) | set(role.get("groups", []))
+        assert holders <= {"teacher"}, role
+        if holders:
+            assert contract.powers(role["scopes"]) >= POWERS
+        else:
+            assert "access:servers" not in contract.powers(role["scopes"])
+            assert "admin-ui" not in role["scopes"]
+    assert {r["name"] for r in roles} == {"wiw-service", "wiw-instructor", "idle-culler"}
+
+
+def test_the_instructors_scopes_are_exactly_what_the_door_needs() -> None:
+    """See every learner, start and stop their servers, open them; nothing beyond (no admin:*)."""
+    assert sorted(contract.instructor_scopes()) == sorted(POWERS | {"read:servers"})
+    assert not [s for s in contract.instructor_scopes() if s.startswith("admin:")]
+    assert "delete:users" not in contract.culler_scopes()
+    assert "delete:servers" in contract.culler_scopes()
+
+
+@pytest.mark.parametrize("name", ["a" * 40, "é" * 40, "Ada Lovelace-Byron O'Neill 1815 to 1852x"])
+def test_a_name_of_forty_characters_is_accepted(name: str) -> None:
+    """Forty characters of any script is the longest name, and it is allowed."""
+    assert len(contract.clean_name(name)) == contract.MAX_NAME
+    assert contract.name_problem(contract.clean_name(name)) is None
+
+
+def test_a_name_of_forty_one_characters_is_refused() -> None:
+    """One more is refused, saying how many are allowed."""
+    assert contract.name_problem("a" * 41) == "Please use at most 40 characters."
+
+
+@pytest.mark.parametrize("name", ["instructor", "Instructor", "INSTRUCTOR", "iNsTrUcToR"])
+def test_the_instructors_name_is_taken_in_any_case(name: str) -> None:
+    """No learner takes the instructor's account, however they write it."""
+    assert contract.name_problem(name) == "That name is taken. Please choose another."
+    assert contract.name_problem(name, "teacher") is None
+
+
+def test_settings_are_what_the_hub_is_handed() -> None:
+    """The contract's list of settings is exactly what wiw hands the hub's container."""
+    assert set(contract.SETTINGS) == set(hub_env(Names("intro"), SETTINGS))
+    assert len(contract.SETTINGS) == len(set(contract.SETTINGS))

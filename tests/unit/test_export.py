@@ -7,11 +7,11 @@ whole, for its owner's eyes only.
 
 from __future__ import annotations
 
-import ast
 import copy
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +22,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from traitlets.config import Config
 
+import wiw.contract
 from tests.support.cli import run
 from tests.support.fakehub import install_hub_fakes
 from wiw import errors
 from wiw.classroom.lifecycle import ClassroomOptions
+from wiw.contract import hub_roles, instructor_scopes
 from wiw.deploy import z2jh
 from wiw.deploy.export import ExportRequest, UsageError, export_z2jh, read_secret_file
 from wiw.deploy.z2jh import (
     CHART_VERSION,
-    INSTRUCTOR_SCOPES,
+    CONTRACT_IMPORT,
     LOGIN_KEY,
     LetsEncrypt,
     RegistryLogin,
@@ -193,10 +195,19 @@ def test_a_mistake_is_caught_by_the_schema() -> None:
 
 
 def test_the_login_is_the_local_classrooms_join_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    """hub.extraConfig is wiw_auth.py and selects JoinAuthenticator; it runs as the hub runs it."""
+    """hub.extraConfig is the contract, then wiw_auth.py, selecting JoinAuthenticator.
+
+    It runs as the chart's hub runs it: alone, with no wiw_contract module to import.
+    """
     hub = z2jh_values(IMAGE, instructor_key=KEY)["hub"]
     code = hub["extraConfig"][LOGIN_KEY]
-    assert code.startswith(support_file("wiw_auth.py").read_text(encoding="utf-8").rstrip())
+    assert code.startswith(Path(wiw.contract.__file__).read_text(encoding="utf-8").rstrip())
+    auth = support_file("wiw_auth.py").read_text(encoding="utf-8")
+    body = auth[auth.index("import asyncio") :].replace(CONTRACT_IMPORT, "")
+    assert body.rstrip() in code
+    assert "from wiw_contract" not in code
+    assert "import wiw_contract" not in code
+    monkeypatch.delitem(sys.modules, "wiw_contract", raising=False)  # not there to import
     compiled = compile(code, LOGIN_KEY, "exec")  # 'from __future__' is still first
     install_hub_fakes(monkeypatch)
     config = Config()
@@ -209,24 +220,12 @@ def test_the_login_is_the_local_classrooms_join_page(monkeypatch: pytest.MonkeyP
     }
 
 
-def local_instructor_scopes() -> list[str]:
-    """The scopes of the local classroom's wiw-instructor role, read from its hub config."""
-    tree = ast.parse(support_file("jupyterhub_config.py").read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Dict):
-            pairs = zip(node.keys, node.values, strict=True)
-            fields = {ast.literal_eval(k): v for k, v in pairs if k is not None}
-            name = fields.get("name")
-            if isinstance(name, ast.Constant) and name.value == "wiw-instructor":
-                return list(ast.literal_eval(fields["scopes"]))
-    raise AssertionError("no wiw-instructor role in jupyterhub_config.py")
-
-
 def test_the_instructor_has_the_local_classrooms_role() -> None:
     """The instructor's role on the cluster has exactly the scopes it has locally."""
     role = z2jh_values(IMAGE)["hub"]["loadRoles"]["wiw-instructor"]
     assert role["users"] == ["instructor"]
-    assert role["scopes"] == list(INSTRUCTOR_SCOPES) == local_instructor_scopes()
+    local = next(r for r in hub_roles() if r["name"] == "wiw-instructor")
+    assert role["scopes"] == instructor_scopes() == local["scopes"]
 
 
 def test_untagged_image_is_refused() -> None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import wiw.contract
 from wiw.build.workshop import DEPENDENCY_FILES, Workshop
 from wiw.errors import UnsupportedPython
 from wiw.resources import support_dir
@@ -121,6 +122,8 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
     files: dict[str, bytes | Path] = {"Dockerfile": support / "Dockerfile"}
     for name in SUPPORT_FILES:
         files[f"wiw/{name}"] = support / name
+    # The contract both sides read (wiw.contract), beside the hub's configuration.
+    files["wiw/wiw_contract.py"] = Path(wiw.contract.__file__)
     files["workshop/requirements.txt"] = env.requirements or b""
     files["workshop/apt.txt"] = env.apt or b""
     files["workshop/package/.wiw-package"] = b""

@@ -1,8 +1,9 @@
-"""The contract between wiw and the classroom hub's configuration, decided once, here.
+"""The hub's container and the settings it is handed, decided once, here.
 
 The hub runs ``jupyterhub/jupyterhub_config.py`` inside the workshop image,
 where wiw's package is not installed. Every name, label, path and setting it
-needs is decided in this module and handed to the hub's container: settings
+needs is decided here (from :mod:`wiw.contract`, which both sides read) and
+handed to the hub's container: settings
 as ``WIW_*`` environment variables (read strictly: a missing one stops the
 hub), secrets as files on the hub's state volume (never in the environment,
 where ``docker inspect`` would show them).
@@ -16,6 +17,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from wiw._version import __version__
+from wiw.contract import (
+    HOME,
+    HUB_CONFIG,
+    HUB_PORT,
+    HUB_STATE,
+    INSTRUCTOR,
+    SOCKET,
+    STATE_DIR,
+)
 from wiw.engine import labels as _labels
 from wiw.engine.types import ContainerSpec
 
@@ -31,14 +41,6 @@ __all__ = [
     "hub_spec",
 ]
 
-HUB_PORT = 8000
-HOME = "/home/learner"  # the learner's home in every wiw image
-HUB_STATE = "/srv/wiw-hub"  # the hub's state volume, mounted in the hub's container
-STATE_DIR = f"{HUB_STATE}/wiw"  # wiw's files on it: secrets, the port, the current image
-LESSONS = "/srv/wiw/lessons"  # the lessons inside every wiw image
-HUB_CONFIG = "/etc/jupyterhub/jupyterhub_config.py"
-INSTRUCTOR = "instructor"  # the instructor's account on the hub; no learner may take it
-SOCKET = "/var/run/docker.sock"
 
 Auth = Literal["temporary", "shared-password"]
 Backend = Literal["docker", "swarm"]

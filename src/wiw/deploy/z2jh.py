@@ -28,9 +28,10 @@ from typing import Any
 
 import yaml
 
+import wiw.contract
 from wiw import errors
-from wiw.classroom.contract import INSTRUCTOR
 from wiw.classroom.lifecycle import ClassroomOptions
+from wiw.contract import INSTRUCTOR, instructor_scopes
 from wiw.engine import labels as _labels
 from wiw.network import url_host
 from wiw.planning import MIB, memory_bytes
@@ -42,7 +43,6 @@ __all__ = [
     "DOCKER_HUB",
     "EXTERNAL_IP",
     "INSTRUCTOR",
-    "INSTRUCTOR_SCOPES",
     "LOGIN_KEY",
     "NAMESPACE",
     "RELEASE",
@@ -67,16 +67,8 @@ CHART_VERSION = "4.3.2-0.dev.git.226.h48ea50e3"
 CHART_REPO = "https://hub.jupyter.org/helm-chart/"
 RELEASE = "workshop"  # the Helm release's name
 NAMESPACE = "workshop"  # the Kubernetes namespace wiw's commands suggest
-# As the local classroom's wiw-instructor role (jupyterhub/jupyterhub_config.py):
-# see every learner and their activity, start and stop their servers, open them.
-INSTRUCTOR_SCOPES = (
-    "admin-ui",
-    "list:users",
-    "read:users",
-    "read:servers",
-    "servers",
-    "access:servers",
-)
+# How wiw_auth.py imports the contract in the image (dropped where it is inlined).
+CONTRACT_IMPORT = "from wiw_contract import MAX_NAME, clean_name, name_problem\n"
 DOCKER_HUB = "https://index.docker.io/v1/"
 LOGIN_KEY = "wiw-login"  # the hub.extraConfig entry wiw writes (older wiw: wiw-temporary-login)
 EXTERNAL_IP = "EXTERNAL-IP"  # stands for the proxy's address when no --host is known
@@ -166,12 +158,18 @@ def check_secret(value: str, what: str) -> str:
 def login_config() -> str:
     """Return the hub's login, as Python for ``hub.extraConfig``.
 
-    It is the local classroom's ``wiw_auth.py`` (the join page and the
-    instructor's door), then the lines that select its ``JoinAuthenticator``.
+    It is :mod:`wiw.contract` (the name rules the login keeps), the local
+    classroom's ``wiw_auth.py`` (the join page and the instructor's door),
+    then the lines that select its ``JoinAuthenticator``.
     The chart's hub image needs nothing installed for it.
     """
+    contract = Path(wiw.contract.__file__).read_text(encoding="utf-8")
     source = support_file("wiw_auth.py").read_text(encoding="utf-8")
-    return source.rstrip("\n") + "\n\n" + _SELECT_LOGIN
+    # One script: the contract's source first (its own __future__ import opens it),
+    # then the login code, which imports the contract as the image's file.
+    source = source.replace("from __future__ import annotations\n", "", 1)
+    source = source.replace(CONTRACT_IMPORT, "", 1)
+    return "\n\n".join((contract.rstrip("\n"), source.rstrip("\n"), _SELECT_LOGIN))
 
 
 def registry_host(image: str) -> str:
@@ -286,7 +284,7 @@ def _hub_values(options: ClassroomOptions, secret: str, key: str) -> dict[str, A
             "wiw-instructor": {
                 "description": "The instructor sees, starts, stops and opens every "
                 "learner's server.",
-                "scopes": list(INSTRUCTOR_SCOPES),
+                "scopes": instructor_scopes(),
                 "users": [INSTRUCTOR],
             }
         },
