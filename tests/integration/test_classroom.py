@@ -8,12 +8,15 @@ back through the ``klass`` fixture, so any test can run alone or in any order.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -130,12 +133,80 @@ def test_five_learners_each_get_their_own_server_and_files(klass: Class) -> None
 
 
 def test_a_learner_cannot_open_another_learners_server(klass: Class) -> None:
-    """One learner's cookies do not open another learner's files."""
+    """One learner's cookies do not open another learner's files, even through the consent form.
+
+    As an attacker would: follow every redirect, and where JupyterHub offers its
+    "authorize access" form, submit it. The hub must refuse (403) at some step
+    and no file of the other learner may come back.
+    """
     alice, bob = klass.learners[:2]
-    response = alice.http.get(f"{bob.server}api/contents/", follow_redirects=False)
-    assert response.status_code in (302, 403, 404)
-    followed = alice.http.get(f"{bob.server}api/contents/")
-    assert f"mine-{bob.name}.txt" not in followed.text
+    response = alice.http.get(f"{bob.server}api/contents/", follow_redirects=True)
+    if response.status_code == HTTPStatus.OK and "oauth2/authorize" in str(response.url):
+        response = submit_form(
+            alice, response
+        )  # the consent page: an attacker presses "Authorize"
+        assert f"mine-{bob.name}.txt" not in response.text
+        response = alice.http.get(f"{bob.server}api/contents/", follow_redirects=True)
+    assert response.status_code == HTTPStatus.FORBIDDEN, (response.url, response.text[:300])
+    assert f"mine-{bob.name}.txt" not in response.text
+
+
+def submit_form(learner: SimLearner, page: httpx.Response) -> httpx.Response:
+    """Post a page's first form with every field it carries (hidden ones, checkboxes)."""
+    action = re.search(r'<form[^>]*action="([^"]*)"', page.text)
+    fields = re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page.text)
+    target = urljoin(str(page.url), html.unescape(action.group(1))) if action else str(page.url)
+    data: dict[str, list[str]] = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(html.unescape(value))
+    return learner.http.post(target, data=data, follow_redirects=True)
+
+
+# Run in a learner's kernel: what the tokens in their server's environment reach.
+PROBE = """
+import json, os, socket, urllib.request, urllib.error
+api, token = os.environ["JUPYTERHUB_API_URL"], os.environ["JUPYTERHUB_API_TOKEN"]
+me = os.environ["JUPYTERHUB_USER"]
+def status(path):
+    request = urllib.request.Request(f"{api}{path}", headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+def reach(host, port):
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        return "open"
+    except OSError:
+        return "closed"
+hub = api.split("//")[1].split("/")[0].split(":")[0]
+routes = [line.split() for line in open("/proc/net/route").read().splitlines()[1:]]
+gateway = next(socket.inet_ntoa(bytes.fromhex(r[2])[::-1]) for r in routes if r[1] == "00000000")
+print(json.dumps({
+    "self": status(f"/users/{me}"),
+    "users": status("/users"),
+    "other": status("/users/OTHER"),
+    "other_server": status("/users/OTHER/server"),
+    "proxy_api": reach(hub, 8001),
+    "engine_socket": os.path.exists("/var/run/docker.sock"),
+    "engine_tcp": [reach(host, port) for host in (hub, gateway) for port in (2375, 2376)],
+}))
+"""
+
+
+def test_a_learners_tokens_reach_nothing_beyond_their_own(klass: Class) -> None:
+    """From inside a learner's server: their token sees only them; no proxy API, no engine."""
+    alice, bob = klass.learners[:2]
+    code = PROBE.replace("OTHER", quote(bob.name))
+    found = json.loads(alice.execute(alice.start_kernel(), code))
+    assert found["self"] == HTTPStatus.OK  # the probe itself works: the token is real
+    assert found["users"] == HTTPStatus.FORBIDDEN
+    assert found["other"] in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)
+    assert found["other_server"] in (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)
+    assert found["proxy_api"] == "closed"
+    assert found["engine_socket"] is False
+    assert found["engine_tcp"] == ["closed"] * 4
 
 
 def learner_containers(engine: ContainerEngine, workshop: str) -> list[ContainerInfo]:

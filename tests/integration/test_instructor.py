@@ -185,7 +185,10 @@ def test_updating_lessons_mid_class_loses_no_edit(
     for learner in (ada, grace):
         kernels[learner.name] = learner.start_kernel()
         assert learner.execute(kernels[learner.name], "x = 42; print(x)") == "42\n"
-    assert ada.execute(ada.start_kernel(), "open('lesson02.ipynb', 'a').write(' '); print(1)")
+    assert (
+        ada.execute(ada.start_kernel(), "open('lesson02.ipynb', 'a').write(' '); print(1)")
+        == "1\n"
+    )
     assert zoe.api("DELETE", "contents/lesson03.ipynb").status_code == 204
     notebook = lesson(named.folder / "lesson02.ipynb")
     notebook.cells.insert(0, nbformat.v4.new_markdown_cell("Fixed: the typo in step 2."))
