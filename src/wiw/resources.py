@@ -1,25 +1,48 @@
-"""Where wiw's ``jupyterhub/`` support folder is: inside the wheel, or in a checkout."""
+"""Where wiw's shipped folders are: inside the wheel, or in a checkout.
+
+Two folders travel with wiw: ``jupyterhub/`` (the image's Dockerfile and
+the hub's configuration) and ``example_workshop/`` (the lessons that
+``wiw init`` copies).
+"""
 
 from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
 
-__all__ = ["support_dir", "support_file"]
+__all__ = ["example_dir", "support_dir", "support_file"]
+
+
+def _shipped(folder: str, marker: str) -> Path:
+    """Locate a folder shipped with wiw: inside the wheel, or in a source checkout.
+
+    Args:
+        folder: Its name, e.g. ``"jupyterhub"``.
+        marker: A file it always holds, to tell it from an empty leftover.
+
+    Raises:
+        FileNotFoundError: Neither the wheel nor a checkout holds it.
+    """
+    packaged = Path(str(importlib.resources.files("wiw"))) / folder
+    if (packaged / marker).is_file():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / folder
+    if (checkout / marker).is_file():
+        return checkout
+    msg = f"wiw's {folder}/ folder is missing from this installation"
+    raise FileNotFoundError(msg)
 
 
 def support_dir() -> Path:
     """Locate the ``jupyterhub/`` folder: inside the wheel, or in a source checkout."""
-    packaged = Path(str(importlib.resources.files("wiw"))) / "jupyterhub"
-    if (packaged / "Dockerfile").is_file():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "jupyterhub"
-    if (checkout / "Dockerfile").is_file():
-        return checkout
-    msg = "wiw's jupyterhub/ support folder is missing from this installation"
-    raise FileNotFoundError(msg)
+    return _shipped("jupyterhub", "Dockerfile")
 
 
 def support_file(name: str) -> Path:
     """One file of the support folder, e.g. ``run_lessons.py``."""
     return support_dir() / name
+
+
+def example_dir() -> Path:
+    """Locate the example workshop (``example_workshop/``): in the wheel, or in a checkout."""
+    return _shipped("example_workshop", "requirements.txt")
