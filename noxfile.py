@@ -166,6 +166,34 @@ def mutate(session: nox.Session) -> None:
     session.run("python", "tests/mutation/score.py", "--floor", "85")
 
 
+PROMISES = "tests/promises/check.py"
+
+
+@nox.session(default=False)
+def promises(session: nox.Session) -> None:
+    """Check that the unit tests of docs/promises.md kill each promise's mutation.
+
+    For every row whose tests are all unit tests: its tests pass as the code
+    is, and fail once each of its mutations (tests/promises/mutations.toml) is
+    made in a scratch copy. A few minutes; no engine needed.
+    """
+    _install(session, "test")
+    session.run("python", PROMISES, "--unit", "--baseline", *session.posargs)
+
+
+@nox.session(default=False)
+def promises_engine(session: nox.Session) -> None:
+    """Check that the integration tests of docs/promises.md kill each promise's mutation.
+
+    Needs a Docker engine, and runs a row's tests once per mutation: hours, not
+    minutes; CI does not run it. ``-- --row N`` runs one row, the multinode and
+    Podman rows too (they need those sessions' setup); ``-- --json FILE`` keeps
+    a summary.
+    """
+    _install(session, "test")
+    session.run("python", PROMISES, "--engine", *session.posargs)
+
+
 @nox.session(default=False)
 def z2jh_data(session: nox.Session) -> None:
     """Refresh tests/data/z2jh: the chart's schema and values, structure only.

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import wiw.contract
 from wiw.classroom.contract import Names, hub_env
 from wiw.classroom.lifecycle import ClassroomOptions, _settings
 from wiw.classroom.state import ClassroomState
@@ -84,6 +85,7 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     static.CacheControlStaticFilesHandler = type("CacheControlStaticFilesHandler", (), {})  # type: ignore[attr-defined]
     for name, module in fakes.items():
         monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setitem(sys.modules, "wiw_contract", wiw.contract)  # the image's copy
 
 
 def run_config(

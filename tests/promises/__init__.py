@@ -1,0 +1,1 @@
+"""Promises that check themselves: each promise's mutation, made and killed (check.py)."""
