@@ -7,6 +7,7 @@ Catch :class:`WiwError` to handle them all::
     │   ├── WorkshopNotFound
     │   ├── NoLessons
     │   ├── InvalidNotebook
+    │   ├── InvalidRequirement      a requirements.txt line pip cannot read
     │   ├── UnsupportedFile         a dependency file wiw does not read
     │   ├── UnsupportedPython       runtime.txt names a Python no base provides
     │   ├── PrivateFolder           the folder looks like a home directory
@@ -61,6 +62,7 @@ __all__ = [
     "InvalidName",
     "InvalidNotebook",
     "InvalidOption",
+    "InvalidRequirement",
     "LessonRunFailed",
     "NoLessons",
     "NoPublicAddress",
@@ -212,6 +214,41 @@ class InvalidNotebook(WorkshopError):
     """A lesson notebook is not valid notebook JSON."""
 
     hint = "Open and save the notebook in JupyterLab, or fix the file shown."
+
+
+class InvalidRequirement(WorkshopError):
+    """A line of ``requirements.txt`` is not something pip can read.
+
+    Attributes:
+        path: The file.
+        line: The line's number (1 is the first).
+        text: The line, as pip reads it (continuations joined, comment removed).
+        reason: What pip's grammar expected there.
+    """
+
+    hint = "Write one requirement per line, e.g. 'numpy==2.1.3' or 'pandas>=2.2'."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str],
+        line: int,
+        text: str,
+        reason: str,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.path = os.fspath(path)
+        self.line = line
+        self.text = text
+        self.reason = reason
+
+    def evidence(self) -> list[str]:
+        """Return why pip cannot read the line (the message names it), then any other evidence."""
+        first, *rest = self.reason.splitlines() or [""]
+        lines = [f"why: {first}", *(f"     {more}" for more in rest)]
+        return [redact(line) for line in lines] + super().evidence()
 
 
 class UnsupportedFile(WorkshopError):

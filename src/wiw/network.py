@@ -4,14 +4,16 @@
 interface that carries the default route (the one traffic to other networks
 leaves by), never from the host name (which Debian and Ubuntu map to
 127.0.1.1) and never a loopback, link-local or container-bridge address.
-``--host`` overrides it with a DNS name or a public address. Nothing here
-sends a packet.
+``--host`` overrides it with a DNS name or a public address, which
+:func:`check_host` checks leads here. Nothing here sends a packet, but the
+DNS query :func:`lookup` makes for a name.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +23,13 @@ import psutil
 from wiw import errors
 
 __all__ = [
+    "HostProblem",
     "Interface",
+    "check_host",
     "choose_address",
     "default_route_interfaces",
     "interfaces",
+    "lookup",
     "port_holder",
     "public_address",
     "url_host",
@@ -36,6 +41,7 @@ ROUTES_V6 = Path("/proc/net/ipv6_route")
 _VIRTUAL = ("docker", "br-", "veth", "virbr", "cni", "podman", "flannel", "cali", "vxlan", "lo")
 _DEFAULT_V6 = "0" * 32
 _V4_FIELDS, _V6_FIELDS = 8, 10  # columns of /proc/net/route and /proc/net/ipv6_route
+DNS_TIMEOUT = 3.0  # seconds a name may take to resolve before it counts as unknown
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,84 @@ def public_address(host: str | None = None) -> str:
             "should open with --host (e.g. --host workshop.example.org).",
         )
     return found
+
+
+@dataclass(frozen=True)
+class HostProblem:
+    """Why a name or address given for URLs may not lead to this machine.
+
+    Attributes:
+        host: The name or address (an IPv6 address without brackets).
+        reason: ``"not-here"``: an IP address no interface of this machine
+            has; ``"no-dns"``: a name this machine's resolver does not know.
+        current: The address wiw finds for this machine (as without
+            ``--host``); None when it has only loopback.
+    """
+
+    host: str
+    reason: str
+    current: str | None
+
+
+def lookup(name: str, *, timeout: float = DNS_TIMEOUT) -> tuple[str, ...]:
+    """The addresses this machine's resolver gives for a name; none if it gives none in time.
+
+    Args:
+        name: A DNS name, e.g. ``class.example.org``.
+        timeout: Seconds to wait for the resolver (which can hang offline).
+    """
+    found: list[str] = []
+
+    def ask() -> None:
+        try:
+            answers = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return
+        found.extend(dict.fromkeys(str(answer[4][0]) for answer in answers))
+
+    asking = threading.Thread(target=ask, name="wiw-lookup", daemon=True)
+    asking.start()
+    asking.join(timeout)
+    return () if asking.is_alive() else tuple(found)
+
+
+def check_host(host: str) -> HostProblem | None:
+    """Check that a host given for URLs leads here.
+
+    An IP address must be one of this machine's (a router may still forward
+    another one here: the caller says so); a name must resolve. Only a name
+    costs a DNS query.
+
+    Args:
+        host: What the instructor gave (``--host``), or what was remembered.
+
+    Returns:
+        None when it leads here, else what is the matter.
+    """
+    host = host.strip("[]")
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        if lookup(host):
+            return None
+        reason = "no-dns"
+    else:
+        if address in _addresses(interfaces()):
+            return None
+        reason = "not-here"
+    return HostProblem(host, reason, choose_address(interfaces(), default_route_interfaces()))
+
+
+def _addresses(found: Iterable[Interface]) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every IP address of these interfaces."""
+    addresses = set()
+    for iface in found:
+        for text in iface.addresses:
+            try:
+                addresses.add(ipaddress.ip_address(text.split("%", 1)[0]))
+            except ValueError:
+                continue
+    return addresses
 
 
 def url_host(host: str) -> str:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from wiw.build.context import render_context
+from tests.support.fakeengine import FakeEngine
+from wiw.build.context import build_arg_flags, describe_build, render_context
+from wiw.build.image import Image, build_command
 from wiw.build.workshop import Workshop
+from wiw.cli.main import main
 from wiw.resources import support_dir
 
 
@@ -118,3 +125,134 @@ def test_lock_pins_what_requirements_name() -> None:
     assert len(locked) > 3 * len(top)  # transitive dependencies are pinned too
     assert "rfc3987-syntax" not in locked
     assert "lark" not in locked
+
+
+def build_args_passed(workshop: Workshop, base_image: str | None = None) -> list[str]:
+    """The ``--build-arg`` pairs a real build passes, from a build on the fake engine."""
+    fake = FakeEngine()
+    fake.add_image(render_context(workshop, base_image=base_image).build_args["BASE_IMAGE"], {})
+    seen: list[list[str]] = []
+    stream = fake.stream
+
+    def spy(args: Sequence[str], **kwargs: Any) -> Iterator[str]:
+        seen.append(list(args))
+        return stream(args, **kwargs)
+
+    fake.stream = spy  # type: ignore[method-assign]
+    Image.build(workshop, base_image=base_image, engine=fake, show_progress=False)
+    (args,) = [a for a in seen if a[0] in ("build", "buildx")]
+    pairs = itertools.pairwise(args)
+    return [f"  {flag} {value}" for flag, value in pairs if flag == "--build-arg"]
+
+
+@pytest.mark.parametrize(
+    ("runtime", "base", "python"),
+    [
+        (None, "debian:bookworm-slim", None),
+        ("python-3.11", "debian:bookworm-slim", None),
+        ("python-3.12", "python:3.12-slim", "3.12"),
+        ("python-3.13", "debian:trixie-slim", "3.13"),
+        ("python-3.14", "python:3.14-slim", "3.14"),
+    ],
+)
+def test_the_dry_run_shows_the_base_really_chosen_and_the_args_the_build_passes(
+    tmp_path: Path, runtime: str | None, base: str, python: str | None
+) -> None:
+    """Not the Dockerfile's ARG default: the base runtime.txt leads to, as the build passes it."""
+    workshop = make_workshop(tmp_path / "ws")
+    if runtime:
+        (workshop.path / "runtime.txt").write_text(runtime + "\n")
+        workshop = Workshop(workshop.path)
+    lines = describe_build(workshop, render_context(workshop))
+    assert lines[0].startswith(f"Base image: {base} (")
+    flags = [line for line in lines if line.startswith("  --build-arg ")]
+    expected = [f"  --build-arg BASE_IMAGE={base}"]
+    expected += [f"  --build-arg PYTHON_VERSION={python}"] if python else []
+    assert flags == expected
+    assert flags == build_args_passed(workshop)
+
+
+def test_the_dry_run_of_the_cli_prints_the_base_and_the_build_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'wiw build --dry-run' on a python-3.13 workshop says trixie, not bookworm."""
+    workshop = make_workshop(tmp_path / "ws")
+    (workshop.path / "runtime.txt").write_text("python-3.13\n")
+    assert main(["build", str(workshop.path), "--dry-run"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert (
+        "Base image: debian:trixie-slim (it has the Python 3.13 runtime.txt asks for)." in printed
+    )
+    assert "  --build-arg BASE_IMAGE=debian:trixie-slim" in printed
+    assert "  --build-arg PYTHON_VERSION=3.13" in printed
+
+
+def test_a_base_image_asked_for_is_said_so(tmp_path: Path) -> None:
+    """--base-image wins, with runtime.txt's Python from its apt."""
+    workshop = make_workshop(tmp_path / "ws")
+    (workshop.path / "runtime.txt").write_text("python-3.12\n")
+    workshop = Workshop(workshop.path)
+    lines = describe_build(
+        workshop, render_context(workshop, base_image="ubuntu:24.04"), base_image="ubuntu:24.04"
+    )
+    assert lines[0] == (
+        "Base image: ubuntu:24.04 "
+        "(as asked; its python3.12, from its apt unless it brings its own)."
+    )
+    assert lines[2:] == [
+        "  --build-arg BASE_IMAGE=ubuntu:24.04",
+        "  --build-arg PYTHON_VERSION=3.12",
+    ]
+    assert lines[2:] == build_args_passed(workshop, "ubuntu:24.04")
+
+
+def test_an_own_dockerfile_names_its_from_and_passes_nothing(tmp_path: Path) -> None:
+    """A workshop's own Dockerfile decides its base; wiw passes no build arguments."""
+    workshop = make_workshop(tmp_path / "ws")
+    (workshop.path / "Dockerfile").write_text(
+        "# mine\nFROM --platform=linux/amd64 rocker/r-ver:4\n"
+    )
+    workshop = Workshop(workshop.path)
+    lines = describe_build(workshop, render_context(workshop))
+    assert lines == [
+        "Base image: rocker/r-ver:4 (the FROM of the workshop's own Dockerfile).",
+        "Build arguments: none.",
+    ]
+
+
+def test_the_dry_run_names_what_the_dependency_files_deserve(tmp_path: Path) -> None:
+    """Plain-HTTP indexes and direct URLs end the dry run as warnings."""
+    workshop = make_workshop(
+        tmp_path / "ws",
+        requirements="--extra-index-url http://pypi.example.org/simple\n"
+        "mylib @ git+https://github.com/org/mylib@v1\n",
+    )
+    warnings = [
+        line for line in describe_build(workshop, render_context(workshop)) if "warn" in line
+    ]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("warning: requirements.txt line 1: --extra-index-url http://")
+    assert "plain HTTP" in warnings[0]
+    assert warnings[1].startswith("warning: requirements.txt line 2: mylib @ git+https://")
+    assert "direct URL" in warnings[1]
+
+
+def test_build_arguments_are_passed_sorted_by_name() -> None:
+    """The flags the dry run prints are the ones build_command puts on the command line."""
+    args, _ = build_command(
+        FakeEngine(),
+        Path("/ctx"),
+        ref="wiw/x:latest",
+        labels={},
+        build_args={"PYTHON_VERSION": "3.13", "BASE_IMAGE": "debian:trixie-slim"},
+        iidfile=Path("/iid"),
+    )
+    assert build_arg_flags({"PYTHON_VERSION": "3.13", "BASE_IMAGE": "debian:trixie-slim"}) == [
+        "--build-arg",
+        "BASE_IMAGE=debian:trixie-slim",
+        "--build-arg",
+        "PYTHON_VERSION=3.13",
+    ]
+    assert args[-5:-1] == build_arg_flags(
+        {"BASE_IMAGE": "debian:trixie-slim", "PYTHON_VERSION": "3.13"}
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,7 +15,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from wiw import errors, network
-from wiw.network import Interface, choose_address, default_route_interfaces
+from wiw.network import (
+    HostProblem,
+    Interface,
+    check_host,
+    choose_address,
+    default_route_interfaces,
+)
+from wiw.network import lookup as real_lookup  # tests/unit/conftest.py fakes network.lookup
 
 # /proc/net/route of a laptop on Wi-Fi with Docker: default route via wlp2s0.
 ROUTES = """\
@@ -393,3 +401,100 @@ def test_a_connection_table_that_cannot_be_read_names_nobody(
 
     monkeypatch.setattr(psutil, "net_connections", refuse)
     assert network.port_holder(8888) is None
+
+
+# Checking a host given for URLs leads here.
+
+WIFI = Interface("wlp2s0", ("192.168.1.20", "fe80::1", "2001:db8::20"))
+
+
+@pytest.fixture
+def on_wifi(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine: loopback, Docker's bridge and Wi-Fi carrying the default route."""
+    monkeypatch.setattr(network, "interfaces", lambda: [LOOPBACK, DOCKER, WIFI])
+    monkeypatch.setattr(network, "default_route_interfaces", lambda: ["wlp2s0"])
+
+
+@pytest.mark.parametrize(
+    "host", ["192.168.1.20", "2001:db8::20", "[2001:db8::20]", "fe80::1%wlp2s0", "127.0.0.1"]
+)
+@pytest.mark.usefixtures("on_wifi")
+def test_an_address_of_this_machine_leads_here(host: str) -> None:
+    """Any address of any interface (brackets and zones aside) is fine."""
+    assert check_host(host) is None
+
+
+@pytest.mark.usefixtures("on_wifi")
+def test_an_address_of_no_interface_is_named_with_the_current_one() -> None:
+    """10.1.2.3 on a machine now at 192.168.1.20: the problem, and the address to use."""
+    assert check_host("10.1.2.3") == HostProblem("10.1.2.3", "not-here", "192.168.1.20")
+    assert check_host("[2001:db8::99]") == HostProblem("2001:db8::99", "not-here", "192.168.1.20")
+
+
+@pytest.mark.usefixtures("on_wifi")
+def test_a_name_is_checked_with_the_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that resolves is fine; one that does not is named (no query leaves the test)."""
+    asked: list[str] = []
+
+    def lookup(name: str, *, timeout: float = 0.0) -> tuple[str, ...]:
+        asked.append(name)
+        return ("203.0.113.10",) if name == "class.example.org" else ()
+
+    monkeypatch.setattr(network, "lookup", lookup)
+    assert check_host("class.example.org") is None
+    assert check_host("clas.example.org") == HostProblem(
+        "clas.example.org", "no-dns", "192.168.1.20"
+    )
+    assert asked == ["class.example.org", "clas.example.org"]
+
+
+def test_an_address_elsewhere_on_a_machine_without_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only loopback: the problem is named with no address to offer instead."""
+    monkeypatch.setattr(network, "interfaces", lambda: [LOOPBACK])
+    monkeypatch.setattr(network, "default_route_interfaces", lambda: [])
+    assert check_host("10.1.2.3") == HostProblem("10.1.2.3", "not-here", None)
+
+
+def test_lookup_gives_each_address_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolver's answers (one per socket type and family) become distinct addresses."""
+
+    def getaddrinfo(host: str, port: object, **kwargs: object) -> list[tuple[Any, ...]]:
+        assert host == "class.example.org"
+        v4 = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("203.0.113.10", 0))
+        v6 = (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::10", 0, 0, 0))
+        return [v4, v6, v4]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    assert real_lookup("class.example.org") == ("203.0.113.10", "2001:db8::10")
+
+
+@pytest.mark.parametrize(
+    "failure", [socket.gaierror(-2, "Name or service not known"), UnicodeError()]
+)
+def test_lookup_of_an_unknown_name_gives_nothing(
+    monkeypatch: pytest.MonkeyPatch, failure: Exception
+) -> None:
+    """NXDOMAIN, no network, or a name IDNA refuses: no address."""
+
+    def getaddrinfo(host: str, port: object, **kwargs: object) -> list[tuple[Any, ...]]:
+        raise failure
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    assert real_lookup("nowhere.invalid") == ()
+
+
+def test_a_resolver_that_hangs_gives_nothing_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline with a DNS server configured, the resolver can hang: wiw does not wait."""
+    release = threading.Event()
+
+    def getaddrinfo(host: str, port: object, **kwargs: object) -> list[tuple[Any, ...]]:
+        release.wait(5)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("203.0.113.10", 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        assert real_lookup("slow.example.org", timeout=0.05) == ()
+    finally:
+        release.set()

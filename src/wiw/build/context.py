@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,15 @@ from wiw.build.workshop import DEPENDENCY_FILES, Workshop
 from wiw.errors import UnsupportedPython
 from wiw.resources import support_dir
 
-__all__ = ["DEFAULT_BASE_IMAGE", "PYTHON_BASES", "BuildContext", "choose_base", "render_context"]
+__all__ = [
+    "DEFAULT_BASE_IMAGE",
+    "PYTHON_BASES",
+    "BuildContext",
+    "build_arg_flags",
+    "choose_base",
+    "describe_build",
+    "render_context",
+]
 
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
 # The files of the `jupyterhub/` folder that go into every image.
@@ -46,6 +55,7 @@ PYTHON_BASES = {
     "3.13": "debian:trixie-slim",
     "3.14": "python:3.14-slim",
 }
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -186,3 +196,56 @@ def _own_dockerfile_context(workshop: Workshop, dockerfile: Path) -> BuildContex
         if path.is_file() and path.name in DEPENDENCY_FILES:
             files.setdefault(path.name, path)
     return BuildContext(files=files)
+
+
+def build_arg_flags(build_args: Mapping[str, str]) -> list[str]:
+    """The client arguments that pass a build's arguments: ``--build-arg KEY=VALUE``, by key.
+
+    :func:`wiw.build.image.build_command` passes exactly these, and
+    ``wiw build --dry-run`` prints them.
+    """
+    flags: list[str] = []
+    for key, value in sorted(build_args.items()):
+        flags += ["--build-arg", f"{key}={value}"]
+    return flags
+
+
+def describe_build(
+    workshop: Workshop, context: BuildContext, *, base_image: str | None = None
+) -> list[str]:
+    """What ``wiw build --dry-run`` says after the files: base image, build arguments, warnings.
+
+    Args:
+        workshop: The workshop.
+        context: Its rendered context (:func:`render_context`).
+        base_image: The base image asked for, if any.
+
+    Returns:
+        Lines of plain text: the base image really used and why, the build
+        arguments exactly as the build passes them, then one ``warning:``
+        line for each thing in the dependency files that deserves a word.
+    """
+    if workshop.environment.dockerfile:
+        found = _FROM.search(context.dockerfile)
+        base = found.group(1) if found else "none"
+        lines = [f"Base image: {base} (the FROM of the workshop's own Dockerfile)."]
+        lines.append("Build arguments: none.")
+    else:
+        base = context.build_args["BASE_IMAGE"]
+        lines = [f"Base image: {base} ({_why_base(workshop.environment.python, base_image)})."]
+        flags = build_arg_flags(context.build_args)
+        lines.append("Build arguments, as the build passes them (over the Dockerfile's ARGs):")
+        lines += [f"  {flag} {value}" for flag, value in zip(flags[::2], flags[1::2], strict=True)]
+    lines += [f"warning: {warning}" for warning in workshop.dependency_warnings]
+    return lines
+
+
+def _why_base(python: str | None, base_image: str | None) -> str:
+    """Why the base image is the one it is, in words."""
+    if base_image is not None:
+        if python in (None, "3"):
+            return "as asked; its python3"
+        return f"as asked; its python{python}, from its apt unless it brings its own"
+    if python in (None, "3"):
+        return f"the default, with Debian's Python {DEFAULT_BASE_PYTHON}"
+    return f"it has the Python {python} runtime.txt asks for"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wiw import errors
 from wiw._version import __version__
-from wiw.build.context import BuildContext, render_context
+from wiw.build.context import BuildContext, build_arg_flags, render_context
 from wiw.build.progress import BuildProgress, BuildTracker, ProgressCallback, RichBuildDisplay
 from wiw.build.prune import select_prunable
 from wiw.build.workshop import Workshop
@@ -98,8 +98,7 @@ def build_command(
     args += ["--iidfile", str(iidfile), "--tag", ref]
     for key, value in sorted(labels.items()):
         args += ["--label", f"{key}={value}"]
-    for key, value in sorted(build_args.items()):
-        args += ["--build-arg", f"{key}={value}"]
+    args += build_arg_flags(build_args)
     if no_cache:
         args.append("--no-cache")
     if network:

@@ -7,13 +7,19 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from wiw import errors
+from wiw.build.requirements import (
+    RequirementLine,
+    RequirementWarning,
+    read_requirements,
+    requirement_warnings,
+)
 from wiw.build.selection import Excluded, Selection, refuse_home, select
 
 __all__ = [
@@ -84,6 +90,9 @@ class Environment:
         package: ``pyproject.toml`` or ``setup.py`` at the top of the workshop:
             the folder's own package, installed into the image.
         dockerfile: A ``Dockerfile`` of the workshop's own, built as it is.
+        requirement_lines: The lines of ``requirements.txt``, as pip reads
+            them (empty with a Dockerfile of the workshop's own, which decides
+            what to do with the file).
     """
 
     folder: Path
@@ -93,6 +102,7 @@ class Environment:
     python: str | None = None
     package: Path | None = None
     dockerfile: Path | None = None
+    requirement_lines: tuple[RequirementLine, ...] = field(default=(), repr=False)
 
 
 def detect_environment(root: Path) -> Environment:
@@ -100,6 +110,8 @@ def detect_environment(root: Path) -> Environment:
 
     Raises:
         wiw.errors.UnsupportedFile: A file in a format wiw does not read is present.
+        wiw.errors.InvalidRequirement: A line of ``requirements.txt`` is not
+            something pip can read.
         wiw.errors.WorkshopError: ``postBuild`` is not executable or ``runtime.txt``
             is malformed.
     """
@@ -119,14 +131,20 @@ def detect_environment(root: Path) -> Environment:
             f"{post_build} is not executable.", hint=f"Run 'chmod +x {post_build}'."
         )
     runtime = found("runtime.txt")
+    requirements, dockerfile = found("requirements.txt"), found("Dockerfile")
     return Environment(
         folder=folder,
-        requirements=found("requirements.txt"),
+        requirements=requirements,
         apt=found("apt.txt"),
         post_build=post_build,
         python=_python_version(runtime) if runtime else None,
         package=found("pyproject.toml", root) or found("setup.py", root),
-        dockerfile=found("Dockerfile"),
+        dockerfile=dockerfile,
+        requirement_lines=(
+            read_requirements(requirements, shown=requirements.relative_to(root).as_posix())
+            if requirements and not dockerfile
+            else ()
+        ),
     )
 
 
@@ -166,6 +184,8 @@ class Workshop:
         wiw.errors.NoLessons: The folder holds no ``*.ipynb`` file.
         wiw.errors.InvalidNotebook: A notebook cannot be read; the error
             names the file.
+        wiw.errors.InvalidRequirement: A line of ``requirements.txt`` is not
+            something pip can read; the error names the file, the line and why.
     """
 
     path: Path
@@ -207,6 +227,15 @@ class Workshop:
     def requirements(self) -> Path | None:
         """The pip ``requirements.txt`` file, if the workshop has one."""
         return self.environment.requirements
+
+    @property
+    def dependency_warnings(self) -> list[RequirementWarning]:
+        """What deserves a word in its dependency files, though pip accepts them.
+
+        Plain-HTTP indexes and URLs, direct URLs that bypass version pins,
+        trusted hosts and local files the build cannot see, each with what to do.
+        """
+        return requirement_warnings(self.environment.requirement_lines)
 
     def test(self, image: Any, **options: Any) -> Any:
         """Deprecated: use :func:`wiw.test_lessons` (``wiw.test_lessons(workshop, image)``).

@@ -38,6 +38,7 @@ from wiw.classroom.state import (
     STATE_FILE,
     ClassroomState,
     TLSFiles,
+    access_warnings,
     load_state,
     read_file,
     resolve_access,
@@ -304,6 +305,7 @@ class Classroom:
             room.notices.append(
                 f"The join URL changed (it was {before.join_url}): share the new QR code."
             )
+        room.notices += access_warnings(state, remembered=asked["host"] is None)
         return room
 
     @classmethod

@@ -20,7 +20,7 @@ from wiw.classroom.contract import HUB_STATE, STATE_DIR, Names
 from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import ContainerSpec
-from wiw.network import public_address, url_host
+from wiw.network import HostProblem, check_host, public_address, url_host
 
 __all__ = [
     "IMAGE_FILE",
@@ -30,6 +30,7 @@ __all__ = [
     "TLS_KEY",
     "ClassroomState",
     "TLSFiles",
+    "access_warnings",
     "load_state",
     "read_file",
     "resolve_access",
@@ -178,6 +179,51 @@ def resolve_access(
         scheme=scheme,
         public_url=(state.public_url if public_url is None else public_url) or None,
     )
+
+
+def access_warnings(state: ClassroomState, *, remembered: bool) -> list[str]:
+    """What the instructor should hear about the host the join URL uses, before sharing it.
+
+    A host (given now, or remembered from the last start) that is an IP
+    address none of this machine's interfaces has, or a name that does not
+    resolve here, is named with this machine's address and the flag to use it.
+    Neither stops the start: a router may forward the address here, a DNS
+    server only the learners use may know the name.
+
+    Args:
+        state: How learners reach the class this time (see :func:`resolve_access`).
+        remembered: Whether the host was remembered rather than given now.
+
+    Returns:
+        The warnings, as sentences (none when the host leads here or none is set).
+    """
+    if not state.host or state.public_url:  # a public URL's proxy is not this machine
+        return []
+    problem = check_host(state.host)
+    return [] if problem is None else [_host_warning(problem, remembered=remembered)]
+
+
+def _host_warning(problem: HostProblem, *, remembered: bool) -> str:
+    """One warning on a host that may not lead here, and what to do."""
+    host, current = problem.host, problem.current
+    origin = "remembered from the last `wiw up`" if remembered else "given with --host"
+    if problem.reason == "not-here":
+        still = " any more" if remembered else ""
+        unless = "" if remembered else " (unless a router forwards it here)"
+        what = (
+            f"{host} ({origin}) is not an address of this machine{still}; "
+            f"learners' QR codes would point nowhere{unless}."
+        )
+    else:
+        what = f"{host} ({origin}) does not resolve here; learners' devices may not find it."
+    instead = "`--host ''` to forget the old one" if remembered else "leave --host out"
+    if current is None:
+        forget = " Or forget the old one with `--host ''`." if remembered else ""
+        return (
+            f"{what} This machine has no address other devices could use: connect it to "
+            f"the learners' network.{forget}"
+        )
+    return f"{what} This machine's address is {current}: use `--host {current}`, or {instead}."
 
 
 def _helper(engine: ContainerEngine, image: str, names: Names) -> str:

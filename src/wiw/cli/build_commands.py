@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from wiw import errors
-from wiw.build.context import render_context
+from wiw.build.context import describe_build, render_context
 from wiw.build.image import Image
 from wiw.build.workshop import Workshop
 from wiw.cli import doctor
@@ -66,6 +66,8 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
         output.out.print(context.dockerfile, markup=False)
         for name in sorted(context.files):
             output.out.print(f"  {name}", markup=False)
+        for line in describe_build(found, context, base_image=args.base_image):
+            output.out.print(line, markup=False)
         return 0
     image = Image.build(
         found,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from wiw import errors
 from wiw.build.image import DEFAULT_MIN_FREE, Image, free_disk
 from wiw.build.targets import resolve_workshop
+from wiw.build.workshop import Workshop
 from wiw.engine import default_engine
 from wiw.engine.protocol import ContainerEngine
 from wiw.lessons.runner import test_lessons
@@ -90,27 +91,36 @@ def _ports(ports: Sequence[int]) -> Finding:
 
 def _workshop(
     workshop_path: str, ref: str | None, engine: ContainerEngine, build: bool
-) -> tuple[Finding, int | None]:
+) -> tuple[list[Finding], int | None]:
     try:
         workshop = resolve_workshop(workshop_path, ref=ref)
     except errors.WorkshopError as exc:
-        return Finding("workshop", False, exc.message, exc.hint), None
+        return [Finding("workshop", False, exc.message, exc.hint)], None
+    warnings = _dependency_warnings(workshop)
     if not build:
         detail = f"{workshop.name}: {len(workshop.lessons)} lesson(s), dependency files valid"
-        return Finding("workshop", True, detail), None
+        return [Finding("workshop", True, detail), *warnings], None
     try:
         image = Image.build(workshop, engine=engine, show_progress=False)
         report = test_lessons(workshop, image)
     except errors.WiwError as exc:
-        return Finding("workshop", False, exc.message, exc.hint), None
+        return [Finding("workshop", False, exc.message, exc.hint), *warnings], None
     if not report.ok:
         failed = ", ".join(r.lesson for r in report.failed)
-        return Finding(
+        found = Finding(
             "workshop", False, f"lessons fail: {failed}", "Run 'wiw test' for details."
-        ), None
-    return Finding(
-        "workshop", True, f"builds; all {len(report.results)} lessons pass"
-    ), report.lesson_peak
+        )
+        return [found, *warnings], None
+    found = Finding("workshop", True, f"builds; all {len(report.results)} lessons pass")
+    return [found, *warnings], report.lesson_peak
+
+
+def _dependency_warnings(workshop: Workshop) -> list[Finding]:
+    """What pip accepts in the dependency files but the instructor should know, as warnings."""
+    return [
+        Finding("packages", False, f"{w.file} line {w.number}: {w.problem}", w.advice, False)
+        for w in workshop.dependency_warnings
+    ]
 
 
 def _capacity(engine: ContainerEngine, learners: int, peak: int | None) -> Finding:
@@ -167,7 +177,8 @@ def run_doctor(
     add(_ports(ports))
     peak = None
     if workshop is not None:
-        finding, peak = _workshop(workshop, ref, engine, build)
-        add(finding)
+        checked, peak = _workshop(workshop, ref, engine, build)
+        for finding in checked:
+            add(finding)
     add(_capacity(engine, learners, peak))
     return findings
