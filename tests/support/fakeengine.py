@@ -64,7 +64,7 @@ class FakeContainer:
     spec: ContainerSpec
     image_id: str
     running: bool = False
-    exit_code: int | None = None
+    exit_code: int | None = 0  # Docker reports 0 until a container has exited
     ports: dict[int, int] = field(default_factory=dict)  # container port -> host port
     files: dict[str, bytes] = field(default_factory=dict)  # outside any volume
     logs: str = ""
@@ -448,7 +448,7 @@ class FakeEngine:
         if prefix is not None:
             container.exit_code, container.logs = self.exits_at_start[prefix]
             return
-        container.ports, container.running, container.exit_code = ports, True, None
+        container.ports, container.running, container.exit_code = ports, True, 0
 
     def container_info(self, name: str) -> ContainerInfo | None:
         """What the fake knows of a container, or None."""

@@ -101,9 +101,10 @@ def containers_start_and_go(engine: ContainerEngine, prefix: str, image: str, tm
         assert engine.container_running(f"{prefix}-none") is None
         cid = engine.container_create(spec(prefix, "one", image, publish=ON_80))
         assert engine.container_running(f"{prefix}-one") is False
+        assert engine.container_state(cid) == (False, 0)
         assert engine.container_port(cid, 80) is None
         engine.container_start(cid)
-        assert engine.container_state(cid) == (True, None)
+        assert engine.container_state(cid) == (True, 0)  # Docker says 0 until it exits
         info = engine.container_info(f"{prefix}-one")
         assert info is not None
         assert info.id == cid

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from python_on_whales.exceptions import NoSuchContainer
+
 from wiw.engine.client import EngineClient
 from wiw.engine.failures import translate
 from wiw.engine.types import (
@@ -46,7 +48,15 @@ class ImageCommands(EngineClient):
     def images_in_use(self) -> set[str]:
         """Ids of the images that some container (running or stopped) was created from."""
         with translate("list containers"):
-            return {str(c.image) for c in self._client.container.list(all=True)}
+            listed = self._client.container.list(all=True)
+        used = set()
+        for container in listed:
+            with translate("inspect the container"):
+                try:
+                    used.add(str(container.image))
+                except NoSuchContainer:  # removed between the list and the look
+                    continue
+        return used
 
     def image_remove(self, ref: str) -> None:
         """Remove an image or one of its tags (never forced)."""
