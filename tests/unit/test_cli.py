@@ -198,13 +198,19 @@ def test_the_parser_has_exactly_the_tables_commands() -> None:
     assert list(made) == names
     assert names[:3] == ["build", "run", "smoke"]
     assert names[-2:] == ["push", "export"]
+    common = [option.name for option in cli_main.OPTIONS]
     for command in cli_main.COMMANDS:
         parser = made[command.name]
         assert parser.description == command.description
         declared = [a.name for a in command.arguments]
-        arguments = [a for a in parser._actions if not isinstance(a, argparse._HelpAction)]
-        assert [a.option_strings[0] if a.option_strings else a.dest for a in arguments] == declared
-        assert parser.allow_abbrev is (command.name != "export")
+        shown = [
+            a
+            for a in parser._actions
+            if not isinstance(a, argparse._HelpAction) and a.help != argparse.SUPPRESS
+        ]
+        names = [a.option_strings[0] if a.option_strings else a.dest for a in shown]
+        assert names == [*declared, *common]  # --debug and --events after the command too
+        assert parser.allow_abbrev is False
 
 
 def test_an_argument_passes_only_what_it_sets() -> None:

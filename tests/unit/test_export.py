@@ -640,7 +640,7 @@ def test_an_export_says_what_it_wrote_and_what_comes_next(tmp_path: Path) -> Non
         helm_command(result.path, "course"),
         "kubectl --namespace course get service proxy-public"
         "    # its EXTERNAL-IP goes into the URL",
-        f"wiw qr {result.url} --png join.png",
+        f"wiw qr {result.url} --qr join.png",
     )
     key = result.values["hub"]["config"]["JoinAuthenticator"]["instructor_key"]
     assert key not in repr(result)  # the instructor's key is the instructor's only
@@ -809,7 +809,7 @@ REFUSALS = [
     ([IMAGE, "--update", "missing.yaml"], ["No values file", "file: missing.yaml"]),
     ([IMAGE, "--namespace", "Work Shop"], ["--namespace must be a Kubernetes name"]),
     ([IMAGE, "--host", "http://x.org/"], ["--host must be a DNS name"]),
-    ([IMAGE, "--registry-password", "hunter2"], ["unrecognized arguments"]),
+    ([IMAGE, "--registry-password", "hunter2"], ["has no option --registry-password."]),
 ]
 
 

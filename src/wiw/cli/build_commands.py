@@ -11,7 +11,16 @@ from wiw.build.context import describe_build, render_context
 from wiw.build.image import Image
 from wiw.build.workshop import Workshop
 from wiw.cli import doctor
-from wiw.cli.args import count, decimal, memory, port
+from wiw.cli.args import (
+    count,
+    decimal,
+    host_name,
+    memory,
+    output_file,
+    port,
+    qr_text,
+    workshop_text,
+)
 from wiw.cli.output import Output
 from wiw.cli.shared import (
     BASE_IMAGE,
@@ -31,6 +40,7 @@ from wiw.lab.smoke import check_lab
 from wiw.lessons.report import LessonReport
 from wiw.lessons.runner import test_lessons
 from wiw.planning import GIB, format_bytes
+from wiw.qr import save_qr
 
 __all__ = ["BUILD_COMMANDS"]
 
@@ -77,6 +87,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
         min_free=int(args.min_free_gib * GIB),
         on_progress=output.build_progress,
         show_progress=output.show_progress,
+        engine=output.engine,
     )
     output.emit("built", image=image.ref, bytes=image.size)
     output.out.print(f"[green]built[/] {image.ref}  size {format_bytes(image.size)}")
@@ -89,7 +100,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_run(args: argparse.Namespace, output: Output) -> int:
     """Run a workshop image for one learner and serve it until Ctrl-C."""
-    image, _ = target(args)
+    image, _ = target(args, output.engine)
     output.emit("starting", image=image.ref, mode="lab")
     with (
         interrupt_on_termination(),
@@ -107,7 +118,7 @@ def cmd_run(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_smoke(args: argparse.Namespace, output: Output) -> int:
     """Run the image, check JupyterLab answers and lists the lessons, then clean up."""
-    image, found = target(args)
+    image, found = target(args, output.engine)
     expected = sorted({p.relative_to(found.path).parts[0] for p in found.lessons}) if found else []
     with Lab.run(image) as lab:
         result = check_lab(lab.wait_for_token(timeout=args.timeout), expected)
@@ -123,7 +134,7 @@ def cmd_smoke(args: argparse.Namespace, output: Output) -> int:
 
 def _current_image(found: Workshop, args: argparse.Namespace, output: Output) -> Image:
     """The workshop's image, built first when it is missing or the folder changed since."""
-    image = Image(args.tag or Image.default_ref(found))
+    image = Image(args.tag or Image.default_ref(found), engine=output.engine)
     digest = render_context(found, base_image=args.base_image).digest
     info = image.engine.image_info(image.ref)
     if info is not None and info.labels.get(_labels.CONTEXT) == digest:
@@ -132,7 +143,7 @@ def _current_image(found: Workshop, args: argparse.Namespace, output: Output) ->
     if args.no_build:
         raise errors.ImageOutdated(
             f"{image.ref} cannot be tested as the folder is: {why}.",
-            hint=f"Build it ('wiw build {args.folder or '.'}'), or leave out --no-build.",
+            hint=f"Build it ('wiw build {args.workshop or '.'}'), or leave out --no-build.",
         )
     output.err.print(f"Building {image.ref} first: {why}.")
     return Image.build(
@@ -141,6 +152,7 @@ def _current_image(found: Workshop, args: argparse.Namespace, output: Output) ->
         base_image=args.base_image,
         on_progress=output.build_progress,
         show_progress=output.show_progress,
+        engine=output.engine,
     )
 
 
@@ -205,6 +217,7 @@ def cmd_doctor(args: argparse.Namespace, output: Output) -> int:
         ref=args.ref,
         build=args.build,
         learners=args.learners,
+        engine=output.engine,
         report=show,
     )
     blockers = [f for f in findings if f.blocker and not f.ok]
@@ -214,7 +227,9 @@ def cmd_doctor(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_prune(args: argparse.Namespace, output: Output) -> int:
     """Remove old images wiw built that no tag or container uses."""
-    result = Image.prune(keep=args.keep, workshop=args.workshop, dry_run=args.dry_run)
+    result = Image.prune(
+        keep=args.keep, workshop=args.workshop, dry_run=args.dry_run, engine=output.engine
+    )
     verb = "would remove" if args.dry_run else "removed"
     for name in result.removed:
         output.out.print(f"{verb} {name}")
@@ -229,7 +244,9 @@ def cmd_prune(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_qr(args: argparse.Namespace, output: Output) -> int:
     """Print a URL's QR code, and save it as PNG."""
-    output.announce(args.url, args.png)
+    output.announce(args.url, None)
+    if args.qr:
+        output.out.print(f"QR code saved to {save_qr(args.url, args.qr)}")
     return 0
 
 
@@ -250,6 +267,7 @@ BUILD_COMMANDS = (
                 "free disk (GiB) the engine must have to start",
                 type=decimal(0, 10_000),
                 default=1.0,
+                metavar="GIB",
             ),
             Argument("--dry-run", "show the build context only", action="store_true"),
         ),
@@ -263,12 +281,14 @@ BUILD_COMMANDS = (
         handler=cmd_run,
         arguments=(
             *image_arguments(timeout=120.0),
-            Argument("--port", "host port (default: a free one)", type=port),
+            Argument("--port", "host port (default: a free one)", type=port, metavar="PORT"),
             Argument("--public", "listen on the network, not only here", action="store_true"),
             Argument(
                 "--host",
-                "the name or address the URL uses (default: this machine's address on the "
-                "network with --public)",
+                "the DNS name or address the URL uses, without http:// (default: this "
+                "machine's address on the network with --public)",
+                type=host_name,
+                metavar="HOST",
             ),
             QR,
         ),
@@ -311,11 +331,22 @@ BUILD_COMMANDS = (
                 action="store_true",
             ),
             Argument(
-                "--cell-timeout", "seconds a cell may run", type=count(1, 86400), default=120
+                "--cell-timeout",
+                "seconds a cell may run",
+                type=count(1, 86400),
+                default=120,
+                metavar="SECONDS",
             ),
-            Argument("--parallel", "lessons run at once", type=count(1, 64), default=4),
-            Argument("--memory", "memory limit for the run, e.g. 2g", type=memory),
-            Argument("--json", "also write the report as JSON", metavar="FILE"),
+            Argument(
+                "--parallel", "lessons run at once", type=count(1, 64), default=4, metavar="N"
+            ),
+            Argument("--memory", "memory limit for the run, e.g. 2g", type=memory, metavar="SIZE"),
+            Argument(
+                "--json",
+                "also write the report as JSON (the input of 'wiw up --report')",
+                check=output_file,
+                metavar="FILE",
+            ),
         ),
     ),
     Command(
@@ -325,10 +356,22 @@ BUILD_COMMANDS = (
         "(and with --build its lessons) and how many learners fit.",
         handler=cmd_doctor,
         arguments=(
-            Argument("workshop", "a workshop folder (or git URL) to check too", nargs="?"),
-            Argument("--ref", "with a git URL: the branch, tag or commit"),
+            Argument(
+                "workshop",
+                "a workshop folder (or git URL) to check too",
+                type=workshop_text,
+                nargs="?",
+                metavar="WORKSHOP",
+            ),
+            Argument("--ref", "with a git URL: the branch, tag or commit", metavar="REF"),
             Argument("--build", "also build it and run its lessons", action="store_true"),
-            Argument("--learners", "expected class size", type=count(1, 10_000), default=30),
+            Argument(
+                "--learners",
+                "expected class size",
+                type=count(1, 10_000),
+                default=30,
+                metavar="N",
+            ),
         ),
     ),
     Command(
@@ -343,19 +386,26 @@ BUILD_COMMANDS = (
                 "untagged images to keep per workshop, newest first",
                 type=count(0, 1000),
                 default=1,
+                metavar="N",
             ),
-            Argument("--workshop", "only this workshop's images"),
+            Argument("--workshop", "only this workshop's images", metavar="NAME"),
             Argument("--dry-run", "only say what would go", action="store_true"),
         ),
     ),
     Command(
         "qr",
         help="Print a URL's QR code, and save it as PNG.",
-        description="Print any URL's QR code, and save it as a PNG.",
+        description="Print any URL's QR code, and save it as a PNG (--qr FILE).",
         handler=cmd_qr,
         arguments=(
-            Argument("url", "the URL to encode"),
-            Argument("--png", "save the QR code as this PNG file"),
+            Argument("url", "the URL to encode", type=qr_text, metavar="URL"),
+            Argument(
+                "--qr",
+                "also save the QR code as a PNG file (in a folder that exists)",
+                check=output_file,
+                metavar="FILE",
+                renamed_from=("--png",),
+            ),
         ),
     ),
 )

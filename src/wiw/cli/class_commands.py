@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
-import json
 import os
 import threading
 from pathlib import Path
@@ -16,12 +15,26 @@ from wiw import classroom
 from wiw.build.image import Image
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
 from wiw.classroom.state import TLSFiles
-from wiw.cli.args import count, decimal, memory, port, seconds
+from wiw.cli.args import (
+    count,
+    decimal,
+    host_name,
+    http_url,
+    lessons_report,
+    memory,
+    new_folder,
+    or_empty,
+    port,
+    readable_file,
+    refuse,
+    seconds,
+)
 from wiw.cli.output import Output
 from wiw.cli.shared import (
     BUILD_TAG,
     FOLDER,
     QR,
+    WORKSHOP,
     image_arguments,
     interrupt_on_termination,
     target,
@@ -30,7 +43,6 @@ from wiw.cli.shared import (
 )
 from wiw.cli.table import Argument, Command
 from wiw.deploy.export import UsageError, read_secret_file
-from wiw.engine import default_engine
 from wiw.planning import LearnerLimits, format_bytes, plan_classroom
 
 __all__ = ["CLASS_COMMANDS", "PASSWORD_ENV"]
@@ -42,10 +54,7 @@ DELIVERED = ("learner", "new", "updated", "kept (changed)", "placed beside", "de
 def _plan(image: Image, args: argparse.Namespace, output: Output) -> LearnerLimits:
     """Check the class fits this machine; return the limits to give each learner."""
     memory_total, cpus = image.engine.host_resources()
-    peak = None
-    if args.report:
-        data = json.loads(Path(args.report).read_text())
-        peak = data.get("lesson_peak") or data.get("peak_memory")
+    peak = args.report.lesson_peak if args.report else None  # read and checked by the parser
     plan = plan_classroom(
         learners=args.learners or args.max_learners or 30,
         host_memory=memory_total,
@@ -69,7 +78,14 @@ def _class_password(args: argparse.Namespace, output: Output) -> str | None:
         text = read_secret_file(args.password_file, "--password-file", hint)
         return text.splitlines()[0] if text.strip() else ""
     if args.ask_password:
-        return getpass.getpass("Class password: ")
+        try:
+            return getpass.getpass("Class password: ")
+        except EOFError:  # Ctrl-D, or no terminal to ask on
+            raise UsageError(
+                "No class password was typed (--ask-password).",
+                hint=f"Type it at the prompt, or give it in a file (--password-file FILE) or in "
+                f"{PASSWORD_ENV}.",
+            ) from None
     if args.password is not None:
         output.err.print(
             "[yellow]warning:[/] --password is visible to every user of this machine in the "
@@ -80,20 +96,38 @@ def _class_password(args: argparse.Namespace, output: Output) -> str | None:
 
 
 def _tls(args: argparse.Namespace) -> TLSFiles | bool | None:
-    """The certificate to serve HTTPS with, False to stop, None to keep what was used."""
+    """The certificate to serve HTTPS with, False to stop, None to keep what was used.
+
+    Raises:
+        wiw.errors.InvalidOption: A file holds no PEM of its kind.
+    """
     if args.no_tls:
         return False
-    if bool(args.tls_cert) != bool(args.tls_key):
-        raise UsageError(
-            "--tls-cert and --tls-key go together.",
-            hint="Give the certificate (with its chain) and its private key, both PEM files.",
-        )
     return TLSFiles(Path(args.tls_cert), Path(args.tls_key)) if args.tls_cert else None
+
+
+def _tls_pair(args: argparse.Namespace) -> None:
+    """Refuse --tls-cert without --tls-key (or the other way), and either with --no-tls."""
+    if args.no_tls and (args.tls_cert or args.tls_key):
+        given = "--tls-cert" if args.tls_cert else "--tls-key"
+        refuse(
+            f"--no-tls and {given} exclude each other",
+            "Give --no-tls to serve plain HTTP again, or --tls-cert and --tls-key for HTTPS.",
+        )
+    if bool(args.tls_cert) != bool(args.tls_key):
+        given, missing = (
+            ("--tls-cert", "--tls-key") if args.tls_cert else ("--tls-key", "--tls-cert")
+        )
+        refuse(
+            f"{given} needs {missing}: the two go together",
+            "Give the certificate (with its chain) and its private key, both PEM files.",
+        )
 
 
 def cmd_up(args: argparse.Namespace, output: Output) -> int:
     """Start the classroom hub: one join URL, a server per learner."""
-    image, _ = target(args)
+    tls = _tls(args)  # the files' contents checked before anything starts
+    image, _ = target(args, output.engine)
     password = _class_password(args, output)
     options = ClassroomOptions(
         max_learners=args.max_learners,
@@ -104,11 +138,15 @@ def cmd_up(args: argparse.Namespace, output: Output) -> int:
     )
     options = dataclasses.replace(options, limits=_plan(image, args, output))
     with interrupt_on_termination():
-        return _serve_classroom(image, options, args, output)
+        return _serve_classroom(image, options, tls, args, output)
 
 
 def _serve_classroom(
-    image: Image, options: ClassroomOptions, args: argparse.Namespace, output: Output
+    image: Image,
+    options: ClassroomOptions,
+    tls: TLSFiles | bool | None,
+    args: argparse.Namespace,
+    output: Output,
 ) -> int:
     """Start the hub, say where to join, and serve until Ctrl-C (or leave it, --detach)."""
     output.emit("starting", image=image.ref, mode="classroom")
@@ -119,12 +157,13 @@ def _serve_classroom(
         public=args.public,
         host=args.host,
         public_url=args.public_url,
-        tls=_tls(args),
+        tls=tls,
     )
     try:
         for notice in room.notices:
             output.err.print(f"[bold yellow]{notice}[/]")
-        output.announce(room.wait_until_ready(timeout=args.timeout), args.qr)
+        again = f"wiw url {room.names.workshop} --qr FILE"
+        output.announce(room.wait_until_ready(timeout=args.timeout), args.qr, again=again)
         output.err.print(
             f"Instructor URL (for you only, not in the QR code): {room.instructor_url}",
             markup=False,
@@ -149,7 +188,7 @@ def _serve_classroom(
 
 def cmd_url(args: argparse.Namespace, output: Output) -> int:
     """Show a running classroom's join URL and QR code again."""
-    room = Classroom.attach(workshop_name(args.workshop), engine=default_engine())
+    room = Classroom.attach(workshop_name(args.workshop), engine=output.engine)
     if args.instructor:
         output.out.print(room.instructor_url, markup=False)
         return 0
@@ -160,12 +199,13 @@ def cmd_url(args: argparse.Namespace, output: Output) -> int:
 def cmd_update(args: argparse.Namespace, output: Output) -> int:
     """Rebuild a workshop and ship its lessons to the running class, losing no edit."""
     found = workshop(args)
-    room = Classroom.attach(found.name, engine=default_engine())
+    room = Classroom.attach(found.name, engine=output.engine)
     image = Image.build(
         found,
         tag=args.tag,
         on_progress=output.build_progress,
         show_progress=output.show_progress,
+        engine=output.engine,
     )
     output.emit("updating", workshop=found.name, image=image.ref)
     with output.err.status(f"Delivering the lessons of {image.ref} to every learner"):
@@ -190,7 +230,7 @@ def cmd_update(args: argparse.Namespace, output: Output) -> int:
 def cmd_down(args: argparse.Namespace, output: Output) -> int:
     """Stop a classroom; every learner's files stay on their volumes."""
     name = workshop_name(args.workshop)
-    classroom.down(name, engine=default_engine())
+    classroom.down(name, engine=output.engine)
     output.emit("stopped", workshop=name)
     output.out.print("stopped; learners' files are kept (see 'wiw collect' and 'wiw destroy')")
     return 0
@@ -198,7 +238,7 @@ def cmd_down(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_status(args: argparse.Namespace, output: Output) -> int:
     """Show who has joined a running classroom and whose server runs."""
-    room = Classroom.attach(workshop_name(args.workshop), engine=default_engine())
+    room = Classroom.attach(workshop_name(args.workshop), engine=output.engine)
     table = Table(title=f"Classroom {room.names.workshop}")
     learners = room.learners()
     on_nodes = any(learner.node for learner in learners)  # a Swarm: say where homes are
@@ -215,9 +255,7 @@ def cmd_status(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_collect(args: argparse.Namespace, output: Output) -> int:
     """Copy every learner's files into a folder."""
-    folders = classroom.collect_work(
-        workshop_name(args.workshop), args.dest, engine=default_engine()
-    )
+    folders = classroom.collect_work(workshop_name(args.workshop), args.dest, engine=output.engine)
     output.out.print(f"collected the work of {len(folders)} learner(s) into {args.dest}")
     return 0
 
@@ -231,16 +269,16 @@ def cmd_destroy(args: argparse.Namespace, output: Output) -> int:
             hint=f"Collect their work first ('wiw collect {name} DEST'), then run "
             f"'wiw destroy {name} --yes'.",
         )
-    removed = classroom.destroy(name, confirm=True, engine=default_engine())
+    removed = classroom.destroy(name, confirm=True, engine=output.engine)
     output.out.print(f"removed {len(removed)} volume(s)")
     return 0
 
 
-_WORKSHOP = Argument("workshop", "workshop folder or name")
-
 _UP_SERVING = (
     *image_arguments(timeout=180.0),
-    Argument("--port", "host port (default: the last one, or a free one)", type=port),
+    Argument(
+        "--port", "host port (default: the last one, or a free one)", type=port, metavar="PORT"
+    ),
     Argument(
         "--public",
         "listen on the network, not only here (default: as last time; --no-public for "
@@ -249,16 +287,27 @@ _UP_SERVING = (
     ),
     Argument(
         "--host",
-        "the DNS name or address the join URL and QR code use (default: this machine's address "
-        "on the network)",
+        "the DNS name or address the join URL and QR code use, without http:// (default: this "
+        "machine's address on the network; '' forgets the one remembered)",
+        type=or_empty(host_name),
+        metavar="HOST",
     ),
     Argument(
         "--public-url",
-        "the URL a reverse proxy in front serves the class at, e.g. https://workshop.example.org/",
+        "the URL a reverse proxy in front serves the class at, e.g. https://workshop.example.org/ "
+        "('' forgets the one remembered)",
+        type=or_empty(http_url),
         metavar="URL",
     ),
-    Argument("--tls-cert", "serve HTTPS with this certificate", metavar="PEM"),
-    Argument("--tls-key", "... and this private key", metavar="PEM"),
+    Argument(
+        "--tls-cert",
+        "serve HTTPS with this certificate (a PEM file, with its chain)",
+        check=readable_file,
+        metavar="FILE",
+    ),
+    Argument(
+        "--tls-key", "... and this private key (a PEM file)", check=readable_file, metavar="FILE"
+    ),
     Argument("--no-tls", "serve plain HTTP again", action="store_true"),
 )
 _UP_SIZING = (
@@ -267,21 +316,40 @@ _UP_SIZING = (
         "servers running at once (0: no cap)",
         type=count(0, 10_000),
         default=30,
+        metavar="N",
     ),
-    Argument("--learners", "expected class size, to check it fits", type=count(1, 10_000)),
+    Argument(
+        "--learners",
+        "expected class size, to check it fits",
+        type=count(1, 10_000),
+        metavar="N",
+    ),
     Argument(
         "--arrival-window",
         "seconds in which the class arrives (to check the CPUs keep up)",
         type=seconds,
         default=60.0,
+        metavar="SECONDS",
     ),
-    Argument("--memory", "memory limit per learner (default: from the plan)", type=memory),
-    Argument("--cpus", "CPU limit per learner", type=decimal(0.05, 1024), default=1.0),
+    Argument(
+        "--memory",
+        "memory limit per learner, e.g. 2g (default: from the plan)",
+        type=memory,
+        metavar="SIZE",
+    ),
+    Argument(
+        "--cpus",
+        "CPU limit per learner",
+        type=decimal(0.05, 1024),
+        default=1.0,
+        metavar="N",
+    ),
     Argument(
         "--cull-after",
         "idle seconds before a learner's server is stopped",
         type=count(10, 7 * 24 * 3600),
         default=3600,
+        metavar="SECONDS",
     ),
 )
 _UP_LOGIN_AND_MORE = (
@@ -289,14 +357,21 @@ _UP_LOGIN_AND_MORE = (
         "--password-file",
         "a shared class password (first line of FILE) instead of temporary logins; or set "
         f"{PASSWORD_ENV}",
+        check=readable_file,
         metavar="FILE",
     ),
     Argument("--ask-password", "ask for the class password on the terminal", action="store_true"),
     Argument(
         "--password",
         "the class password itself (visible to other users; prefer --password-file)",
+        metavar="PASSWORD",
     ),
-    Argument("--report", "lesson report JSON ('wiw test --json') for sizing"),
+    Argument(
+        "--report",
+        "the lesson report 'wiw test --json FILE' wrote, to size the class by its lessons",
+        check=lessons_report,
+        metavar="FILE",
+    ),
     QR,
     Argument("--detach", "leave the classroom running", action="store_true"),
     Argument("--swarm", "learners as services of this swarm", action="store_true"),
@@ -311,6 +386,7 @@ CLASS_COMMANDS = (
         "learner who opens it gets their own server, and keeps their files.",
         handler=cmd_up,
         arguments=(*_UP_SERVING, *_UP_SIZING, *_UP_LOGIN_AND_MORE),
+        checks=(_tls_pair,),
     ),
     Command(
         "down",
@@ -318,14 +394,14 @@ CLASS_COMMANDS = (
         description="Stop a classroom: its hub and learners' servers. Every learner's files are "
         "kept; 'wiw up' brings the class back.",
         handler=cmd_down,
-        arguments=(_WORKSHOP,),
+        arguments=(WORKSHOP,),
     ),
     Command(
         "status",
         help="Show who has joined a running classroom and whose server runs.",
         description="Show who has joined a running classroom and whose server runs.",
         handler=cmd_status,
-        arguments=(_WORKSHOP,),
+        arguments=(WORKSHOP,),
     ),
     Command(
         "destroy",
@@ -334,7 +410,7 @@ CLASS_COMMANDS = (
         "and the join secret. Needs --yes. Collect the work first.",
         handler=cmd_destroy,
         arguments=(
-            _WORKSHOP,
+            WORKSHOP,
             Argument("--yes", "yes, delete every learner's files", action="store_true"),
         ),
     ),
@@ -345,7 +421,7 @@ CLASS_COMMANDS = (
         "'wiw up --detach').",
         handler=cmd_url,
         arguments=(
-            _WORKSHOP,
+            WORKSHOP,
             QR,
             Argument(
                 "--instructor",
@@ -376,6 +452,15 @@ CLASS_COMMANDS = (
         description="Copy every learner's files into a folder, one folder per learner. The "
         "classroom may be running or stopped.",
         handler=cmd_collect,
-        arguments=(_WORKSHOP, Argument("dest", "folder to copy every learner's files into")),
+        arguments=(
+            WORKSHOP,
+            Argument(
+                "dest",
+                "the folder to copy every learner's files into (made if missing, in a folder "
+                "that exists)",
+                check=new_folder,
+                metavar="FOLDER",
+            ),
+        ),
     ),
 )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from wiw.cli.args import count, decimal, email, host_name, k8s_name, memory
+from wiw.cli.args import (
+    count,
+    decimal,
+    email,
+    host_name,
+    k8s_name,
+    memory,
+    output_file,
+    version_tag,
+    workshop_text,
+)
 from wiw.cli.output import Output
 from wiw.cli.shared import IMAGE_TAG, target
 from wiw.cli.table import Argument, Command
@@ -16,7 +26,7 @@ __all__ = ["DEPLOY_COMMANDS"]
 
 def cmd_push(args: argparse.Namespace, output: Output) -> int:
     """Push a workshop image to a registry under an explicit version tag."""
-    image, _ = target(args)
+    image, _ = target(args, output.engine)
     pushed_as = f"{args.repository}:{args.version}"
     output.emit("pushing", image=image.ref, to=pushed_as)
     with output.err.status(f"pushing {image.ref} to {pushed_as}") as status:
@@ -76,9 +86,23 @@ DEPLOY_COMMANDS = (
         "only 'latest'), for Kubernetes or Swarm.",
         handler=cmd_push,
         arguments=(
-            Argument("target", "workshop folder or image"),
-            Argument("repository", "e.g. registry.example.org/course/intro"),
-            Argument("version", "an explicit tag, e.g. 2026-11-25 (not 'latest')"),
+            Argument(
+                "workshop",
+                "the workshop folder, or an image reference",
+                type=workshop_text,
+                metavar="WORKSHOP",
+            ),
+            Argument(
+                "repository",
+                "where to push, e.g. registry.example.org/course/intro",
+                metavar="REPOSITORY",
+            ),
+            Argument(
+                "version",
+                "an explicit tag, e.g. 2026-11-25 (not 'latest')",
+                type=version_tag,
+                metavar="VERSION",
+            ),
             IMAGE_TAG,
         ),
     ),
@@ -88,20 +112,21 @@ DEPLOY_COMMANDS = (
         description="Write Zero-to-JupyterHub (Helm chart) values that serve a pushed image as "
         "a classroom.",
         handler=cmd_export,
-        # No abbreviations: a secret typed after "--registry-password" would be read as a
-        # file name.
-        abbreviations=False,
+        # The files it reads (--update, --join-secret-file, --registry-password-file) are
+        # checked by wiw.deploy.export, which names the flag, with the options they go with.
         arguments=(
-            Argument("kind", "what to export for", choices=("z2jh",)),
+            Argument("kind", "what to export for", choices=("z2jh",), metavar="KIND"),
             # rich reads [...] as markup: escaped, the digest's brackets show in the help.
             Argument(
                 "image",
                 r"the pushed image, repository:tag\[@sha256:...] (an explicit version, not "
                 "'latest')",
+                metavar="IMAGE",
             ),
             Argument(
                 "--out",
                 "file to write (default: the --update file, or values.yaml)",
+                check=output_file,
                 metavar="FILE",
             ),
             Argument(
@@ -120,6 +145,7 @@ DEPLOY_COMMANDS = (
                 "the DNS name or address learners open (default: the proxy's EXTERNAL-IP, found "
                 "with kubectl)",
                 type=host_name,
+                metavar="HOST",
             ),
             Argument(
                 "--tls-email",
@@ -132,6 +158,7 @@ DEPLOY_COMMANDS = (
                 "the Kubernetes namespace the helm commands use",
                 type=k8s_name,
                 default=NAMESPACE,
+                metavar="NAME",
             ),
             Argument(
                 "--pull-secret",
@@ -154,14 +181,24 @@ DEPLOY_COMMANDS = (
                 "servers running at once (0: no cap)",
                 type=count(0, 10_000),
                 default=30,
+                metavar="N",
             ),
-            Argument("--memory", "memory limit per learner", type=memory, default="1g"),
-            Argument("--cpus", "CPU limit per learner", type=decimal(0.05, 1024), default=1.0),
+            Argument(
+                "--memory", "memory limit per learner", type=memory, default="1g", metavar="SIZE"
+            ),
+            Argument(
+                "--cpus",
+                "CPU limit per learner",
+                type=decimal(0.05, 1024),
+                default=1.0,
+                metavar="N",
+            ),
             Argument(
                 "--cull-after",
                 "idle seconds before a learner's server is stopped",
                 type=count(10, 7 * 24 * 3600),
                 default=3600,
+                metavar="SECONDS",
             ),
         ),
     ),

@@ -1,4 +1,4 @@
-"""Where a command's output goes: text for people, errors, and the ``--events`` stream."""
+"""Where a command's output goes, and the engine it uses: text for people, errors, events."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from wiw import errors
 from wiw.build.progress import BuildProgress
+from wiw.engine import default_engine
+from wiw.engine.protocol import ContainerEngine
 from wiw.events import EventName, EventStream
 from wiw.qr import qr_terminal, save_qr
 
@@ -21,10 +24,15 @@ def _console(*, stderr: bool = False) -> Console:
 
 
 class Output:
-    """What a command prints to, handed to every command's handler.
+    """What a command prints to, and the engine it uses, handed to every command's handler.
 
     With ``--events``, JSON lines go to standard output and everything for
     people to standard error.
+
+    Args:
+        events: Write the machine-readable stream on standard output.
+        engine: The engine every command uses (a fake one in tests); the
+            default engine, made when first asked for, if omitted.
 
     Attributes:
         out: Results for people (standard error with ``--events``).
@@ -32,10 +40,23 @@ class Output:
         events: The machine-readable stream, if ``--events`` asked for one.
     """
 
-    def __init__(self, *, events: bool = False) -> None:
+    def __init__(self, *, events: bool = False, engine: ContainerEngine | None = None) -> None:
         self.err = _console(stderr=True)
         self.events = EventStream(sys.stdout) if events else None
         self.out = self.err if events else _console()
+        self._engine = engine
+
+    @property
+    def engine(self) -> ContainerEngine:
+        """The engine commands build, run and inspect with."""
+        if self._engine is None:
+            self._engine = default_engine()
+        return self._engine
+
+    def warn(self, message: str) -> None:
+        """Print a warning for people (the message as written, never read as markup)."""
+        self.err.print("[yellow]warning:[/] ", end="", markup=True)
+        self.err.print(message, markup=False)
 
     def emit(self, event: EventName, **fields: Any) -> None:
         """Send an event to the machine-readable stream, if one was asked for."""
@@ -64,10 +85,27 @@ class Output:
         else:
             self.out.print(qr_terminal(url, color=False), markup=False, end="")
 
-    def announce(self, url: str, qr_path: str | None) -> None:
-        """Say a URL is ready: the event, its QR code, the URL, and where the PNG went."""
+    def announce(self, url: str, qr_path: str | None, *, again: str = "") -> None:
+        """Say a URL is ready: the event, its QR code, the URL, and where the PNG went.
+
+        A PNG that cannot be written is a warning, not an error: the server
+        or the class it announces keeps running.
+
+        Args:
+            url: The URL.
+            qr_path: Where to save its QR code as PNG, if anywhere.
+            again: The command that saves the PNG later, for the warning.
+        """
         self.emit("ready", url=url)
         self.draw_qr(url)
         self.out.print(f"[bold]Workshop URL:[/] {url}")
-        if qr_path:
-            self.out.print(f"QR code saved to {save_qr(url, qr_path)}")
+        if not qr_path:
+            return
+        try:
+            saved = save_qr(url, qr_path)
+        except (OSError, errors.WiwError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else exc.message
+            later = f"; '{again}' saves it later" if again else ""
+            self.warn(f"could not save the QR code to {qr_path}: {reason}{later}.")
+            return
+        self.out.print(f"QR code saved to {saved}")

@@ -1,4 +1,9 @@
-"""What several commands share: the workshop argument, finding its image, serving until stopped."""
+"""What several commands share: the WORKSHOP argument, finding its image, serving until stopped.
+
+Every command names the workshop it works on the same way: a positional
+``WORKSHOP`` (a folder, a git URL, an image or a classroom's name, as the
+command's help says), held in ``args.workshop``.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from types import FrameType
 from wiw.build.image import Image
 from wiw.build.targets import resolve_target, resolve_workshop
 from wiw.build.workshop import Workshop
-from wiw.cli.args import seconds
+from wiw.cli.args import image_ref, output_file, seconds, workshop_text
 from wiw.cli.table import Argument
+from wiw.engine.protocol import ContainerEngine
 
 __all__ = [
     "BASE_IMAGE",
@@ -22,6 +28,7 @@ __all__ = [
     "IMAGE_TAG",
     "QR",
     "TARGET",
+    "WORKSHOP",
     "image_arguments",
     "interrupt_on_termination",
     "target",
@@ -32,6 +39,7 @@ __all__ = [
 _REF = Argument(
     "--ref",
     "with a git URL: the branch, tag or commit (default: the repository's default branch)",
+    metavar="REF",
 )
 _ALLOW_HOME = Argument(
     "--allow-home",
@@ -41,10 +49,15 @@ _ALLOW_HOME = Argument(
 )
 _DEFAULT_FOLDER = " (default: the current folder, if it holds lessons)"
 
+
 #: A workshop folder or a git URL, with --ref and --allow-home.
 FOLDER = (
     Argument(
-        "folder", "the workshop folder, or a git repository's URL" + _DEFAULT_FOLDER, nargs="?"
+        "workshop",
+        "the workshop folder, or a git repository's URL" + _DEFAULT_FOLDER,
+        type=workshop_text,
+        nargs="?",
+        metavar="WORKSHOP",
     ),
     _REF,
     _ALLOW_HOME,
@@ -52,21 +65,38 @@ FOLDER = (
 #: As FOLDER, or an image reference.
 TARGET = (
     Argument(
-        "target",
+        "workshop",
         "the workshop folder, or a git repository's URL, or an image reference" + _DEFAULT_FOLDER,
+        type=workshop_text,
         nargs="?",
+        metavar="WORKSHOP",
     ),
     _REF,
     _ALLOW_HOME,
 )
-IMAGE_TAG = Argument("--tag", "the workshop's image, if not wiw/FOLDER:latest")
-BUILD_TAG = Argument("--tag", "image reference (default: wiw/FOLDER:latest)")
+#: A classroom's workshop: its folder or its name.
+WORKSHOP = Argument(
+    "workshop", "the workshop's folder or name", type=workshop_text, metavar="WORKSHOP"
+)
+IMAGE_TAG = Argument(
+    "--tag", "the workshop's image, if not wiw/FOLDER:latest", type=image_ref, metavar="IMAGE"
+)
+BUILD_TAG = Argument(
+    "--tag", "image reference (default: wiw/FOLDER:latest)", type=image_ref, metavar="IMAGE"
+)
 BASE_IMAGE = Argument(
     "--base-image",
     "image to start from (default: the one with the Python runtime.txt names, "
     "else debian:bookworm-slim)",
+    type=image_ref,
+    metavar="IMAGE",
 )
-QR = Argument("--qr", "also save the QR code here", metavar="PNG")
+QR = Argument(
+    "--qr",
+    "also save the QR code as a PNG file (in a folder that exists)",
+    check=output_file,
+    metavar="FILE",
+)
 
 
 def image_arguments(*, timeout: float) -> tuple[Argument, ...]:
@@ -74,23 +104,30 @@ def image_arguments(*, timeout: float) -> tuple[Argument, ...]:
     return (
         *TARGET,
         IMAGE_TAG,
-        Argument("--timeout", "seconds to wait for the server", type=seconds, default=timeout),
+        Argument(
+            "--timeout",
+            "seconds to wait for the server",
+            type=seconds,
+            default=timeout,
+            metavar="SECONDS",
+        ),
     )
 
 
-def target(args: argparse.Namespace) -> tuple[Image, Workshop | None]:
-    """The image a command runs: a workshop folder's or repository's, or one named."""
-    return resolve_target(
-        args.target,
+def target(args: argparse.Namespace, engine: ContainerEngine) -> tuple[Image, Workshop | None]:
+    """The image a command runs, on ``engine``: a workshop's, or one named."""
+    image, found = resolve_target(
+        args.workshop,
         tag=args.tag,
         ref=getattr(args, "ref", None),
         allow_home=getattr(args, "allow_home", False),
     )
+    return Image(image.ref, engine=engine), found
 
 
 def workshop(args: argparse.Namespace) -> Workshop:
     """The workshop a command works on: a folder, or a git repository at --ref."""
-    return resolve_workshop(args.folder, ref=args.ref, allow_home=args.allow_home)
+    return resolve_workshop(args.workshop, ref=args.ref, allow_home=args.allow_home)
 
 
 def workshop_name(text: str) -> str:

@@ -246,5 +246,5 @@ def _next_steps(path: Path, url: str, namespace: str) -> tuple[str, ...]:
     return (
         helm_command(path, namespace),
         *((find_address,) if EXTERNAL_IP in url else ()),
-        f"wiw qr {url} --png join.png",
+        f"wiw qr {url} --qr join.png",
     )
