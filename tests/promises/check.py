@@ -16,7 +16,12 @@ occur exactly once), and runs the row's tests against that copy with pytest:
 - **error**: pytest could not run the tests (no such test, a usage error);
 - **timeout**: the tests did not finish within ``--timeout``.
 
-Only *killed* is a pass; the exit status is 1 otherwise.
+Only *killed* is a pass; the exit status is 1 otherwise. With ``--baseline``
+each selected row's tests first run on an unchanged copy, where they must
+pass: a test that fails anyway would "kill" every mutation. Before running
+anything, the script makes sure that the copy's ``wiw`` (and its
+``jupyterhub/`` folder) is what Python imports there, not an installed one:
+``PYTHONPATH`` puts the copy's ``src`` and top folder first.
 
 A row whose tests are all under ``tests/unit`` needs no container engine
 (``--unit``, what CI runs: ``nox -s promises``). A row naming any test under
@@ -207,6 +212,7 @@ def node_ids(cell: str) -> tuple[str, ...]:
 
 
 def _cells(line: str) -> list[str]:
+    """The cells of a Markdown table's line, stripped."""
     return [cell.strip() for cell in line.strip().removeprefix("|").removesuffix("|").split(" | ")]
 
 
@@ -260,12 +266,14 @@ def load_mutations(text: str) -> dict[str, Mutation]:
 
 
 def _ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
+    """What ``shutil.copytree`` leaves out of a copy of ``root``."""
+
     def ignore(folder: str, names: list[str]) -> set[str]:
         rel = Path(folder).relative_to(root)
         return {
             name for name in names
             if name in SKIPPED_NAMES or (rel / name).as_posix() in SKIPPED_PATHS
-            or name.endswith(".egg-info")
+            or name.endswith(".egg-info") or name.startswith(".coverage.")
         }  # fmt: skip
 
     return ignore
@@ -410,6 +418,7 @@ def select(
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The command line: which rows, and how to run them."""
     parser = argparse.ArgumentParser(
         description="Make each promise's mutation and check that its tests fail.",
         epilog="Exit status 1 unless every mutation run was killed.",
@@ -439,6 +448,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list(rows: Sequence[Row]) -> None:
+    """Print each row's number, what it needs, its tests' count and its mutations."""
     for row in rows:
         print(f"{row.number:>3}  {row.kind:<17} {len(row.tests):>2} test(s)  "
               f"{', '.join(row.mutations)}")  # fmt: skip
@@ -448,6 +458,7 @@ def _list(rows: Sequence[Row]) -> None:
 
 
 def _summary(trials: Sequence[Trial], args: argparse.Namespace, started: str) -> dict[str, object]:
+    """What ``--json`` writes: the selection, the counts and every trial."""
     selection = "rows" if args.row else "all" if args.all else "unit" if args.unit else "engine"
     return {
         "started": started,
