@@ -87,6 +87,7 @@ BAD_INPUTS = [
     (["run", IMAGE, "--host", "https://x.org:8000/"], ["--host", "x.org", "--port"]),
     (["up", IMAGE, "--public-url", "workshop.example.org"], ["--public-url", "https://"]),
     (["up", IMAGE, "--public-url", "ftp://x.org/"], ["--public-url must be a URL"]),
+    (["url", "intro", "--instructor", "--qr", "i.png"], ["--qr and --instructor exclude"]),
     (["collect", "intro", "file.txt"], ["FOLDER must be a folder, not the file 'file.txt'"]),
     (["collect", "intro", "gone/work"], ["FOLDER", "'gone' does not exist"]),
     (["build", str(EXAMPLE), "--tag", "Not A Tag"], ["--tag must be an image reference"]),

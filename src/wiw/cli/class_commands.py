@@ -196,6 +196,17 @@ def cmd_url(args: argparse.Namespace, output: Output) -> int:
     return 0
 
 
+def _no_instructor_qr(args: argparse.Namespace) -> None:
+    """Refuse --qr with --instructor: the instructor's URL is never drawn as a code."""
+    if args.instructor and args.qr:
+        refuse(
+            "--qr and --instructor exclude each other: the instructor's URL is never put in "
+            "a QR code",
+            "Leave out --qr to print the instructor's URL, or --instructor for the join URL's "
+            "code.",
+        )
+
+
 def cmd_update(args: argparse.Namespace, output: Output) -> int:
     """Rebuild a workshop and ship its lessons to the running class, losing no edit."""
     found = workshop(args)
@@ -425,10 +436,11 @@ CLASS_COMMANDS = (
             QR,
             Argument(
                 "--instructor",
-                "show the instructor's URL instead (keep it private)",
+                "show the instructor's URL instead (keep it private; never in a QR code)",
                 action="store_true",
             ),
         ),
+        checks=(_no_instructor_qr,),
     ),
     Command(
         "update",
