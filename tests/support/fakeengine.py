@@ -67,6 +67,7 @@ class FakeContainer:
     exit_code: int | None = 0  # Docker reports 0 until a container has exited
     ports: dict[int, int] = field(default_factory=dict)  # container port -> host port
     files: dict[str, bytes] = field(default_factory=dict)  # outside any volume
+    labels: dict[str, str] = field(default_factory=dict)  # the image's, then the spec's
     logs: str = ""
     memory: int = 100 * 2**20
 
@@ -81,7 +82,7 @@ class FakeContainer:
             exit_code=self.exit_code,
             user=self.spec.user or "",
             env=dict(self.spec.envs),
-            labels=dict(self.spec.labels),
+            labels=dict(self.labels),
             memory=0,
             pids_limit=self.spec.pids_limit,
             cpu_quota=None,
@@ -423,7 +424,9 @@ class FakeEngine:
             if not volume.startswith("/") and volume not in self.volumes:  # not a bind mount
                 self.volumes[volume] = {}
                 self.volume_files[volume] = {}
-        container = FakeContainer(self._new_id(), spec, image.id)
+        # As Docker does, a container carries its image's labels under its own.
+        labels = {**image.labels, **spec.labels}
+        container = FakeContainer(self._new_id(), spec, image.id, labels=labels)
         self.containers[container.id] = container
         return container.id
 
@@ -494,7 +497,7 @@ class FakeEngine:
     def containers_labelled(self, label: str) -> list[str]:
         """Ids of every container carrying ``label``."""
         self._call("containers_labelled", label)
-        return [c.id for c in self.containers.values() if _matches(c.spec.labels, label)]
+        return [c.id for c in self.containers.values() if _matches(c.labels, label)]
 
     def container_running(self, name: str) -> bool | None:
         """Whether ``name`` runs; None if there is no such container."""

@@ -88,3 +88,13 @@ def test_builds_make_labelled_images_or_fail_part_way(fake: FakeEngine, tmp_path
     assert failed.value.log_tail == fake.build_lines[:2]
     assert fake.image_info("wiw/y:latest") is None
     assert fake.open_streams == 0
+
+
+def test_containers_carry_their_images_labels_under_their_own(fake: FakeEngine) -> None:
+    """As Docker does: the image's labels, overridden by the container's own."""
+    fake.add_image("wiw/x:1", {"org.wiw.role": "image", "org.wiw.workshop": "x"})
+    cid = fake.container_create(ContainerSpec("wiw/x:1", "c", {"org.wiw.role": "learner"}))
+    info = fake.container_info(cid)
+    assert info is not None
+    assert info.labels == {"org.wiw.role": "learner", "org.wiw.workshop": "x"}
+    assert fake.containers_labelled("org.wiw.workshop=x") == [cid]
