@@ -14,12 +14,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.support.fakeengine import FakeEngine
-from tests.support.offline import Ran, run_cli, seal, workshop_engine
+from tests.support.offline import Ran, Unsealed, run_cli, seal, workshop_engine
 from tests.support.workshops import EXAMPLE, write_lesson
 from wiw.cli.output import Output
 from wiw.cli.table import Command
@@ -343,3 +345,16 @@ def test_doctor_checks_the_engine_given(fake: FakeEngine) -> None:
     ran = run_cli("doctor", engine=fake)
     assert ran.code == 1
     assert "fake-engine" in ran.out
+
+
+def test_the_seal_stops_the_real_engine_programs_and_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check of the checks: sealed, the default engine, a program or a connection raise."""
+    seal(monkeypatch)
+    with pytest.raises(Unsealed, match="the real engine"):
+        cli_main.main(["prune"])  # no engine given: the default one
+    with pytest.raises(Unsealed, match="a program"):
+        subprocess.run(["true"], check=False)
+    with pytest.raises(Unsealed, match="a connection"):
+        urllib.request.urlopen("http://127.0.0.1:9/", timeout=1)
