@@ -12,6 +12,7 @@ integration suite checks that they agree.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import itertools
 from collections import deque
@@ -68,6 +69,7 @@ class FakeContainer:
     ports: dict[int, int] = field(default_factory=dict)  # container port -> host port
     files: dict[str, bytes] = field(default_factory=dict)  # outside any volume
     labels: dict[str, str] = field(default_factory=dict)  # the image's, then the spec's
+    started_at: str | None = None
     logs: str = ""
     memory: int = 100 * 2**20
 
@@ -94,6 +96,7 @@ class FakeContainer:
                 for v, p in self.spec.volumes
             ],
             ports={f"{t}/tcp": [(host_ip[t], p)] for t, p in self.ports.items()},
+            started_at=self.started_at if self.running else None,
         )
 
 
@@ -452,6 +455,8 @@ class FakeEngine:
             container.exit_code, container.logs = self.exits_at_start[prefix]
             return
         container.ports, container.running, container.exit_code = ports, True, 0
+        moment = datetime.datetime.fromtimestamp(next(self._clock), datetime.UTC)
+        container.started_at = moment.isoformat(timespec="seconds")
 
     def container_info(self, name: str) -> ContainerInfo | None:
         """What the fake knows of a container, or None."""

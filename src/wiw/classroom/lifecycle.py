@@ -225,6 +225,7 @@ class Classroom:
         host: str | None = None,
         public_url: str | None = None,
         tls: TLSFiles | bool | None = None,
+        source: str | None = None,
         engine: ContainerEngine | None = None,
     ) -> Classroom:
         """Start (or restart) the classroom of the image's workshop.
@@ -247,14 +248,18 @@ class Classroom:
                 the secret.
             tls: A certificate and key to serve HTTPS with; False to serve
                 plain HTTP again; as last time if omitted.
+            source: Where the workshop comes from (its folder's absolute path,
+                or its repository): a class of the same name started from
+                elsewhere is refused instead of taken over.
             engine: The engine; the image's engine if omitted.
 
         Returns:
             The classroom; call :meth:`wait_until_ready` for its join URL.
 
         Raises:
-            wiw.errors.HubError: The classroom already runs, or a Swarm
-                classroom was asked of an engine outside a swarm.
+            wiw.errors.HubError: The classroom already runs, a Swarm
+                classroom was asked of an engine outside a swarm, or a class of
+                the same name belongs to another folder.
             wiw.errors.PortInUse: The port is taken (the error says by what).
             wiw.errors.NoPublicAddress: ``public`` and no network address was found.
         """
@@ -266,7 +271,9 @@ class Classroom:
         made: list[str] = []
         asked = {"port": port, "public": public, "host": host, "public_url": public_url}
         try:
-            return cls._start(image, options, names, engine, made, {**asked, "tls": tls})
+            return cls._start(
+                image, options, names, engine, made, {**asked, "tls": tls, "source": source}
+            )
         except BaseException:
             _undo(engine, names, made)
             raise
@@ -282,10 +289,14 @@ class Classroom:
         asked: dict[str, Any],
     ) -> Classroom:
         before = load_state(engine, names, image.ref, made)
+        source = asked.pop("source")
+        _refuse_other_source(names.workshop, before.source, source)
         # On this engine, learners start from the image itself (its id), so a
         # rebuild changes nothing until 'wiw update' says so; Swarm nodes pull by name.
         runs = image.ref if options.backend == "swarm" else image.id
-        state = replace(resolve_access(before, **asked), image=runs)
+        state = replace(
+            resolve_access(before, **asked), image=runs, source=source or before.source
+        )
         net_labels = _labels.labels_for(names.workshop, "network", __version__)
         if engine.network_ensure(names.network, net_labels, overlay=options.backend == "swarm"):
             made.append("network")
@@ -507,6 +518,16 @@ def _refuse_running(engine: ContainerEngine, names: Names, *, swarm: bool) -> No
             hint="Run 'docker swarm init' (and 'docker swarm join' on the other machines).",
         )
     engine.container_remove(names.hub)  # a stopped or killed hub from before
+
+
+def _refuse_other_source(workshop: str, kept: str | None, asked: str | None) -> None:
+    """Refuse to take over the class of another folder that has the same name."""
+    if kept and asked and kept != asked:
+        raise errors.HubError(
+            f"The class {workshop} belongs to {kept}; {asked} has the same name.",
+            hint=f"Rename one of the folders, or end the other class first ('wiw collect "
+            f"{workshop} DEST', then 'wiw destroy {workshop} --yes').",
+        )
 
 
 def _undo(engine: ContainerEngine, names: Names, made: list[str]) -> None:

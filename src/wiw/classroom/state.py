@@ -33,6 +33,7 @@ __all__ = [
     "access_warnings",
     "load_state",
     "read_file",
+    "read_saved_state",
     "resolve_access",
     "write_state",
 ]
@@ -91,6 +92,9 @@ class ClassroomState:
         instructor_secret: The instructor URL's key (192 random bits).
         image: The image learners' servers start from (an id, or a reference
             on Swarm, whose nodes pull it).
+        source: The workshop folder (its absolute path) or repository the
+            class was started from: another folder of the same name is
+            another class, never silently this one.
     """
 
     join_secret: str
@@ -103,6 +107,7 @@ class ClassroomState:
     public_url: str | None = None
     instructor_secret: str = ""
     image: str = ""
+    source: str | None = None
 
     @classmethod
     def new(cls) -> ClassroomState:
@@ -258,11 +263,7 @@ def load_state(
             f"Volume {names.hub_volume} exists but was not made by wiw.",
             hint="Rename or remove that volume; wiw will not take it over.",
         )
-    cid = _helper(engine, image, names)
-    try:
-        text = read_file(engine, cid, f"{STATE_DIR}/{STATE_FILE}")
-    finally:
-        engine.container_remove(cid)
+    text = _saved_text(engine, names, image)
     if text is not None:
         state = ClassroomState.from_json(text)
     elif old := labels.get(JOIN_SECRET_LABEL):  # a classroom made by an earlier wiw
@@ -272,6 +273,23 @@ def load_state(
     if not state.instructor_secret:
         state = replace(state, instructor_secret=secrets.token_urlsafe(24))
     return state
+
+
+def read_saved_state(engine: ContainerEngine, names: Names, image: str) -> ClassroomState | None:
+    """What a stopped class's volume remembers, read through a helper that is never started."""
+    if engine.volume_labels(names.hub_volume) is None:
+        return None
+    text = _saved_text(engine, names, image)
+    return ClassroomState.from_json(text) if text else None
+
+
+def _saved_text(engine: ContainerEngine, names: Names, image: str) -> str | None:
+    """The state file on the hub's volume, read through a helper container never started."""
+    cid = _helper(engine, image, names)
+    try:
+        return read_file(engine, cid, f"{STATE_DIR}/{STATE_FILE}")
+    finally:
+        engine.container_remove(cid)
 
 
 def read_file(engine: ContainerEngine, cid: str, path: str) -> str | None:

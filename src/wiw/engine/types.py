@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ class ContainerInfo:
     cap_drop: list[str]
     mounts: list[MountInfo]
     ports: dict[str, list[tuple[str, int]]]
+    started_at: str | None = None  # ISO 8601, UTC, when it last started
 
     def host_port(self, container_port: int) -> int | None:
         """The host port ``container_port``/tcp is published on, if any."""
@@ -158,6 +160,13 @@ def size_bytes(text: str) -> int:
     return round(float(found["n"]) * _UNITS.get(found["unit"] or "B", 1))
 
 
+def _iso(moment: Any) -> str | None:
+    """A timestamp as ISO 8601 in UTC, seconds only; None when the engine gave none."""
+    if not isinstance(moment, datetime.datetime) or moment.year == 1:  # "0001-01-01": never
+        return None
+    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds")
+
+
 def to_container_info(raw: Any) -> ContainerInfo:
     """Read python-on-whales' container record into wiw's own type."""
     host, config, state = raw.host_config, raw.config, raw.state
@@ -174,6 +183,7 @@ def to_container_info(raw: Any) -> ContainerInfo:
         image_id=str(raw.image),
         running=bool(state.running),
         exit_code=state.exit_code,
+        started_at=_iso(state.started_at) if state.running else None,
         user=str(config.user or ""),
         env=dict(p.split("=", 1) for p in config.env or [] if "=" in p),
         labels=dict(config.labels or {}),
