@@ -196,7 +196,7 @@ def test_the_parser_has_exactly_the_tables_commands() -> None:
     assert len(set(names)) == len(names)
     made = subcommands(cli_main.parser())
     assert list(made) == names
-    assert names[:3] == ["build", "run", "smoke"]
+    assert names[:4] == ["init", "build", "run", "smoke"]
     assert names[-2:] == ["push", "export"]
     common = [option.name for option in cli_main.OPTIONS]
     for command in cli_main.COMMANDS:

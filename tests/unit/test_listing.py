@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -13,6 +15,8 @@ from wiw.build.image import Image
 from wiw.classroom import Classroom
 from wiw.classroom.contract import Names
 from wiw.classroom.listing import class_logs, class_name, learner_container, list_classes
+from wiw.cli.class_commands import STATUS_SCHEMA
+from wiw.cli.main import main
 from wiw.engine import labels as _labels
 from wiw.engine.types import ContainerSpec
 
@@ -101,3 +105,27 @@ def test_logs_of_the_hub_and_of_a_learner_are_redacted(fake: FakeEngine) -> None
     room.stop()
     with pytest.raises(errors.HubError, match="not running"):
         class_logs(fake, "intro")
+
+
+def test_the_list_logs_and_status_commands(
+    fake: FakeEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'wiw list --json', 'wiw status --json' (versioned) and 'wiw logs', with either spelling."""
+    room = Classroom.start(workshop_image(fake, "intro-python"), engine=fake)
+    hub = fake.container_info(Names("intro-python").hub)
+    assert hub is not None
+    fake.containers[hub.id].logs = f"proxy up at {room.join_url}\n"
+    assert main(["list", "--json"], engine=fake) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["schema"] == STATUS_SCHEMA
+    assert [c["name"] for c in listed["classes"]] == ["intro-python"]
+    assert listed["classes"][0]["join_url"] == room.join_url
+    assert main(["logs", "intro_python"], engine=fake) == 0  # the folder's spelling
+    shown = capsys.readouterr().out
+    assert "proxy up at" in shown
+    assert room.state.join_secret not in shown
+    with patch.object(Classroom, "learners", return_value=[]):
+        assert main(["status", "Intro_Python", "--json"], engine=fake) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status == {"schema": STATUS_SCHEMA, "class": "intro-python",
+                      "join_url": room.join_url, "learners": []}  # fmt: skip

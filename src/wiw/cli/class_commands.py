@@ -40,12 +40,13 @@ from wiw.cli.shared import (
     target,
     workshop,
     workshop_name,
+    workshop_source,
 )
 from wiw.cli.table import Argument, Command
 from wiw.deploy.export import UsageError, read_secret_file
 from wiw.planning import LearnerLimits, format_bytes, plan_classroom
 
-__all__ = ["CLASS_COMMANDS", "PASSWORD_ENV"]
+__all__ = ["CLASS_COMMANDS", "JSON_OUT", "PASSWORD_ENV", "STATUS_SCHEMA"]
 
 PASSWORD_ENV = "WIW_CLASS_PASSWORD"  # noqa: S105 - the variable's name
 DELIVERED = ("learner", "new", "updated", "kept (changed)", "placed beside", "deleted")
@@ -127,7 +128,8 @@ def _tls_pair(args: argparse.Namespace) -> None:
 def cmd_up(args: argparse.Namespace, output: Output) -> int:
     """Start the classroom hub: one join URL, a server per learner."""
     tls = _tls(args)  # the files' contents checked before anything starts
-    image, _ = target(args, output.engine)
+    image, found = target(args, output.engine)
+    args.source = workshop_source(found, args.workshop)
     password = _class_password(args, output)
     options = ClassroomOptions(
         max_learners=args.max_learners,
@@ -158,6 +160,8 @@ def _serve_classroom(
         host=args.host,
         public_url=args.public_url,
         tls=tls,
+        source=args.source,
+        engine=output.engine,
     )
     try:
         for notice in room.notices:
@@ -247,11 +251,25 @@ def cmd_down(args: argparse.Namespace, output: Output) -> int:
     return 0
 
 
+STATUS_SCHEMA = (
+    1  # the version of 'wiw status --json' and 'wiw list --json'; fields only get added
+)
+
+
 def cmd_status(args: argparse.Namespace, output: Output) -> int:
     """Show who has joined a running classroom and whose server runs."""
     room = Classroom.attach(workshop_name(args.workshop), engine=output.engine)
-    table = Table(title=f"Classroom {room.names.workshop}")
     learners = room.learners()
+    if args.json:
+        data = {
+            "schema": STATUS_SCHEMA,
+            "class": room.names.workshop,
+            "join_url": room.join_url,
+            "learners": [dataclasses.asdict(learner) for learner in learners],
+        }
+        output.out.print_json(data=data)
+        return 0
+    table = Table(title=f"Classroom {room.names.workshop}")
     on_nodes = any(learner.node for learner in learners)  # a Swarm: say where homes are
     for column in ("learner", "server", "last seen", "memory", *(("node",) if on_nodes else ())):
         table.add_column(column)
@@ -284,6 +302,11 @@ def cmd_destroy(args: argparse.Namespace, output: Output) -> int:
     output.out.print(f"removed {len(removed)} volume(s)")
     return 0
 
+
+# Machine-readable output, for scripts and other teaching tools.
+JSON_OUT = Argument(
+    "--json", "print JSON instead of a table (a 'schema' field versions it)", action="store_true"
+)
 
 _UP_SERVING = (
     *image_arguments(timeout=180.0),
@@ -412,7 +435,7 @@ CLASS_COMMANDS = (
         help="Show who has joined a running classroom and whose server runs.",
         description="Show who has joined a running classroom and whose server runs.",
         handler=cmd_status,
-        arguments=(WORKSHOP,),
+        arguments=(WORKSHOP, JSON_OUT),
     ),
     Command(
         "destroy",

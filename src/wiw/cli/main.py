@@ -15,8 +15,10 @@ from wiw.cli.args import CommandParser, print_refusal
 from wiw.cli.build_commands import BUILD_COMMANDS
 from wiw.cli.class_commands import CLASS_COMMANDS
 from wiw.cli.deploy_commands import DEPLOY_COMMANDS
+from wiw.cli.init_command import INIT_COMMAND
 from wiw.cli.output import Output
 from wiw.cli.table import Argument, Command
+from wiw.cli.watch_commands import WATCH_COMMANDS
 from wiw.engine.protocol import ContainerEngine
 
 __all__ = [
@@ -30,7 +32,13 @@ __all__ = [
 ]
 
 #: Every command, in the order ``wiw --help`` lists them.
-COMMANDS: tuple[Command, ...] = (*BUILD_COMMANDS, *CLASS_COMMANDS, *DEPLOY_COMMANDS)
+COMMANDS: tuple[Command, ...] = (
+    INIT_COMMAND,
+    *BUILD_COMMANDS,
+    *CLASS_COMMANDS,
+    *WATCH_COMMANDS,
+    *DEPLOY_COMMANDS,
+)
 #: Options of wiw itself, given before the command or after it.
 OPTIONS = (
     Argument("--events", "write progress as JSON lines on stdout", action="store_true"),

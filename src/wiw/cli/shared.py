@@ -17,6 +17,7 @@ from types import FrameType
 from wiw.build.image import Image
 from wiw.build.targets import resolve_target, resolve_workshop
 from wiw.build.workshop import Workshop
+from wiw.classroom.listing import class_name
 from wiw.cli.args import image_ref, output_file, seconds, workshop_text
 from wiw.cli.table import Argument
 from wiw.engine.protocol import ContainerEngine
@@ -34,6 +35,7 @@ __all__ = [
     "target",
     "workshop",
     "workshop_name",
+    "workshop_source",
 ]
 
 _REF = Argument(
@@ -131,8 +133,15 @@ def workshop(args: argparse.Namespace) -> Workshop:
 
 
 def workshop_name(text: str) -> str:
-    """A workshop folder's name, or the name given as is."""
-    return Workshop(text).name if Path(text).is_dir() else text
+    """The class a folder or a name means, either spelling (see :func:`class_name`)."""
+    return class_name(text)
+
+
+def workshop_source(found: Workshop | None, text: str) -> str | None:
+    """Where a class comes from: its repository, or its folder's absolute path."""
+    if found is not None and found.source:
+        return found.source.rpartition("@")[0] or found.source
+    return str(Path(text).resolve()) if Path(text).is_dir() else None
 
 
 @contextlib.contextmanager
