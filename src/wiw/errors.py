@@ -55,6 +55,8 @@ __all__ = [
     "EngineMissing",
     "EnginePermissionDenied",
     "EngineUnavailable",
+    "FileAccessError",
+    "FolderNotEmpty",
     "HubError",
     "HubExited",
     "ImageNotFound",
@@ -80,6 +82,7 @@ __all__ = [
     "TokenTimeout",
     "UnsupportedFile",
     "UnsupportedPython",
+    "UsageError",
     "ValuesFileError",
     "WiwError",
     "WorkshopError",
@@ -483,3 +486,19 @@ class TokenTimeout(HubError):
         "The server may still be starting on a slow machine: raise the timeout, "
         "or check that the image runs a Jupyter server."
     )
+
+
+class UsageError(WiwError):
+    """A command-line mistake found after parsing (e.g. a missing confirmation)."""
+
+
+class FileAccessError(WiwError):
+    """The system refused a file or folder a command needed (not found, no permission, full)."""
+
+    hint = "Check the path and its permissions, or give another."
+
+
+class FolderNotEmpty(WorkshopError):
+    """``wiw init`` was given a folder that already holds files (or a file, not a folder)."""
+
+    hint = "Give a new folder's name (wiw creates it) or an empty folder."

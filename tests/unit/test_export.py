@@ -29,7 +29,7 @@ from wiw import errors
 from wiw.classroom.lifecycle import ClassroomOptions
 from wiw.contract import hub_roles, instructor_scopes
 from wiw.deploy import z2jh
-from wiw.deploy.export import ExportRequest, UsageError, export_z2jh, read_secret_file
+from wiw.deploy.export import ExportRequest, export_z2jh, read_secret_file
 from wiw.deploy.z2jh import (
     CHART_VERSION,
     CONTRACT_IMPORT,
@@ -46,6 +46,7 @@ from wiw.deploy.z2jh import (
     write_z2jh_values,
     z2jh_values,
 )
+from wiw.errors import UsageError
 from wiw.planning import LearnerLimits
 from wiw.resources import support_file
 

@@ -12,11 +12,11 @@ import wiw
 from tests.support.cli import run
 from wiw.cli.init_command import (
     INIT_COMMAND,
-    FolderNotEmpty,
     example_files,
     init_workshop,
     next_commands,
 )
+from wiw.errors import FolderNotEmpty
 from wiw.resources import example_dir
 
 ROOT = Path(__file__).parents[2]

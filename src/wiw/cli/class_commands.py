@@ -43,7 +43,8 @@ from wiw.cli.shared import (
     workshop_source,
 )
 from wiw.cli.table import Argument, Command
-from wiw.deploy.export import UsageError, read_secret_file
+from wiw.deploy.export import read_secret_file
+from wiw.errors import UsageError
 from wiw.planning import LearnerLimits, format_bytes, plan_classroom
 
 __all__ = ["CLASS_COMMANDS", "JSON_OUT", "PASSWORD_ENV", "STATUS_SCHEMA"]

@@ -11,18 +11,12 @@ import shlex
 import shutil
 from pathlib import Path
 
-from wiw import errors
 from wiw.cli.output import Output
 from wiw.cli.table import Argument, Command
+from wiw.errors import FolderNotEmpty
 from wiw.resources import example_dir
 
-__all__ = ["INIT_COMMAND", "FolderNotEmpty", "example_files", "init_workshop", "next_commands"]
-
-
-class FolderNotEmpty(errors.WorkshopError):
-    """``wiw init`` was given a folder that already holds files (or a file, not a folder)."""
-
-    hint = "Give a new folder's name (wiw creates it) or an empty folder."
+__all__ = ["INIT_COMMAND", "example_files", "init_workshop", "next_commands"]
 
 
 def example_files(example: Path | None = None) -> list[Path]:
@@ -51,7 +45,7 @@ def init_workshop(folder: str | Path, *, example: Path | None = None) -> list[Pa
         The files written, in ``folder``.
 
     Raises:
-        wiw.cli.init_command.FolderNotEmpty: ``folder`` is a file, or a
+        wiw.errors.FolderNotEmpty: ``folder`` is a file, or a
             folder that holds anything; nothing is written.
     """
     target = Path(folder)

@@ -20,12 +20,12 @@ from wiw.cli.output import Output
 from wiw.cli.table import Argument, Command
 from wiw.cli.watch_commands import WATCH_COMMANDS
 from wiw.engine.protocol import ContainerEngine
+from wiw.errors import FileAccessError
 
 __all__ = [
     "COMMANDS",
     "EXIT_STATUS",
     "OPTIONS",
-    "FileAccessError",
     "main",
     "parser",
     "report_error",
@@ -53,12 +53,6 @@ EXIT_STATUS = (
     "missing; wiw doctor: a blocker; wiw update: a learner did not get the lessons); 2 when "
     "the command line is wrong or wiw stopped with an error; 130 after Ctrl-C."
 )
-
-
-class FileAccessError(errors.WiwError):
-    """The system refused a file or folder a command needed (not found, no permission, full)."""
-
-    hint = "Check the path and its permissions, or give another."
 
 
 def parser() -> CommandParser:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wiw import errors
 from wiw.classroom.lifecycle import ClassroomOptions
 from wiw.deploy.z2jh import (
     EXTERNAL_IP,
@@ -34,22 +33,18 @@ from wiw.deploy.z2jh import (
     write_z2jh_values,
     z2jh_values,
 )
+from wiw.errors import UsageError
 from wiw.planning import LearnerLimits
 
 __all__ = [
     "DEFAULT_FILE",
     "ExportRequest",
     "ExportResult",
-    "UsageError",
     "export_z2jh",
     "read_secret_file",
 ]
 
 DEFAULT_FILE = "values.yaml"  # written when neither --out nor --update names a file
-
-
-class UsageError(errors.WiwError):
-    """A command-line mistake found after parsing (e.g. a missing confirmation)."""
 
 
 @dataclass(frozen=True)
