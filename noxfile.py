@@ -6,6 +6,7 @@ example workshop and serves it; ``nox -s smoke`` checks it end to end.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -36,9 +37,17 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Type-check the package, the tests and this file with mypy --strict."""
+    """Type-check the package, the tests and this file with mypy --strict.
+
+    Then the code that runs inside every image (``jupyterhub/*.py``), with its
+    own configuration (``jupyterhub/mypy.ini``: strict, every ignore used),
+    against the packages the image installs and the stubs in
+    ``jupyterhub/typings`` for those that ship no types.
+    """
     _install(session, "typecheck")
     session.run("mypy", *session.posargs)
+    session.install("-r", "jupyterhub/requirements.lock")
+    session.run("mypy", "--config-file", "jupyterhub/mypy.ini")
 
 
 # The coverage the whole suite keeps, at least (README, Development).
@@ -220,3 +229,24 @@ def lock(session: nox.Session) -> None:
         "--no-emit-package", "lark", "--custom-compile-command", "nox -s lock", "--quiet",
         "--output-file", "jupyterhub/requirements.lock",
     )  # fmt: skip
+
+
+@nox.session(default=False)
+def wheel(session: nox.Session) -> None:
+    """Build the wheel into dist/, install it alone in this session, and start a course with it.
+
+    What a new user does, from anywhere but the clone: ``wiw init`` writes the
+    example course from the wheel, ``wiw build --dry-run`` shows its image's
+    build without an engine.
+    """
+    dist = ROOT / "dist"
+    session.install("build>=1.2")
+    session.run("python", "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT))
+    built = max(dist.glob("wiw-*.whl"), key=lambda p: p.stat().st_mtime)
+    session.install("--force-reinstall", str(built))
+    scratch = Path(session.create_tmp()) / "first-hour"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    session.chdir(scratch)
+    session.run("wiw", "init", "my-course")
+    session.run("wiw", "build", "my-course", "--dry-run")
