@@ -25,7 +25,8 @@ c.ServerApp.terminals_enabled = True
 # precompressed siblings. JupyterLab serves extensions with FileFindHandler
 # by name, not through the setting: that name is replaced before it loads.
 c.ServerApp.tornado_settings = {"static_handler_class": precompressed(FileFindHandler)}
-jupyterlab_server.handlers.FileFindHandler = precompressed(FileFindHandler)
+# (jupyterlab_server.handlers imports the name; it does not export it)
+jupyterlab_server.handlers.FileFindHandler = precompressed(FileFindHandler)  # type: ignore[attr-defined]
 # Not used in a workshop; each costs CPU at every start and bytes at every load.
 c.ServerApp.jpserver_extensions = {"jupyter_lsp": False, "notebook_shim": False}
 c.LabApp.extension_manager = "readonly"

@@ -7,6 +7,8 @@ environment variables, read strictly here: a missing one stops the hub.
 Secrets are files on the hub's state volume, in WIW_STATE_DIR.
 """
 
+from __future__ import annotations
+
 import asyncio
 import hashlib
 import json
@@ -14,6 +16,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aiohttp.resolver import ThreadedResolver
 from docker.types import Mount
@@ -27,6 +30,12 @@ from wiw_auth import JoinAuthenticator, PasswordAuthenticator
 from wiw_contract import hub_roles
 from wiw_static import precompressed
 from wiw_swarm import NOT_FOUND, PinnedToNode
+
+if TYPE_CHECKING:  # the start queue is put before a DockerSpawner class
+    from aiohttp.abc import ResolveResult
+    from dockerspawner import DockerSpawner as _Spawner
+else:
+    _Spawner = object
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 
@@ -86,7 +95,7 @@ def current_image() -> str:
     return switched.read_text().strip() if switched.exists() else need("WIW_IMAGE")
 
 
-class StartQueue:
+class StartQueue(_Spawner):
     """Boots at most WIW_CONCURRENT_SPAWNS learners' servers at once; others wait their turn.
 
     A slot is held until the server answers HTTP, because booting the server
@@ -95,31 +104,32 @@ class StartQueue:
 
     _slots: asyncio.Semaphore | None = None
 
-    def home_labels(self):  # type: ignore[no-untyped-def]
+    def home_labels(self) -> dict[str, str]:
         """The home volume's labels, naming whose home it is."""
-        return {**HOME_LABELS, LEARNER_LABEL: self.user.name}  # type: ignore[attr-defined]
+        return {**HOME_LABELS, LEARNER_LABEL: self.user.name}
 
     @property
-    def home_volume(self):  # type: ignore[no-untyped-def]
+    def home_volume(self) -> str:
         """The learner's home volume's name (on their node, on Swarm)."""
-        return self.format_volume_name(HOME_VOLUME, self)  # type: ignore[attr-defined]
+        return self.format_volume_name(HOME_VOLUME, self)
 
-    async def start(self):  # type: ignore[no-untyped-def]
+    async def start(self) -> tuple[str, int]:
         """Start the learner's server and wait until it answers, holding a start slot."""
         self.image = current_image()  # 'wiw update' may have switched it
         if StartQueue._slots is None:
             StartQueue._slots = asyncio.Semaphore(CONCURRENT_SPAWNS)
         async with StartQueue._slots:
-            ip, port = await super().start()  # type: ignore[misc]
-            url = f"http://{ip}:{port}{self.server.base_url}api"  # type: ignore[attr-defined]
-            await wait_for_http_server(url, timeout=self.http_timeout)  # type: ignore[attr-defined]
+            ip, port = await super().start()
+            # The hub gives the spawner its server before it starts it.
+            url = f"http://{ip}:{port}{self.server.base_url}api"  # type: ignore[union-attr]
+            await wait_for_http_server(url, timeout=self.http_timeout)
         return ip, port
 
 
 class QueuedDockerSpawner(StartQueue, DockerSpawner):
     """A container per learner on this engine."""
 
-    async def start(self):  # type: ignore[no-untyped-def]
+    async def start(self) -> tuple[str, int]:
         """Make the learner's home volume, labelled, before their first start.
 
         Docker would make it from the mount with its labels; Podman's Docker
@@ -134,7 +144,7 @@ class QueuedDockerSpawner(StartQueue, DockerSpawner):
         return await super().start()
 
     @property
-    def mounts(self):  # type: ignore[no-untyped-def]
+    def mounts(self) -> list[dict[str, Any]]:
         """The learner's home: a named volume labelled with whose it is."""
         return [{"type": "volume", "source": HOME_VOLUME, "target": HOME,
                  "labels": self.home_labels()}]  # fmt: skip
@@ -144,18 +154,18 @@ class QueuedSwarmSpawner(StartQueue, PinnedToNode, SwarmSpawner):
     """A Swarm service per learner, always on the node that holds their home."""
 
     @default("object_name")
-    def _object_name_default(self):  # type: ignore[no-untyped-def]
+    def _object_name_default(self) -> str:
         """Service names are DNS labels (63 characters at most): hash the learner's name."""
         digest = hashlib.sha256(self.user.name.encode()).hexdigest()[:16]
         return f"wiw-{WORKSHOP[:36]}-{digest}".strip("-")
 
     @property
-    def mounts(self):  # type: ignore[no-untyped-def]
+    def mounts(self) -> list[Mount]:
         """The learner's home as a labelled named volume (SwarmSpawner only binds paths)."""
         return [Mount(target=HOME, source=self.home_volume, type="volume",
                       labels=self.home_labels())]  # fmt: skip
 
-    def get_state(self):  # type: ignore[no-untyped-def]
+    def get_state(self) -> dict[str, Any]:
         """The state, naming the home volume beside its node: 'wiw collect' reads both."""
         state = super().get_state()
         if state.get("node_id"):
@@ -208,7 +218,9 @@ class FreshLookups(ThreadedResolver):
     def __init__(self) -> None:  # the event loop is the one running at each lookup
         pass
 
-    async def resolve(self, host, port=0, family=socket.AF_INET):  # type: ignore[no-untyped-def]
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         """Resolve through the system's resolver, in the running loop."""
         self._loop = asyncio.get_running_loop()
         return await super().resolve(host, port, family)

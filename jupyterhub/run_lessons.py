@@ -122,7 +122,7 @@ def png_size(data: str) -> tuple[int, int] | None:
     """Width and height of a base64 PNG, from its header."""
     try:
         head = base64.b64decode(data[:44])
-        return struct.unpack(">II", head[16:24])  # type: ignore[return-value]
+        return struct.unpack(">II", head[16:24])
     except (ValueError, struct.error):
         return None
 

@@ -66,7 +66,7 @@ document.forms[0].addEventListener("submit", () =>
 """
 
 
-class JoinHandler(BaseHandler):  # type: ignore[misc]
+class JoinHandler(BaseHandler):
     """``hub/join``: the one page a learner sees before their server."""
 
     def _page(self, *, name: str = "", error: str = "", status: int = 200) -> None:
@@ -116,7 +116,7 @@ class JoinHandler(BaseHandler):  # type: ignore[misc]
                 return name
 
 
-class InstructorHandler(BaseHandler):  # type: ignore[misc]
+class InstructorHandler(BaseHandler):
     """``hub/instructor/KEY``: the instructor's own door, to the admin page."""
 
     async def get(self, key: str) -> None:
@@ -129,7 +129,7 @@ class InstructorHandler(BaseHandler):  # type: ignore[misc]
         self.redirect(url_path_join(self.hub.base_url, "admin"))
 
 
-class InstructorDoor(Configurable):  # type: ignore[misc]
+class InstructorDoor(Configurable):
     """The instructor's door, added to an authenticator (a mixin).
 
     Whatever else the authenticator allows, the instructor's account is only
@@ -151,7 +151,7 @@ class InstructorDoor(Configurable):  # type: ignore[misc]
         return [(r"/instructor/([^/]+)", InstructorHandler)]
 
 
-class JoinAuthenticator(InstructorDoor, Authenticator):  # type: ignore[misc]
+class JoinAuthenticator(InstructorDoor, Authenticator):
     """Learners join by giving a name (or none); the hub's cookie keeps them in."""
 
     auto_login = True
@@ -178,7 +178,7 @@ class JoinAuthenticator(InstructorDoor, Authenticator):  # type: ignore[misc]
         return None
 
 
-class PasswordAuthenticator(InstructorDoor, SharedPasswordAuthenticator):  # type: ignore[misc]
+class PasswordAuthenticator(InstructorDoor, SharedPasswordAuthenticator):
     """Names people type and one class password; the instructor's door besides."""
 
     def get_handlers(self, app: Any) -> list[tuple[str, type[BaseHandler]]]:

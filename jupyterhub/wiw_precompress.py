@@ -27,7 +27,7 @@ def compressors() -> dict[str, Callable[[bytes], bytes]]:
         ".gz": lambda data: gzip.compress(data, compresslevel=9, mtime=0)
     }
     try:
-        import brotli  # type: ignore[import-not-found]  # noqa: PLC0415
+        import brotli  # noqa: PLC0415
     except ImportError:
         return found
     found[".br"] = lambda data: bytes(brotli.compress(data, quality=BROTLI_QUALITY))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ssl
 import sys
 import urllib.parse
+from collections.abc import Awaitable
 from typing import Any
 
 from configurable_http_proxy import cli as chp_cli
@@ -42,7 +43,7 @@ _original_error = chp_handlers.ProxyHandler.handle_proxy_error
 NOT_PASSED_ON = HOP_BY_HOP | {"set-cookie", "content-length", "content-encoding"}
 
 
-def _proxy_request(self: Any, url: str) -> HTTPRequest:
+def _proxy_request(self: chp_handlers.ProxyHandler, url: str) -> HTTPRequest:
     """The upstream request, with the browser's Accept-Encoding left as it was."""
     request: HTTPRequest = _original_request(self, url)
     request.decompress_response = False
@@ -55,7 +56,7 @@ def _proxy_request(self: Any, url: str) -> HTTPRequest:
 class _Relay:
     """Sends an upstream response on as it arrives: status and headers, then chunks."""
 
-    def __init__(self, handler: Any) -> None:
+    def __init__(self, handler: chp_handlers.ProxyHandler) -> None:
         self.handler = handler
         self.start: httputil.ResponseStartLine | None = None
         self.headers = httputil.HTTPHeaders()
@@ -63,7 +64,7 @@ class _Relay:
 
     def header_line(self, line: str) -> None:
         if self.start is None or line.startswith("HTTP/"):  # a 100-continue is replaced
-            self.start = httputil.parse_response_start_line(line.strip())  # type: ignore[assignment]
+            self.start = httputil.parse_response_start_line(line.strip())
             self.headers = httputil.HTTPHeaders()
         elif line.strip():
             self.headers.parse_line(line)
@@ -84,7 +85,7 @@ class _Relay:
             else:
                 self.handler.add_header(name, value)
 
-    def chunk(self, data: bytes) -> Any:
+    def chunk(self, data: bytes) -> Awaitable[None] | None:
         self.send_headers()
         try:
             self.handler.write(data)
@@ -93,7 +94,7 @@ class _Relay:
             return None
 
 
-async def _call_proxy(self: Any, path: str | None = None) -> None:
+async def _call_proxy(self: chp_handlers.ProxyHandler, path: str | None = None) -> None:
     """Proxy one request, streaming the answer (replaces ProxyHandler.call_proxy)."""
     url = await self.get_target_url(path)
     if url is None:
@@ -115,7 +116,9 @@ async def _call_proxy(self: Any, path: str | None = None) -> None:
     self.finish()
 
 
-async def _proxy_error(self: Any, code: int, err: Any) -> None:
+async def _proxy_error(
+    self: chp_handlers.ProxyHandler, code: int, err: BaseException | None
+) -> None:
     """Answer with the hub's error page, minus its cookies (replaces handle_proxy_error)."""
     if self.ws_connection or not self.proxy.error_target:
         await _original_error(self, code, err)
@@ -146,12 +149,12 @@ def _server(app: Any, *args: Any, **kwargs: Any) -> HTTPServer:
     return HTTPServer(app, *args, **kwargs)
 
 
-class _Proxy(chp_cli.PythonProxy):  # type: ignore[misc, name-defined]
+class _Proxy(chp_cli.PythonProxy):
     """The proxy, its public app marked so that only that one serves TLS."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.proxy_app.wiw_public = True
+        self.proxy_app.wiw_public = True  # type: ignore[attr-defined]  # read by _server
 
 
 def _take_tls(argv: list[str]) -> list[str]:
@@ -170,11 +173,12 @@ def _take_tls(argv: list[str]) -> list[str]:
 def main() -> None:
     """Run the proxy with the command line JupyterHub gives configurable-http-proxy."""
     sys.argv = [sys.argv[0], *_take_tls(sys.argv[1:])]
-    chp_handlers.ProxyHandler._get_proxy_request = _proxy_request
-    chp_handlers.ProxyHandler.call_proxy = _call_proxy
-    chp_handlers.ProxyHandler.handle_proxy_error = _proxy_error
-    chp_cli.PythonProxy = _Proxy
-    chp_cli.HTTPServer = _server
+    # Patched on purpose (mypy rightly objects to assigning methods and classes):
+    chp_handlers.ProxyHandler._get_proxy_request = _proxy_request  # type: ignore[method-assign]
+    chp_handlers.ProxyHandler.call_proxy = _call_proxy  # type: ignore[method-assign]
+    chp_handlers.ProxyHandler.handle_proxy_error = _proxy_error  # type: ignore[method-assign]
+    chp_cli.PythonProxy = _Proxy  # type: ignore[misc]
+    chp_cli.HTTPServer = _server  # type: ignore[misc, assignment]
     # Streamed bodies are limited by max_body_size only (100 MB by default).
     AsyncHTTPClient.configure(None, max_body_size=64 * 2**30)
     chp_cli.main()

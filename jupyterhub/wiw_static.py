@@ -14,9 +14,18 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tornado import web
+
+if TYPE_CHECKING:  # put before a StaticFileHandler class
+    import datetime
+    from typing import TypeVar
+
+    _Handler = web.StaticFileHandler
+    _H = TypeVar("_H", bound=web.StaticFileHandler)
+else:
+    _Handler = object
 
 __all__ = ["ENCODINGS", "accepted", "choose", "precompressed"]
 
@@ -69,7 +78,7 @@ def _siblings(path: str, original: os.stat_result) -> dict[str, tuple[str, os.st
     return found
 
 
-class _Precompressed:
+class _Precompressed(_Handler):
     """Put before a tornado StaticFileHandler class (see :func:`precompressed`)."""
 
     _coding: str | None = None
@@ -79,15 +88,14 @@ class _Precompressed:
 
     def validate_absolute_path(self, root: str, absolute_path: str) -> str | None:
         """Check the original path as the handler does, then choose a sibling if wanted."""
-        path: str | None = super().validate_absolute_path(root, absolute_path)  # type: ignore[misc]
+        path: str | None = super().validate_absolute_path(root, absolute_path)
         self._coding, self._has_siblings = None, False
         if path is None:
             return path
         original = os.stat(path)
         siblings = _siblings(path, original)
         self._has_siblings = bool(siblings)
-        headers: Any = self.request.headers  # type: ignore[attr-defined]
-        coding = choose(headers.get("Accept-Encoding"), list(siblings))
+        coding = choose(self.request.headers.get("Accept-Encoding"), list(siblings))
         if coding is None:
             return path
         self._coding, self._identity, self._identity_stat = coding, path, original
@@ -97,34 +105,34 @@ class _Precompressed:
     def get_content_type(self) -> str:
         """The original file's type (a ``.js`` stays JavaScript)."""
         if self._coding is None:
-            return str(super().get_content_type())  # type: ignore[misc]
-        served = self.absolute_path  # type: ignore[has-type]
+            return str(super().get_content_type())
+        served = self.absolute_path
         self.absolute_path = self._identity
         try:
-            return str(super().get_content_type())  # type: ignore[misc]
+            return str(super().get_content_type())
         finally:
             self.absolute_path = served
 
-    def get_modified_time(self) -> Any:
+    def get_modified_time(self) -> datetime.datetime | None:
         """The original file's time, so that revalidation is the same for every coding."""
         if self._coding is None:
-            return super().get_modified_time()  # type: ignore[misc]
+            return super().get_modified_time()
         served = self._stat_result
         self._stat_result = self._identity_stat or served  # set with the coding
         try:
-            return super().get_modified_time()  # type: ignore[misc]
+            return super().get_modified_time()
         finally:
             self._stat_result = served
 
     def set_headers(self) -> None:
         """The handler's headers, and the coding's."""
-        super().set_headers()  # type: ignore[misc]
+        super().set_headers()
         if self._has_siblings:
-            self.add_header("Vary", "Accept-Encoding")  # type: ignore[attr-defined]
+            self.add_header("Vary", "Accept-Encoding")
         if self._coding is not None:
-            self.set_header("Content-Encoding", self._coding)  # type: ignore[attr-defined]
+            self.set_header("Content-Encoding", self._coding)
 
 
-def precompressed(handler: type[web.StaticFileHandler]) -> type[web.StaticFileHandler]:
+def precompressed(handler: type[_H]) -> type[_H]:
     """``handler``, serving the compressed sibling of a file to browsers that accept it."""
     return type(f"Precompressed{handler.__name__}", (_Precompressed, handler), {})

@@ -16,9 +16,14 @@ so nobody ever sees an empty home in place of theirs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tornado import web
+
+if TYPE_CHECKING:  # the pinning is put before SwarmSpawner
+    from dockerspawner import SwarmSpawner as _Spawner
+else:
+    _Spawner = object
 
 __all__ = ["NodeUnavailable", "PinnedToNode", "choose_node", "node_problem"]
 
@@ -69,7 +74,7 @@ def _hostname(node: Mapping[str, Any]) -> str:
     return str(node.get("Description", {}).get("Hostname", ""))
 
 
-class PinnedToNode:
+class PinnedToNode(_Spawner):
     """Put before SwarmSpawner: start each learner on the node that holds their home."""
 
     node_id = ""
@@ -79,7 +84,7 @@ class PinnedToNode:
 
     async def _node(self, node_id: str) -> dict[str, Any] | None:
         try:
-            found: dict[str, Any] = await self.docker("inspect_node", node_id)  # type: ignore[attr-defined]
+            found: dict[str, Any] = await self.docker("inspect_node", node_id)
         except Exception as exc:  # docker.errors.NotFound when it left the swarm
             if getattr(exc, "status_code", None) == NOT_FOUND:
                 return None
@@ -87,7 +92,7 @@ class PinnedToNode:
         return found
 
     async def _pick(self) -> str:
-        nodes = await self.docker("nodes")  # type: ignore[attr-defined]
+        nodes = await self.docker("nodes")
         chosen = choose_node(nodes, {u: n for u, n in self.pins.items() if u != self._who})
         if chosen is None:
             raise NodeUnavailable("No machine of this class can start a server now.")
@@ -95,9 +100,9 @@ class PinnedToNode:
 
     @property
     def _who(self) -> str:
-        return str(self.user.name)  # type: ignore[attr-defined]
+        return str(self.user.name)
 
-    async def start(self):  # type: ignore[no-untyped-def]
+    async def start(self) -> tuple[str, int]:
         """Start on the learner's node (chosen now if they have none), or say why not."""
         if not self.node_id:
             self.node_id = await self._pick()
@@ -112,42 +117,42 @@ class PinnedToNode:
         self.node_name = _hostname(node or {})
         self.pins[self._who] = self.node_id
         self.extra_placement_spec = {"constraints": [f"node.id=={self.node_id}"]}
-        return await super().start()  # type: ignore[misc]
+        return await super().start()
 
     @property
-    def _failed(self):  # type: ignore[no-untyped-def]
+    def _failed(self) -> BaseException | bool | None:
         """The last start's failure, unless it was only the node being away.
 
         JupyterHub stops starting a server on a visit once its last start
         failed, until the learner presses "Relaunch". A node that was away
         may be back: a reload (which starts the server again) then tries it.
         """
-        failure = super()._failed  # type: ignore[misc]
+        failure = super()._failed
         return None if isinstance(failure, NodeUnavailable) else failure
 
-    async def poll(self):  # type: ignore[no-untyped-def]
+    async def poll(self) -> int | None:
         """A server whose node is gone counts as stopped, so the hub stops routing to it."""
         if self.node_id and node_problem(await self._node(self.node_id)) is not None:
             return 1
-        return await super().poll()  # type: ignore[misc]
+        return await super().poll()
 
-    def get_state(self):  # type: ignore[no-untyped-def]
+    def get_state(self) -> dict[str, Any]:
         """The spawner's state, with the learner's node."""
-        state = super().get_state()  # type: ignore[misc]
+        state = super().get_state()
         if self.node_id:
             state.update(node_id=self.node_id, node_name=self.node_name)
         return state
 
-    def load_state(self, state):  # type: ignore[no-untyped-def]
+    def load_state(self, state: dict[str, Any]) -> None:
         """Read the learner's node back (also at every hub start)."""
-        super().load_state(state)  # type: ignore[misc]
+        super().load_state(state)
         self.node_id = state.get("node_id", "")
         self.node_name = state.get("node_name", "")
         if self.node_id:
             self.pins[self._who] = self.node_id
 
-    def clear_state(self):  # type: ignore[no-untyped-def]
+    def clear_state(self) -> None:
         """Forget the service when the server stops, never the node: the home stays there."""
         node_id, node_name = self.node_id, self.node_name
-        super().clear_state()  # type: ignore[misc]
+        super().clear_state()
         self.node_id, self.node_name = node_id, node_name

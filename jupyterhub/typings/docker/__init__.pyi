@@ -1,0 +1,1 @@
+# docker 7.2.0: only what wiw's hub code uses.

@@ -1,0 +1,1 @@
+from docker.types.services import Mount as Mount

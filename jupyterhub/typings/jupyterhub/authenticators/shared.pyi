@@ -1,0 +1,3 @@
+from jupyterhub.auth import Authenticator
+
+class SharedPasswordAuthenticator(Authenticator): ...

@@ -1,0 +1,1 @@
+from jupyterhub.handlers.base import BaseHandler as BaseHandler

@@ -1,0 +1,3 @@
+from tornado.web import StaticFileHandler
+
+class CacheControlStaticFilesHandler(StaticFileHandler): ...

@@ -1,0 +1,4 @@
+class User:
+    """The high-level wrapper of an orm.User (its attributes reach the orm user's)."""
+
+    name: str
