@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -77,3 +78,137 @@ def test_nobody_becomes_the_instructor_through_the_class_password(auth: Any) -> 
     assert attempt({"username": "Ada", "password": "class pw"}) == {"name": "Ada"}
     assert attempt({"username": "Ada", "password": "wrong"}) is None
     assert attempt({"wiw": "instructor", "key": "k" * 32}) == {"name": "instructor"}
+
+
+# --- The join page -----------------------------------------------------------
+
+
+class JoinPage:
+    """What JoinHandler asks of JupyterHub and tornado, with the class's names in the database."""
+
+    def __init__(self, names: list[str], form: dict[str, str], *, accepted: bool = True) -> None:
+        self.names, self.form, self.accepted = names, form, accepted
+        self.authenticator = SimpleNamespace(instructor="instructor")
+        self.db = SimpleNamespace(query=lambda column: [(name,) for name in self.names])
+        self.request = SimpleNamespace(uri="/hub/join?next=%2Fuser%2Fx")
+        self.status, self.page, self.redirected = 0, "", ""
+        self.logins: list[dict[str, Any]] = []
+        self.current_user: Any = None
+
+    def get_body_argument(self, name: str, default: str) -> str:
+        """A field of the submitted form."""
+        return self.form.get(name, default)
+
+    def set_status(self, status: int) -> None:
+        """Record the status."""
+        self.status = status
+
+    def set_header(self, name: str, value: str) -> None:
+        """Headers do not matter here."""
+
+    def finish(self, page: str) -> None:
+        """Record the page sent."""
+        self.page = page
+
+    def xsrf_form_html(self) -> str:
+        """The XSRF field tornado puts in forms."""
+        return '<input type="hidden" name="_xsrf" value="x">'
+
+    async def login_user(self, data: dict[str, Any]) -> Any:
+        """Record the login; the user the hub made, unless it refuses."""
+        self.logins.append(data)
+        return SimpleNamespace(name=data["name"]) if self.accepted else None
+
+    def get_next_url(self, user: Any) -> str:
+        """Where the hub sends a user who is in."""
+        return f"/hub/user/{user.name}/"
+
+    def redirect(self, url: str) -> None:
+        """Record the redirect."""
+        self.redirected = url
+
+
+@pytest.fixture
+def join(auth: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make a join page over the class's names and a submitted form; post() runs it."""
+    monkeypatch.setattr(auth.orm, "User", SimpleNamespace(name="users.name"), raising=False)
+    page = type("Join", (JoinPage, auth.JoinHandler), {})
+
+    def made(names: list[str], name: str | None, *, accepted: bool = True) -> Any:
+        handler = page(names, {} if name is None else {"name": name}, accepted=accepted)
+        asyncio.run(handler.post())
+        return handler
+
+    return made
+
+
+@pytest.mark.parametrize("name", ["grace", "GRACE", "Grace", "  grace "])
+def test_a_name_in_use_is_refused_in_any_case(join: Any, name: str) -> None:
+    """'grace' is 'Grace': the form comes back (409) saying so, and nobody is logged in."""
+    page = join(["Ada", "Grace"], name)
+    assert page.status == 409
+    assert "is already in the class" in page.page
+    assert page.logins == []
+    assert page.redirected == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("<script>", "letters, digits"),
+        ("-ada", "starting with a letter"),
+        ("x" * 41, "at most 40"),
+        ("Instructor", "taken"),
+    ],
+)
+def test_a_name_that_cannot_be_used_comes_back_with_the_reason(
+    join: Any, name: str, reason: str
+) -> None:
+    """The form is shown again with the name as typed (escaped) and why it was refused."""
+    page = join([], name)
+    assert page.status == 409
+    assert reason in page.page
+    assert "<script>" not in page.page.split("<form", 1)[1].split("</form>")[0]
+    assert page.logins == []
+
+
+def test_no_name_gets_a_free_one_picked(join: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Join alone: a 'learner-' name nobody has is picked and logged in."""
+    picks = iter(["0a1b", "2c3d"])
+    monkeypatch.setattr("secrets.token_hex", lambda n: next(picks))
+    page = join(["learner-0a1b"], "  ")
+    assert page.logins == [{"name": "learner-2c3d", "wiw": "join"}]
+    assert page.redirected == "/hub/user/learner-2c3d/"
+
+
+def test_a_free_name_is_logged_in_as_written(join: Any) -> None:
+    """A new name logs in (with the hub's cookie) under the name as the learner wrote it."""
+    page = join(["Ada"], " Zoë  Ma ")
+    assert page.logins == [{"name": "Zoë Ma", "wiw": "join"}]
+    assert page.redirected == "/hub/user/Zoë Ma/"
+    assert page.status == 0  # no page: a redirect
+
+
+def test_a_login_the_hub_refuses_is_an_error(join: Any) -> None:
+    """Should the hub refuse the login, the learner gets a 403, not a half-made account."""
+    with pytest.raises(RuntimeError) as refused:  # tornado's HTTPError, stood in for
+        join([], "Ada", accepted=False)
+    assert refused.value.args == (403, "This name cannot be used.")
+
+
+def test_the_join_page_is_shown_to_a_newcomer(auth: Any) -> None:
+    """Not logged in yet: the page, with the form posting back where it came from."""
+    page = type("Join", (JoinPage, auth.JoinHandler), {})([], {})
+    asyncio.run(page.get())
+    assert page.status == 200
+    assert 'action="/hub/join?next=%2Fuser%2Fx"' in page.page
+    assert 'name="_xsrf"' in page.page
+
+
+def test_a_learner_already_in_goes_on_to_their_server(auth: Any) -> None:
+    """The hub's cookie knows them: no page, straight on."""
+    page = type("Join", (JoinPage, auth.JoinHandler), {})([], {})
+    page.current_user = SimpleNamespace(name="Ada")
+    asyncio.run(page.get())
+    assert page.redirected == "/hub/user/Ada/"
+    assert page.page == ""
