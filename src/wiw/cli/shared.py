@@ -137,11 +137,17 @@ def workshop_name(text: str) -> str:
     return class_name(text)
 
 
-def workshop_source(found: Workshop | None, text: str) -> str | None:
-    """Where a class comes from: its repository, or its folder's absolute path."""
+def workshop_source(found: Workshop | None, text: str | None) -> str | None:
+    """Where a class comes from: its repository, or its folder's absolute path.
+
+    Args:
+        found: The workshop the command read, if it read one.
+        text: The ``WORKSHOP`` given (None: the current folder).
+    """
     if found is not None and found.source:
         return found.source.rpartition("@")[0] or found.source
-    return str(Path(text).resolve()) if Path(text).is_dir() else None
+    folder = Path(text or ".")
+    return str(folder.resolve()) if folder.is_dir() else None
 
 
 @contextlib.contextmanager
