@@ -45,6 +45,7 @@ from nbclient.exceptions import CellExecutionError
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 TAG = "raises-exception"
+KERNEL_STARTUP = 180  # seconds a kernel may take to answer at first
 # What always differs between two runs of the same cell, and what it becomes.
 NOISE = (
     (re.compile(r"0x[0-9a-fA-F]{6,}"), "0x…"),
@@ -191,8 +192,11 @@ class Lesson:
         """Execute every code cell, reporting as it goes; never raises."""
         notebook = nbformat.read(self.path, as_version=4)
         saved = [copy.deepcopy(c.get("outputs", [])) for c in notebook.cells]
+        # startup_timeout: lessons run side by side, and on a busy two-core machine a
+        # kernel may take longer than nbclient's 60 s to answer for the first time.
         client = NotebookClient(
             notebook, timeout=self.args.timeout, interrupt_on_timeout=True,
+            startup_timeout=KERNEL_STARTUP,
             kernel_name=self.args.kernel or notebook.metadata.get("kernelspec", {}).get(
                 "name", "python3"),
             resources={"metadata": {"path": str(Path(self.path).parent)}},
