@@ -15,7 +15,7 @@ import hashlib
 import io
 import secrets
 import tarfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,14 @@ from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import JobSpec
 
-__all__ = ["Placement", "collect_from_nodes", "pack_command", "placements", "unpack"]
+__all__ = [
+    "Placement",
+    "collect_from_nodes",
+    "pack_command",
+    "placements",
+    "plain_members",
+    "unpack",
+]
 
 BEGIN, END = "WIW-HOME-BEGIN", "WIW-HOME-END"
 
@@ -64,6 +71,16 @@ def placements(users: Iterable[Mapping[str, Any]]) -> list[Placement]:
     return found
 
 
+def plain_members(archive: tarfile.TarFile, dest: Path) -> Iterator[tarfile.TarInfo]:
+    """The archive's files and folders that land inside ``dest``; links and devices left out."""
+    root = dest.resolve()
+    for member in archive.getmembers():
+        target = (root / member.name).resolve()
+        if (member.isfile() or member.isdir()) and target.is_relative_to(root):
+            member.mode &= 0o755  # no set-uid, set-gid or sticky bits, as the data filter
+            yield member
+
+
 def unpack(output: str, dest: Path) -> None:
     """Check a packed home against its checksum and unpack it into ``dest``.
 
@@ -87,7 +104,11 @@ def unpack(output: str, dest: Path) -> None:
         )
     dest.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-        archive.extractall(dest, filter="data")  # no links or paths out of dest
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+            archive.extractall(dest, filter="data")  # no links or paths out of dest
+        else:  # Debian 12's Python 3.11.2 has no filters: check each member here
+            members = plain_members(archive, dest)
+            archive.extractall(dest, members=members)  # noqa: S202 - each member checked
 
 
 def collect_from_nodes(
