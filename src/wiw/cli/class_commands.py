@@ -14,10 +14,10 @@ from rich.table import Table
 from wiw import classroom
 from wiw.build.image import Image
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.classroom.listing import class_name
 from wiw.classroom.state import TLSFiles
 from wiw.cli.args import (
     count,
-    decimal,
     host_name,
     http_url,
     lessons_report,
@@ -33,13 +33,13 @@ from wiw.cli.output import Output
 from wiw.cli.shared import (
     BUILD_TAG,
     FOLDER,
+    LEARNER_LIMITS,
     QR,
     WORKSHOP,
     image_arguments,
     interrupt_on_termination,
     target,
     workshop,
-    workshop_name,
     workshop_source,
 )
 from wiw.cli.table import Argument, Command
@@ -193,7 +193,7 @@ def _serve_classroom(
 
 def cmd_url(args: argparse.Namespace, output: Output) -> int:
     """Show a running classroom's join URL and QR code again."""
-    room = Classroom.attach(workshop_name(args.workshop), engine=output.engine)
+    room = Classroom.attach(class_name(args.workshop), engine=output.engine)
     if args.instructor:
         output.out.print(room.instructor_url, markup=False)
         return 0
@@ -245,7 +245,7 @@ def cmd_update(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_down(args: argparse.Namespace, output: Output) -> int:
     """Stop a classroom; every learner's files stay on their volumes."""
-    name = workshop_name(args.workshop)
+    name = class_name(args.workshop)
     classroom.down(name, engine=output.engine)
     output.emit("stopped", workshop=name)
     output.out.print("stopped; learners' files are kept (see 'wiw collect' and 'wiw destroy')")
@@ -259,7 +259,7 @@ STATUS_SCHEMA = (
 
 def cmd_status(args: argparse.Namespace, output: Output) -> int:
     """Show who has joined a running classroom and whose server runs."""
-    room = Classroom.attach(workshop_name(args.workshop), engine=output.engine)
+    room = Classroom.attach(class_name(args.workshop), engine=output.engine)
     learners = room.learners()
     if args.json:
         data = {
@@ -285,14 +285,14 @@ def cmd_status(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_collect(args: argparse.Namespace, output: Output) -> int:
     """Copy every learner's files into a folder."""
-    folders = classroom.collect_work(workshop_name(args.workshop), args.dest, engine=output.engine)
+    folders = classroom.collect_work(class_name(args.workshop), args.dest, engine=output.engine)
     output.out.print(f"collected the work of {len(folders)} learner(s) into {args.dest}")
     return 0
 
 
 def cmd_destroy(args: argparse.Namespace, output: Output) -> int:
     """Stop a classroom and delete every learner's files (needs --yes)."""
-    name = workshop_name(args.workshop)
+    name = class_name(args.workshop)
     if not args.yes:
         raise UsageError(
             f"Refusing to delete the files of every learner of {name} without --yes.",
@@ -372,20 +372,7 @@ _UP_SIZING = (
         type=memory,
         metavar="SIZE",
     ),
-    Argument(
-        "--cpus",
-        "CPU limit per learner",
-        type=decimal(0.05, 1024),
-        default=1.0,
-        metavar="N",
-    ),
-    Argument(
-        "--cull-after",
-        "idle seconds before a learner's server is stopped",
-        type=count(10, 7 * 24 * 3600),
-        default=3600,
-        metavar="SECONDS",
-    ),
+    *LEARNER_LIMITS,
 )
 _UP_LOGIN_AND_MORE = (
     Argument(

@@ -6,7 +6,6 @@ import argparse
 
 from wiw.cli.args import (
     count,
-    decimal,
     email,
     host_name,
     k8s_name,
@@ -16,7 +15,7 @@ from wiw.cli.args import (
     workshop_text,
 )
 from wiw.cli.output import Output
-from wiw.cli.shared import IMAGE_TAG, target
+from wiw.cli.shared import IMAGE_TAG, LEARNER_LIMITS, target
 from wiw.cli.table import Argument, Command
 from wiw.deploy.export import ExportRequest, ExportResult, export_z2jh
 from wiw.deploy.z2jh import NAMESPACE
@@ -186,20 +185,7 @@ DEPLOY_COMMANDS = (
             Argument(
                 "--memory", "memory limit per learner", type=memory, default="1g", metavar="SIZE"
             ),
-            Argument(
-                "--cpus",
-                "CPU limit per learner",
-                type=decimal(0.05, 1024),
-                default=1.0,
-                metavar="N",
-            ),
-            Argument(
-                "--cull-after",
-                "idle seconds before a learner's server is stopped",
-                type=count(10, 7 * 24 * 3600),
-                default=3600,
-                metavar="SECONDS",
-            ),
+            *LEARNER_LIMITS,
         ),
     ),
 )

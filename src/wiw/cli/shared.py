@@ -17,8 +17,7 @@ from types import FrameType
 from wiw.build.image import Image
 from wiw.build.targets import resolve_target, resolve_workshop
 from wiw.build.workshop import Workshop
-from wiw.classroom.listing import class_name
-from wiw.cli.args import image_ref, output_file, seconds, workshop_text
+from wiw.cli.args import count, decimal, image_ref, output_file, seconds, workshop_text
 from wiw.cli.table import Argument
 from wiw.engine.protocol import ContainerEngine
 
@@ -27,6 +26,7 @@ __all__ = [
     "BUILD_TAG",
     "FOLDER",
     "IMAGE_TAG",
+    "LEARNER_LIMITS",
     "QR",
     "TARGET",
     "WORKSHOP",
@@ -34,7 +34,6 @@ __all__ = [
     "interrupt_on_termination",
     "target",
     "workshop",
-    "workshop_name",
     "workshop_source",
 ]
 
@@ -77,6 +76,24 @@ TARGET = (
     _ALLOW_HOME,
 )
 #: A classroom's workshop: its folder or its name.
+# A learner's CPU limit and how long their server may idle: 'up' and 'export' alike.
+LEARNER_LIMITS = (
+    Argument(
+        "--cpus",
+        "CPU limit per learner",
+        type=decimal(0.05, 1024),
+        default=1.0,
+        metavar="N",
+    ),
+    Argument(
+        "--cull-after",
+        "idle seconds before a learner's server is stopped",
+        type=count(10, 7 * 24 * 3600),
+        default=3600,
+        metavar="SECONDS",
+    ),
+)
+
 WORKSHOP = Argument(
     "workshop", "the workshop's folder or name", type=workshop_text, metavar="WORKSHOP"
 )
@@ -130,11 +147,6 @@ def target(args: argparse.Namespace, engine: ContainerEngine) -> tuple[Image, Wo
 def workshop(args: argparse.Namespace) -> Workshop:
     """The workshop a command works on: a folder, or a git repository at --ref."""
     return resolve_workshop(args.workshop, ref=args.ref, allow_home=args.allow_home)
-
-
-def workshop_name(text: str) -> str:
-    """The class a folder or a name means, either spelling (see :func:`class_name`)."""
-    return class_name(text)
 
 
 def workshop_source(found: Workshop | None, text: str | None) -> str | None:

@@ -8,10 +8,10 @@ from rich.table import Table
 
 from wiw import errors
 from wiw.classroom.contract import Names
-from wiw.classroom.listing import class_logs, learner_container, list_classes
+from wiw.classroom.listing import class_logs, class_name, learner_container, list_classes
 from wiw.cli.class_commands import JSON_OUT, STATUS_SCHEMA
 from wiw.cli.output import Output
-from wiw.cli.shared import WORKSHOP, interrupt_on_termination, workshop_name
+from wiw.cli.shared import WORKSHOP, interrupt_on_termination
 from wiw.cli.table import Argument, Command
 from wiw.waiting import Deadline
 
@@ -44,7 +44,7 @@ def cmd_list(args: argparse.Namespace, output: Output) -> int:
 
 def cmd_logs(args: argparse.Namespace, output: Output) -> int:
     """Print a class's hub log, or a learner's server's, with secrets redacted."""
-    name = workshop_name(args.workshop)
+    name = class_name(args.workshop)
     output.out.print(class_logs(output.engine, name, learner=args.learner), end="", markup=False)
     if not args.follow:
         return 0
