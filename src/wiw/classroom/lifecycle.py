@@ -272,7 +272,7 @@ class Classroom:
         asked = {"port": port, "public": public, "host": host, "public_url": public_url}
         try:
             return cls._start(
-                image, options, names, engine, made, {**asked, "tls": tls, "source": source}
+                image, options, names, engine, made, {**asked, "tls": tls}, source=source
             )
         except BaseException:
             _undo(engine, names, made)
@@ -287,9 +287,10 @@ class Classroom:
         engine: ContainerEngine,
         made: list[str],
         asked: dict[str, Any],
+        *,
+        source: str | None,
     ) -> Classroom:
         before = load_state(engine, names, image.ref, made)
-        source = asked.pop("source")
         _refuse_other_source(names.workshop, before.source, source)
         # On this engine, learners start from the image itself (its id), so a
         # rebuild changes nothing until 'wiw update' says so; Swarm nodes pull by name.

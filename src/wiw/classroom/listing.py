@@ -70,18 +70,19 @@ def class_name(text: str) -> str:
 
 def list_classes(engine: ContainerEngine) -> list[ClassSummary]:
     """Every class whose hub volume is on this engine, by name."""
-    volumes = engine.volumes_labelled(f"{_labels.ROLE}=hub-state")
-    names = sorted({labels.get(_labels.WORKSHOP, "") for labels in volumes.values()} - {""})
-    return [_summary(engine, name) for name in names]
+    volumes = engine.volumes_labelled(_labels.WORKSHOP)  # every class's, listed once
+    hubs = {
+        v.get(_labels.WORKSHOP, "") for v in volumes.values() if v.get(_labels.ROLE) == "hub-state"
+    }
+    return [_summary(engine, name, set(volumes)) for name in sorted(hubs - {""})]
 
 
-def _summary(engine: ContainerEngine, workshop: str) -> ClassSummary:
+def _summary(engine: ContainerEngine, workshop: str, volumes: set[str]) -> ClassSummary:
     names = Names(workshop)
     hub = engine.container_info(names.hub)
     running = bool(hub and hub.running)
     state = _state(engine, names, running)
-    homes = engine.volumes_labelled(f"{_labels.WORKSHOP}={workshop}")
-    learners = sum(name.startswith(names.home_prefix) for name in homes)
+    learners = sum(name.startswith(names.home_prefix) for name in volumes)
     image = None
     if state and state.image:
         found = engine.image_info(state.image)
@@ -134,10 +135,6 @@ def class_logs(engine: ContainerEngine, workshop: str, *, learner: str | None = 
     """
     names = Names(workshop)
     hub = engine.container_info(names.hub)
-    state = _state(engine, names, bool(hub and hub.running))
-    for secret in (state.join_secret, state.api_token, state.instructor_secret) if state else ():
-        if secret:
-            errors.register_secret(secret)  # this process never started the class
     if learner is not None:
         cid = learner_container(engine, workshop, learner)
     elif hub is not None:
@@ -147,4 +144,8 @@ def class_logs(engine: ContainerEngine, workshop: str, *, learner: str | None = 
             f"The class {workshop} is not running: its hub has no log.",
             hint="Start it with 'wiw up', or list the classes with 'wiw list'.",
         )
+    state = _state(engine, names, bool(hub and hub.running))
+    for secret in (state.join_secret, state.api_token, state.instructor_secret) if state else ():
+        if secret:
+            errors.register_secret(secret)  # this process never started the class
     return errors.redact(engine.container_logs(cid))
