@@ -211,13 +211,17 @@ def promises_engine(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def z2jh_data(session: nox.Session) -> None:
-    """Refresh tests/data/z2jh: the chart's schema and values, structure only.
+    """Refresh tests/data/z2jh: the pinned chart's schema and values, structure only.
 
-    Made from the reference copy beside the checkout (../shared/reference/z2jh).
+    From a clone of the chart's repository at the release wiw pins:
+    ``nox -s z2jh_data -- --git CLONE --tag 4.4.0``. Without arguments, from
+    the reference copy beside the checkout (../shared/reference/z2jh, a
+    development build).
     """
     session.install("pyyaml")
     reference = ROOT.parent / "shared" / "reference" / "z2jh"
-    session.run("python", "tests/data/make_z2jh.py", str(reference), "tests/data/z2jh")
+    source = session.posargs or ["--folder", str(reference), "--version", "development"]
+    session.run("python", "tests/data/make_z2jh.py", "tests/data/z2jh", *source)
 
 
 @nox.session(default=False)

@@ -7,12 +7,11 @@ values: ``hub.baseUrl`` as the base URL, ``hub.config`` as traitlets config,
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
 import wiw
+from tests.support.chart import chart_config
 from tests.support.learners import SimLearner
 from wiw.deploy.z2jh import z2jh_values
 from wiw.waiting import WaitTimeout, poll
@@ -31,18 +30,6 @@ c.SimpleLocalProcessSpawner.home_dir_template = "/tmp/home-{{username}}"
 """
 
 
-def chart_config(hub: dict[str, Any]) -> str:
-    """The hub's values as the chart applies them: config, roles, then the extra config."""
-    lines = [HUB_CONFIG]
-    for section, traits in hub["config"].items():
-        lines += [f"c.{section}.{trait} = {value!r}" for trait, value in traits.items()]
-    roles = [{"name": name, **role} for name, role in hub["loadRoles"].items()]
-    lines.append(f"c.JupyterHub.load_roles = {roles!r}")
-    # Each entry is executed on its own, as the chart does ('from __future__' stays first).
-    lines += [f"exec({hub['extraConfig'][key]!r})" for key in sorted(hub["extraConfig"])]
-    return "\n".join(lines)
-
-
 def wait_healthy(url: str, hub: wiw.Lab) -> None:
     """Poll the hub's health endpoint (bounded); fail with its log if it never answers."""
     try:
@@ -59,7 +46,7 @@ def test_learners_join_by_name_and_the_instructor_through_the_door(
     hub_values = z2jh_values("registry.example.org/course/intro:1", join_secret=SECRET,
                              instructor_key=KEY)["hub"]  # fmt: skip
     assert hub_values["baseUrl"] == f"/{SECRET}/"
-    config = chart_config(hub_values)
+    config = chart_config(hub_values, HUB_CONFIG)
     script = f"cat > /tmp/hub.py <<'WIW'\n{config}\nWIW\nexec jupyterhub -f /tmp/hub.py"
     with wiw.Lab.run(example_image, command=["sh", "-c", script]) as hub:
         base = f"http://127.0.0.1:{hub.port}/{SECRET}/"

@@ -17,6 +17,7 @@ from wiw.cli.args import (
 from wiw.cli.output import Output
 from wiw.cli.shared import IMAGE_TAG, LEARNER_LIMITS, target
 from wiw.cli.table import Argument, Command
+from wiw.deploy.chart import CHART_JUPYTERHUB, HUB_JUPYTERHUB
 from wiw.deploy.export import ExportRequest, ExportResult, export_z2jh
 from wiw.deploy.z2jh import NAMESPACE
 
@@ -53,6 +54,7 @@ def cmd_export(args: argparse.Namespace, output: Output) -> int:
         memory=args.memory,
         cpus=args.cpus,
         cull_after=args.cull_after,
+        hub_image=args.hub_image,
     )
     _print_export(export_z2jh(request), output)
     return 0
@@ -63,6 +65,12 @@ def _print_export(result: ExportResult, output: Output) -> None:
     out = output.out
     written = f"wrote {result.path} (mode 0600: it holds the join secret and the instructor's key)"
     out.print(written, markup=False)
+    if result.hub_dockerfile is not None:
+        out.print(
+            f"wrote {result.hub_dockerfile}: the hub's image (the chart's, with JupyterHub "
+            f"{HUB_JUPYTERHUB}: its own {CHART_JUPYTERHUB} is below wiw's security floor)",
+            markup=False,
+        )
     if result.changed is not None:
         changed = "changed: " + ", ".join(result.changed)
         same = "no setting changed; the join URL is the same"
@@ -186,6 +194,13 @@ DEPLOY_COMMANDS = (
                 "--memory", "memory limit per learner", type=memory, default="1g", metavar="SIZE"
             ),
             *LEARNER_LIMITS,
+            Argument(
+                "--hub-image",
+                "the image the chart's hub runs, repository:tag (default: the chart's own, or "
+                "one built from the hub.Dockerfile written beside the values, pushed as "
+                "IMAGE's repository + '-hub')",
+                metavar="IMAGE",
+            ),
         ),
     ),
 )

@@ -13,11 +13,13 @@ Messages name the options as the command line spells them (``--update``,
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from wiw.classroom.lifecycle import ClassroomOptions
+from wiw.deploy.chart import hub_dockerfile
 from wiw.deploy.z2jh import (
     EXTERNAL_IP,
     NAMESPACE,
@@ -33,7 +35,7 @@ from wiw.deploy.z2jh import (
     write_z2jh_values,
     z2jh_values,
 )
-from wiw.errors import UsageError
+from wiw.errors import FileAccessError, UsageError
 from wiw.planning import LearnerLimits
 
 __all__ = [
@@ -67,6 +69,9 @@ class ExportRequest:
         memory: Memory limit per learner, e.g. ``1g``.
         cpus: CPU limit per learner.
         cull_after: Idle seconds before a learner's server is stopped.
+        hub_image: The image the chart's hub runs (default: the chart's, or,
+            when its JupyterHub is below wiw's security floor, one built
+            from ``hub.Dockerfile`` and pushed beside ``image``).
     """
 
     image: str
@@ -83,6 +88,7 @@ class ExportRequest:
     memory: str = "1g"
     cpus: float = 1.0
     cull_after: int = 3600
+    hub_image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class ExportResult:
         instructor_url: The instructor's URL: a secret, for the instructor only.
         changed: With an update, the settings it changes (by name only); else None.
         next_steps: The commands that deploy the class and print its QR code, in order.
+        hub_dockerfile: The Dockerfile written for the hub's image, if the hub needs one.
     """
 
     path: Path
@@ -104,6 +111,7 @@ class ExportResult:
     instructor_url: str = field(repr=False)
     changed: list[str] | None
     next_steps: tuple[str, ...]
+    hub_dockerfile: Path | None = None
 
 
 def read_secret_file(path: str, flag: str, hint: str) -> str:
@@ -164,9 +172,11 @@ def export_z2jh(request: ExportRequest) -> ExportResult:
         tls=_tls(request, previous),
         pull_secret=pull_secret,
         registry_login=registry_login,
+        hub=request.hub_image or (previous.hub_image if previous else None),
     )
     target = request.out or request.update or DEFAULT_FILE
     path = write_z2jh_values(values, target, namespace=request.namespace, host=request.host)
+    dockerfile = _write_hub_dockerfile(path) if "image" in values["hub"] else None
     url = join_url(values, request.host)
     return ExportResult(
         path=path,
@@ -174,8 +184,31 @@ def export_z2jh(request: ExportRequest) -> ExportResult:
         url=url,
         instructor_url=instructor_url(values, request.host),
         changed=changed_settings(previous.values, values) if previous is not None else None,
-        next_steps=_next_steps(path, url, request.namespace),
+        next_steps=_hub_steps(values, dockerfile) + _next_steps(path, url, request.namespace),
+        hub_dockerfile=dockerfile,
     )
+
+
+def _write_hub_dockerfile(values_file: Path) -> Path:
+    """Write ``hub.Dockerfile`` beside the values file; the same text for every class."""
+    path = values_file.with_name("hub.Dockerfile")
+    try:
+        path.write_text(hub_dockerfile(), encoding="utf-8")
+    except OSError as exc:
+        raise FileAccessError(
+            f"Cannot write the hub's Dockerfile {path}: {exc.strerror}.",
+            hint="Write the values into a folder you can write to (--out).",
+        ) from exc
+    return path
+
+
+def _hub_steps(values: dict[str, Any], dockerfile: Path | None) -> tuple[str, ...]:
+    """Build and push the hub's image first, when the values name one."""
+    if dockerfile is None:
+        return ()
+    image = values["hub"]["image"]
+    ref = f"{image['name']}:{image['tag']}".split("@", 1)[0]
+    return (f"docker build -t {ref} - < {shlex.quote(str(dockerfile))}", f"docker push {ref}")
 
 
 def _join_secret(request: ExportRequest, previous: PreviousValues | None) -> str | None:

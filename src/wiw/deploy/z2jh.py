@@ -32,6 +32,7 @@ import wiw.contract
 from wiw import errors
 from wiw.classroom.lifecycle import ClassroomOptions
 from wiw.contract import INSTRUCTOR, instructor_scopes
+from wiw.deploy.chart import CHART_VERSION, HubImage, hub_image
 from wiw.engine import labels as _labels
 from wiw.network import url_host
 from wiw.planning import MIB, memory_bytes
@@ -62,8 +63,6 @@ __all__ = [
     "z2jh_values",
 ]
 
-#: The chart version the values are validated against, which the helm commands pin.
-CHART_VERSION = "4.3.2-0.dev.git.226.h48ea50e3"
 CHART_REPO = "https://hub.jupyter.org/helm-chart/"
 RELEASE = "workshop"  # the Helm release's name
 NAMESPACE = "workshop"  # the Kubernetes namespace wiw's commands suggest
@@ -120,6 +119,8 @@ class PreviousValues:
         tls: HTTPS settings, if the file served HTTPS.
         pull_secret: The existing pull secret the file named, if any.
         registry_login: The registry account the file made a pull secret from, if any.
+        hub_image: The hub image the instructor chose (``--hub-image``), if any;
+            not one wiw chose, which follows wiw's chart version.
         values: The whole file, to compare the update with.
     """
 
@@ -128,6 +129,7 @@ class PreviousValues:
     tls: LetsEncrypt | None = None
     pull_secret: str | None = None
     registry_login: RegistryLogin | None = None
+    hub_image: str | None = None
     values: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -164,7 +166,7 @@ def login_config() -> str:
     The chart's hub image needs nothing installed for it.
     """
     contract = Path(wiw.contract.__file__).read_text(encoding="utf-8")
-    source = support_file("wiw_auth.py").read_text(encoding="utf-8")
+    source = support_file("hub/wiw_auth.py").read_text(encoding="utf-8")
     # One script: the contract's source first (its own __future__ import opens it),
     # then the login code, which imports the contract as the image's file.
     source = source.replace("from __future__ import annotations\n", "", 1)
@@ -197,13 +199,17 @@ def _k8s_quantity(limit: str) -> str:
     return str(size)
 
 
-def _deployable(image: str) -> _labels.ImageRef:
+_HUB_HINT = "Tag the hub image you built and pushed, e.g. 'REPOSITORY-hub:2026-11-25'."
+_PUSHED = "Use the tag you pushed, pinned by its digest: 'wiw push' prints both."
+
+
+def _deployable(image: str, hint: str = _PUSHED) -> _labels.ImageRef:
     """The image's reference, if the chart can deploy it for good: tagged, not ``latest``."""
     ref = _labels.parse_ref(image)
     if ref.tag is None:
         raise errors.InvalidName(
             f"{image!r} names no tag: the chart needs 'repository:tag[@sha256:...]'.",
-            hint="Use the tag you pushed, pinned by its digest: 'wiw push' prints both.",
+            hint=hint,
         )
     if ref.tag == "latest":
         raise errors.InvalidName(
@@ -224,6 +230,7 @@ def z2jh_values(
     tls: LetsEncrypt | None = None,
     pull_secret: str | None = None,
     registry_login: RegistryLogin | None = None,
+    hub: str | None = None,
 ) -> dict[str, Any]:
     """Return Zero-to-JupyterHub values that serve ``image`` as a wiw classroom.
 
@@ -241,6 +248,10 @@ def z2jh_values(
             nodes pull the image with.
         registry_login: A registry account the chart makes a pull secret from
             (for the image's own registry).
+        hub: The image the chart's hub runs, ``repository:tag``; by default
+            the chart's own, or, when its JupyterHub is below wiw's security
+            floor, ``REPOSITORY-hub:...`` beside ``image``
+            (see :mod:`wiw.deploy.chart`).
 
     Returns:
         The values, to write with :func:`write_z2jh_values` and pass to
@@ -260,8 +271,9 @@ def z2jh_values(
         )
     secret = check_secret(join_secret or secrets.token_urlsafe(24), "The join secret")
     key = check_secret(instructor_key or secrets.token_urlsafe(24), "The instructor's key")
+    hub_ref = hub_image(image, None if hub is None else _deployable(hub, _HUB_HINT))
     values: dict[str, Any] = {
-        "hub": _hub_values(options, secret, key),
+        "hub": _hub_values(options, secret, key) | _hub_image_values(hub_ref, pull_secret),
         "singleuser": _singleuser_values(ref, options, home_size, pull_secret),
         "cull": {"enabled": True, "timeout": options.cull_after, "every": 60},
         "prePuller": {"hook": {"enabled": True}, "continuous": {"enabled": True}},
@@ -290,6 +302,16 @@ def _hub_values(options: ClassroomOptions, secret: str, key: str) -> dict[str, A
         },
         "extraConfig": {LOGIN_KEY: login_config()},
     }
+
+
+def _hub_image_values(ref: HubImage | None, pull_secret: str | None) -> dict[str, Any]:
+    """The hub's image, when it is not the chart's own (see :mod:`wiw.deploy.chart`)."""
+    if ref is None:
+        return {}
+    image: dict[str, Any] = {"name": ref.repository, "tag": ref.tag}
+    if pull_secret:
+        image["pullSecrets"] = [pull_secret]
+    return {"image": image}
 
 
 def _singleuser_values(
@@ -449,6 +471,7 @@ def read_previous(path: str | Path) -> PreviousValues:
         tls=_previous_tls(values),
         pull_secret=_previous_pull_secret(values),
         registry_login=_previous_login(values),
+        hub_image=_previous_hub_image(values),
         values=values,
     )
 
@@ -487,6 +510,21 @@ def _previous_pull_secret(values: dict[str, Any]) -> str | None:
     first = named[0] if isinstance(named, list) and named else None
     name = _dig(first, "name") if isinstance(first, dict) else first
     return name if isinstance(name, str) and name else None
+
+
+# The hub image wiw names beside the workshop image: REPOSITORY-hub:CHART-jupyterhub-VERSION.
+_WIW_HUB_TAG = re.compile(r"[0-9][0-9.]*-jupyterhub-[0-9][0-9.]*")
+
+
+def _previous_hub_image(values: dict[str, Any]) -> str | None:
+    """The hub image an earlier export was told to use; None for wiw's own choice."""
+    name, tag = _dig(values, "hub", "image", "name"), _dig(values, "hub", "image", "tag")
+    if not (isinstance(name, str) and isinstance(tag, str) and name and tag):
+        return None
+    learners = _dig(values, "singleuser", "image", "name")
+    if name == f"{learners}-hub" and _WIW_HUB_TAG.fullmatch(tag):
+        return None
+    return f"{name}:{tag}"
 
 
 def _previous_login(values: dict[str, Any]) -> RegistryLogin | None:
