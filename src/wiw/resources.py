@@ -1,7 +1,8 @@
 """Where wiw's shipped folders are: inside the wheel, or in a checkout.
 
 Two folders travel with wiw: ``jupyterhub/`` (the image's Dockerfile and
-the hub's configuration) and ``example_workshop/`` (the lessons that
+the code that runs inside the image, in a subfolder for where it runs: see
+its README.md) and ``example_workshop/`` (the lessons that
 ``wiw init`` copies).
 """
 
@@ -38,9 +39,21 @@ def support_dir() -> Path:
     return _shipped("jupyterhub", "Dockerfile")
 
 
-def support_file(name: str) -> Path:
-    """One file of the support folder, e.g. ``run_lessons.py``."""
-    return support_dir() / name
+def support_file(path: str) -> Path:
+    """One file of the support folder, by its path inside it.
+
+    Args:
+        path: Relative to ``jupyterhub/``, e.g. ``"lessons/run_lessons.py"``
+            or ``"hub/wiw_auth.py"``.
+
+    Raises:
+        FileNotFoundError: The support folder holds no such file.
+    """
+    found = support_dir() / path
+    if not found.is_file():
+        msg = f"wiw's jupyterhub/ folder holds no file {path!r}"
+        raise FileNotFoundError(msg)
+    return found
 
 
 def example_dir() -> Path:

@@ -1,4 +1,4 @@
-"""The classroom's logins (jupyterhub/wiw_auth.py): names learners may use, the instructor's key.
+"""The classroom's logins (jupyterhub/hub/wiw_auth.py): learners' names, the instructor's key.
 
 The module runs inside the image beside JupyterHub; here JupyterHub's and
 tornado's classes are stand-ins, so that wiw's own rules can be checked.

@@ -93,7 +93,7 @@ def _pins(text: str) -> dict[str, str]:
 def test_dockerfile_meets_runtime_requirements() -> None:
     """Non-root learner, an init process, no package caches, and the security floors."""
     dockerfile = (support_dir() / "Dockerfile").read_text()
-    installer = (support_dir() / "wiw-install").read_text()
+    installer = (support_dir() / "build" / "wiw-install").read_text()
     pins = (support_dir() / "requirements.txt").read_text()
     assert "tini" in dockerfile
     assert "rm -rf /var/lib/apt/lists/*" in dockerfile

@@ -203,7 +203,7 @@ def test_the_login_is_the_local_classrooms_join_page(monkeypatch: pytest.MonkeyP
     hub = z2jh_values(IMAGE, instructor_key=KEY)["hub"]
     code = hub["extraConfig"][LOGIN_KEY]
     assert code.startswith(Path(wiw.contract.__file__).read_text(encoding="utf-8").rstrip())
-    auth = support_file("wiw_auth.py").read_text(encoding="utf-8")
+    auth = support_file("hub/wiw_auth.py").read_text(encoding="utf-8")
     body = auth[auth.index("import asyncio") :].replace(CONTRACT_IMPORT, "")
     assert body.rstrip() in code
     assert "from wiw_contract" not in code

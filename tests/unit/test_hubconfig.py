@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 
 import wiw.contract
+from tests.support.hubside import load_support_module
 from wiw.classroom.contract import Names, hub_env
 from wiw.classroom.lifecycle import ClassroomOptions, _settings
 from wiw.classroom.state import ClassroomState
 from wiw.planning import LearnerLimits
 from wiw.resources import support_file
 
-CONFIG = support_file("jupyterhub_config.py")
+CONFIG = support_file("hub/jupyterhub_config.py")
 
 
 class Section(dict[str, Any]):
@@ -86,6 +87,8 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, module in fakes.items():
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setitem(sys.modules, "wiw_contract", wiw.contract)  # the image's copy
+    # Beside the configuration in the image (/etc/jupyterhub), in shared/ here.
+    monkeypatch.setitem(sys.modules, "wiw_static", load_support_module("wiw_static"))
 
 
 def run_config(

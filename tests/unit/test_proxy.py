@@ -1,4 +1,4 @@
-"""The classroom's proxy (jupyterhub/wiw_proxy.py): configurable-http-proxy 0.4.0, adapted.
+"""The classroom's proxy (jupyterhub/hub/wiw_proxy.py): configurable-http-proxy 0.4.0, adapted.
 
 What it decides on its own is checked as plain logic (the TLS flags taken
 off the command line, the upstream request, the relay of a response); then

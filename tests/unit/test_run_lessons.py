@@ -1,4 +1,4 @@
-"""The lesson runner's judging (jupyterhub/run_lessons.py), without a kernel.
+"""The lesson runner's judging (jupyterhub/lessons/run_lessons.py), without a kernel.
 
 ``wiw test`` runs this file inside the workshop image; here its decisions are
 checked on cells built with nbformat: what a cell may raise, how each outcome

@@ -1,4 +1,4 @@
-"""The learner's Jupyter Server configuration (jupyterhub/jupyter_server_config.py).
+"""The learner's Jupyter Server configuration (jupyterhub/server/jupyter_server_config.py).
 
 It runs inside the image, where Jupyter Server and JupyterLab are installed;
 here their handler modules are stand-ins (tornado's StaticFileHandler is the
@@ -66,7 +66,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> tuple[Config, types.ModuleTyp
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setattr(sys, "path", list(sys.path))
     config = Config()
-    path = str(support_file("jupyter_server_config.py"))
+    path = str(support_file("server/jupyter_server_config.py"))
     runpy.run_path(path, init_globals={"get_config": lambda: config})
     return config, lab
 

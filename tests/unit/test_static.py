@@ -1,8 +1,10 @@
-"""Compressed static files (jupyterhub/wiw_static.py, wiw_precompress.py) on a real tornado server.
+"""Compressed static files on a real tornado server.
 
-The handler class is the one JupyterLab and JupyterHub use (tornado's
-``StaticFileHandler``), made precompressed, serving a temporary folder on
-127.0.0.1; the requests ask for codings the way browsers do.
+Written by jupyterhub/build/wiw_precompress.py, served by
+jupyterhub/shared/wiw_static.py. The handler class is the one JupyterLab and
+JupyterHub use (tornado's ``StaticFileHandler``), made precompressed, serving
+a temporary folder on 127.0.0.1; the requests ask for codings the way
+browsers do.
 """
 
 from __future__ import annotations

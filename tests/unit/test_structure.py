@@ -1,12 +1,18 @@
-"""The package's shape: subsystems in layers, no import cycles, one engine boundary."""
+"""The package's shape: subsystems in layers, no import cycles, one engine boundary.
+
+And the code that runs inside the image (``jupyterhub/``), by where it runs.
+"""
 
 from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import mypy.api
+
+from tests.support.hubside import SUPPORT_MODULES
+from wiw.build.context import SUPPORT_FILES
 
 SRC = Path(__file__).parents[2] / "src" / "wiw"
 README = Path(__file__).parents[2] / "README.md"
@@ -212,3 +218,60 @@ def test_no_two_modules_differ_by_one_letter() -> None:
     names = sorted({p.stem.strip("_") for p in SRC.rglob("*.py")} - {"init", "main"})
     close = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :] if one_letter_apart(a, b)]
     assert close == []
+
+
+# The code that runs inside the image (jupyterhub/): a subfolder for where
+# each file runs (its README.md says which), and at the top what concerns the
+# folder as a whole.
+SUPPORT = SRC.parents[1] / "jupyterhub"
+SUPPORT_FOLDERS = ("build", "hub", "server", "shared", "lessons")
+SUPPORT_TOP = {"Dockerfile", "README.md", "requirements.txt", "requirements.lock", "mypy.ini"}
+RUN_AT_TEST_TIME = {"lessons/run_lessons.py"}  # handed to the image's Python, not copied in
+
+
+def support_files() -> set[str]:
+    """Every file under jupyterhub/ but the stubs, relative to it (bytecode aside)."""
+    return {
+        path.relative_to(SUPPORT).as_posix()
+        for path in SUPPORT.rglob("*")
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.relative_to(SUPPORT).parts[0] != "typings"
+    }
+
+
+def test_the_image_code_is_split_by_where_it_runs() -> None:
+    """jupyterhub/ keeps the Dockerfile, pins and checks at its top, and code in known folders."""
+    top = {path.name for path in SUPPORT.iterdir() if path.name != "__pycache__"}
+    assert top == SUPPORT_TOP | set(SUPPORT_FOLDERS) | {"typings"}
+    readme = (SUPPORT / "README.md").read_text()
+    for folder in SUPPORT_FOLDERS:
+        assert any(name.startswith(f"{folder}/") for name in support_files()), folder
+        assert f"`{folder}/`" in readme, folder
+    # The unit tests import each script by its module name (tests/support/hubside.py).
+    scripts = {name for name in support_files() if "/" in name and name.endswith(".py")}
+    assert set(SUPPORT_MODULES.values()) == scripts
+
+
+def test_the_build_context_carries_every_file_the_image_runs() -> None:
+    """SUPPORT_FILES names every file of the subfolders but the lesson runner, each once by name.
+
+    The build context puts them side by side under ``wiw/`` (where the
+    Dockerfile finds them), so no two may share a name, nor take the name of
+    the contract's copy.
+    """
+    in_folders = {name for name in support_files() if "/" in name}
+    assert set(SUPPORT_FILES) == in_folders - RUN_AT_TEST_TIME | {"requirements.lock"}
+    assert {name for name in in_folders if name.startswith("lessons/")} == RUN_AT_TEST_TIME
+    names = [PurePosixPath(name).name for name in SUPPORT_FILES]
+    assert len(set(names)) == len(names), sorted(names)
+    assert "wiw_contract.py" not in names
+
+
+def test_the_dockerfile_copies_exactly_the_build_contexts_files() -> None:
+    """Every ``wiw/`` file the build context holds is one the Dockerfile copies, and back."""
+    lines = (SUPPORT / "Dockerfile").read_text().splitlines()
+    code = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    copied = set(re.findall(r"(?<![\w/])wiw/[\w.-]+", code))
+    rendered = {f"wiw/{PurePosixPath(name).name}" for name in SUPPORT_FILES}
+    assert copied == rendered | {"wiw/wiw_contract.py"}

@@ -1,4 +1,4 @@
-"""Learners stay on the Swarm node that holds their home (jupyterhub/wiw_swarm.py).
+"""Learners stay on the Swarm node that holds their home (jupyterhub/hub/wiw_swarm.py).
 
 The spawner logic runs here over a stand-in for SwarmSpawner that answers
 the two Docker calls it makes the way the Docker API does; the multi-node

@@ -13,7 +13,7 @@ import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import wiw.contract
 from wiw.build.workshop import DEPENDENCY_FILES, Workshop
@@ -31,21 +31,23 @@ __all__ = [
 ]
 
 DEFAULT_BASE_IMAGE = "debian:bookworm-slim"
-# The files of the `jupyterhub/` folder that go into every image.
+# The files of the `jupyterhub/` folder that go into every image, by their
+# path in it (a subfolder for where each runs: see its README.md). The build
+# context holds them side by side under `wiw/`, where the Dockerfile finds them.
 SUPPORT_FILES = (
     "requirements.lock",
-    "wiw-install",
-    "wiw_precompress.py",
-    "wiw_static.py",
-    "wiw_swarm.py",
-    "page_config.json",
-    "jupyter_server_config.py",
-    "jupyterhub_config.py",
-    "wiw_proxy.py",
-    "wiw_auth.py",
-    "wiw_sync.py",
-    "lab-overrides.json",
-    "wiw-start",
+    "build/wiw-install",
+    "build/wiw_precompress.py",
+    "hub/jupyterhub_config.py",
+    "hub/wiw_auth.py",
+    "hub/wiw_proxy.py",
+    "hub/wiw_swarm.py",
+    "server/jupyter_server_config.py",
+    "server/lab-overrides.json",
+    "server/page_config.json",
+    "server/wiw-start",
+    "server/wiw_sync.py",
+    "shared/wiw_static.py",
 )
 # The Python the default base (Debian 12) offers, and where the others are.
 DEFAULT_BASE_PYTHON = "3.11"
@@ -116,11 +118,11 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
 
     Returns:
         The context. A workshop with its own Dockerfile is its own context.
-        Otherwise: wiw's support files under ``wiw/``, the dependency files
-        under ``workshop/``, the workshop's package and ``postBuild`` under
-        ``workshop/package/`` (without notebooks, so that editing a lesson
-        reinstalls nothing), its lessons under ``workshop/lessons/``, and the
-        Dockerfile.
+        Otherwise: wiw's support files side by side under ``wiw/`` (by name,
+        without their subfolder), the dependency files under ``workshop/``,
+        the workshop's package and ``postBuild`` under ``workshop/package/``
+        (without notebooks, so that editing a lesson reinstalls nothing), its
+        lessons under ``workshop/lessons/``, and the Dockerfile.
 
     Raises:
         wiw.errors.UnsupportedPython: ``runtime.txt`` asks for a Python no base offers.
@@ -131,7 +133,7 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
     support = support_dir()
     files: dict[str, bytes | Path] = {"Dockerfile": support / "Dockerfile"}
     for name in SUPPORT_FILES:
-        files[f"wiw/{name}"] = support / name
+        files[f"wiw/{PurePosixPath(name).name}"] = support / name
     # The contract both sides read (wiw.contract), beside the hub's configuration.
     files["wiw/wiw_contract.py"] = Path(wiw.contract.__file__)
     files["workshop/requirements.txt"] = env.requirements or b""

@@ -1,6 +1,6 @@
 """The hub's container and the settings it is handed, decided once, here.
 
-The hub runs ``jupyterhub/jupyterhub_config.py`` inside the workshop image,
+The hub runs ``jupyterhub/hub/jupyterhub_config.py`` inside the workshop image,
 where wiw's package is not installed. Every name, label, path and setting it
 needs is decided here (from :mod:`wiw.contract`, which both sides read) and
 handed to the hub's container: settings

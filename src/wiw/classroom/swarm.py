@@ -2,7 +2,7 @@
 
 On Swarm, a learner's home is a volume on the node that ran their server
 first; the hub keeps them on that node and records it in their server's
-state (``jupyterhub/wiw_swarm.py``). A manager cannot read other nodes'
+state (``jupyterhub/hub/wiw_swarm.py``). A manager cannot read other nodes'
 volumes, so collecting runs a one-off task on each learner's node that packs
 their home and prints it with its checksum; wiw checks it and unpacks it.
 """

@@ -84,7 +84,7 @@ def runner_spec(
     judging: Judging | None = None,
 ) -> ContainerSpec:
     """Decide the throwaway container that runs the lessons, as plain data."""
-    script = support_file("run_lessons.py").read_text()
+    script = support_file("lessons/run_lessons.py").read_text()
     return ContainerSpec(
         image=image.ref,
         name=f"wiw-lessons-{workshop}-{secrets.token_hex(4)}",
