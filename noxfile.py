@@ -44,7 +44,7 @@ HUB_TYPED = ("aiohttp", "click", "jupyter-server", "jupyterlab-server", "nbclien
 def typecheck(session: nox.Session) -> None:
     """Type-check the package, the tests and this file with mypy --strict.
 
-    Then the code that runs inside every image (``jupyterhub/*.py``), with its
+    Then the code that runs inside every image (``jupyterhub/*/*.py``), with its
     own configuration (``jupyterhub/mypy.ini``: strict, every ignore used),
     against the packages the image installs and the stubs in
     ``jupyterhub/typings`` for those that ship no types.
