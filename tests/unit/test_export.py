@@ -637,7 +637,11 @@ def test_an_export_says_what_it_wrote_and_what_comes_next(tmp_path: Path) -> Non
     assert result.url == f"http://EXTERNAL-IP{result.values['hub']['baseUrl']}"
     assert result.instructor_url == instructor_url(result.values)
     assert result.changed is None
+    hub = result.values["hub"]["image"]
+    hub_ref = f"{hub['name']}:{hub['tag']}"
     assert result.next_steps == (
+        f"docker build -t {hub_ref} - < {tmp_path / 'hub.Dockerfile'}",
+        f"docker push {hub_ref}",
         helm_command(result.path, "course"),
         "kubectl --namespace course get service proxy-public"
         "    # its EXTERNAL-IP goes into the URL",
@@ -661,10 +665,10 @@ def test_an_update_rewrites_its_file_and_names_what_changed(
     assert second.path == Path("values.yaml")
     assert second.changed == ["hub.activeServerLimit", "singleuser.image.tag"]
     assert second.url == f"http://203.0.113.7{first.values['hub']['baseUrl']}"
-    assert [step.split()[0] for step in second.next_steps] == ["helm", "wiw"]
+    assert [step.split()[0] for step in second.next_steps] == ["docker", "docker", "helm", "wiw"]
     again = export_z2jh(ExportRequest(v2, update="values.yaml", max_learners=60))
     assert again.changed == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["values.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.Dockerfile", "values.yaml"]
 
 
 def test_options_that_go_together_are_usage_errors(tmp_path: Path) -> None:
@@ -771,7 +775,7 @@ def test_update_keeps_the_url_and_the_instructor_key(
     assert "changed: hub.activeServerLimit, singleuser.image.tag" in printed
     assert f"Workshop URL: https://workshop.example.org{first['hub']['baseUrl']}" in printed
     assert mode(path) == 0o600
-    assert [p.name for p in tmp_path.iterdir()] == sorted(["token", "values.yaml"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.Dockerfile", "token", "values.yaml"]
 
 
 def test_a_join_secret_is_given_in_a_file(
