@@ -27,7 +27,7 @@ from traitlets import default
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wiw_auth import JoinAuthenticator, PasswordAuthenticator
-from wiw_contract import hub_roles
+from wiw_contract import RUNTIME, hub_roles
 from wiw_static import precompressed
 from wiw_swarm import NOT_FOUND, PinnedToNode
 
@@ -195,7 +195,8 @@ c.DockerSpawner.network_name = need("WIW_NETWORK")
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True  # files live on the learner's volume, not in the container
 c.DockerSpawner.name_template = need("WIW_LEARNER_NAME")
-c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
+# The runtime's server, whatever the lessons' environment (first on PATH) holds.
+c.DockerSpawner.cmd = [f"{RUNTIME}/bin/jupyterhub-singleuser"]
 c.DockerSpawner.notebook_dir = HOME
 c.DockerSpawner.mem_limit = int(need("WIW_MEM_LIMIT"))  # bytes
 c.DockerSpawner.cpu_limit = float(need("WIW_CPU_LIMIT"))

@@ -27,6 +27,7 @@ import argparse
 import base64
 import copy
 import difflib
+import importlib.metadata
 import json
 import multiprocessing
 import os
@@ -46,6 +47,7 @@ from nbclient.exceptions import CellExecutionError
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 TAG = "raises-exception"
 KERNEL_STARTUP = 180  # seconds a kernel may take to answer at first
+LESSONS_ENV = Path("/opt/lessons")  # the lessons' environment (wiw.contract.LESSONS_ENV)
 # What always differs between two runs of the same cell, and what it becomes.
 NOISE = (
     (re.compile(r"0x[0-9a-fA-F]{6,}"), "0x…"),
@@ -299,6 +301,29 @@ def outcome(future: Future[dict[str, Any]], path: str) -> dict[str, Any]:
                 "stopped": ""}  # fmt: skip
 
 
+def lessons_environment(prefix: Path = LESSONS_ENV) -> dict[str, Any]:
+    """The Python and packages of the lessons' environment (the kernel's).
+
+    Images of older wiw versions have one environment, this script's own: its
+    Python, and no package list.
+    """
+    config = prefix / "pyvenv.cfg"
+    if not config.is_file():
+        return {"python": sys.version.split()[0], "packages": []}
+    settings = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition("=") for line in config.read_text().splitlines())
+    )
+    sites = [str(p) for p in sorted(prefix.glob("lib/python*/site-packages"))]
+    found = {
+        f"{dist.metadata['Name']}=={dist.version}"
+        for dist in importlib.metadata.distributions(path=sites)
+        if dist.metadata["Name"]
+    }
+    python = settings.get("version") or settings.get("version_info") or ""
+    return {"python": python, "packages": sorted(found, key=str.lower)}
+
+
 def main() -> None:
     """Run the lessons given on the command line and print the report."""
     parser = argparse.ArgumentParser()
@@ -322,7 +347,7 @@ def main() -> None:
         "results": results,
         "duration": round(time.monotonic() - started, 3),
         "peak_memory": container_peak(),
-        "python": sys.version.split()[0],
+        **lessons_environment(),
     }
     print(args.marker + json.dumps(report), flush=True)
 

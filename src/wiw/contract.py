@@ -23,7 +23,9 @@ __all__ = [
     "HUB_STATE",
     "INSTRUCTOR",
     "LESSONS",
+    "LESSONS_ENV",
     "MAX_NAME",
+    "RUNTIME",
     "SETTINGS",
     "SOCKET",
     "STATE_DIR",
@@ -41,6 +43,9 @@ HOME = "/home/learner"  # the learner's home in every wiw image
 HUB_STATE = "/srv/wiw-hub"  # the hub's state volume, mounted in the hub's container
 STATE_DIR = f"{HUB_STATE}/wiw"  # wiw's files on it: secrets, the port, the current image
 LESSONS = "/srv/wiw/lessons"  # the lessons inside every wiw image
+# Two Python environments in every image (older images have the runtime only):
+RUNTIME = "/opt/wiw"  # JupyterHub, JupyterLab, the server: wiw's lock, never moved by a course
+LESSONS_ENV = "/opt/lessons"  # the course's packages, unconstrained, and the kernel
 HUB_CONFIG = "/etc/jupyterhub/jupyterhub_config.py"
 INSTRUCTOR = "instructor"  # the instructor's account on the hub; no learner may take it
 SOCKET = "/var/run/docker.sock"

@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 import zxingcpp
+from nbformat.v4 import new_code_cell, new_notebook
 from PIL import Image as PILImage
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 
@@ -230,3 +232,49 @@ def test_a_learner_who_types_slowly_still_joins(browser: Browser, room: Classroo
     page.wait_for_url(re.compile(r".*/user/Slow%20Typist/lab.*"), timeout=120_000)
     expect(page.locator(".jp-DirListing-content")).to_be_visible(timeout=60_000)
     context.close()
+
+
+WIDGETS = """
+import ipywidgets
+ipywidgets.IntSlider(value=7, min=0, max=10, description="seven")
+"""
+
+
+@pytest.fixture(scope="module")
+def widgets_image(
+    engine: wiw.Engine,
+    run_id: str,
+    made_images: list[str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> wiw.Image:
+    """A course whose lesson shows an ipywidgets slider; ipywidgets only in its requirements."""
+    folder = tmp_path_factory.mktemp("widgets")
+    (folder / "requirements.txt").write_text("ipywidgets==8.1.5\n")
+    kernel = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    lesson = new_notebook(cells=[new_code_cell(WIDGETS)], metadata={"kernelspec": kernel})
+    nbformat.write(lesson, folder / "widgets.ipynb")
+    ref = f"wiw-test/widgets:{run_id}"
+    made_images.append(ref)
+    return wiw.Image.build(wiw.Workshop(folder), tag=ref, engine=engine, show_progress=False)
+
+
+def test_a_widget_from_the_lessons_environment_works_in_the_browser(
+    browser: Browser, widgets_image: wiw.Image
+) -> None:
+    """Ipywidgets lives in the lessons' environment, yet JupyterLab draws its slider.
+
+    JupyterLab (the runtime's) finds the prebuilt extension the lesson package
+    ships; without it the output would be the text ``IntSlider(value=7, ...)``.
+    """
+    with wiw.Lab.run(widgets_image) as lab:
+        url = lab.wait_for_token(timeout=120)
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        lab_url, _, token = url.partition("?")  # http://HOST:PORT/lab?token=...
+        page.goto(f"{lab_url}/tree/widgets.ipynb?{token}")
+        run_all_cells(page)
+        slider = page.locator(".jp-OutputArea-output .widget-slider")
+        expect(slider).to_be_visible(timeout=60_000)
+        expect(page.locator(".widget-readout")).to_have_text("7")
+        assert not page.get_by_text("Error displaying widget").count()
+        keep(page, "lab-widgets.png")
+        page.context.close()

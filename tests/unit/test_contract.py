@@ -30,7 +30,12 @@ def test_the_hub_runs_jupyterhub_on_wiws_config_as_root_in_its_state_folder() ->
     spec = hub_spec(Names("intro"), SETTINGS, bind="127.0.0.1", port=None)
     assert spec.image == "registry.example.org/wiw/intro:2026-11"
     assert spec.name == "wiw-intro-hub"
-    assert tuple(spec.command) == ("jupyterhub", "-f", "/etc/jupyterhub/jupyterhub_config.py")
+    # By its full path: the lessons' environment, first on PATH, may hold a jupyterhub too.
+    assert tuple(spec.command) == (
+        "/opt/wiw/bin/jupyterhub",
+        "-f",
+        "/etc/jupyterhub/jupyterhub_config.py",
+    )
     assert spec.user == "root"
     assert spec.workdir == "/srv/wiw-hub"
 

@@ -9,7 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from wiw import errors
-from wiw.build.context import render_context
+from wiw.build.context import describe_build, render_context
 from wiw.build.workshop import UNSUPPORTED, Workshop
 
 
@@ -150,7 +150,7 @@ def test_runtime_chooses_a_base_that_has_that_python(
     assert args.get("PYTHON_VERSION") == version
 
 
-@pytest.mark.parametrize("runtime", ["python-2.7", "python-3.9", "python-3.99"])
+@pytest.mark.parametrize("runtime", ["python-2.7", "python-3.99"])
 def test_a_python_no_base_offers_is_a_clear_error(tmp_path: Path, runtime: str) -> None:
     """An impossible Python is refused before building, listing what is possible."""
     workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": runtime}))
@@ -165,6 +165,55 @@ def test_a_python_no_base_offers_is_a_clear_error(tmp_path: Path, runtime: str) 
         "Write one of python-3.11, python-3.12, python-3.13, python-3.14 in runtime.txt, or "
         f"give a base image whose apt offers python{version} (--base-image)."
     )
+
+
+@pytest.mark.parametrize(("version", "when"), [("3.10", "October 2026"), ("3.7", "June 2023")])
+def test_an_end_of_life_python_says_so_and_how_to_build_anyway(
+    tmp_path: Path, version: str, when: str
+) -> None:
+    """Past its end of life: said, with the supported ones and --python to build anyway."""
+    workshop = Workshop(workshop_with(tmp_path / "w", {"runtime.txt": f"python-{version}"}))
+    with pytest.raises(errors.UnsupportedPython) as caught:
+        render_context(workshop)
+    assert caught.value.message == (
+        f"runtime.txt asks for Python {version}, which reached its end of life in {when}: "
+        "wiw builds with supported Pythons only (3.11, 3.12, 3.13, 3.14)."
+    )
+    assert caught.value.hint == (
+        "Build with a supported one instead: --python 3.11 (or 3.14); then 'wiw test' shows "
+        "whether the lessons still run. Or write python-3.11 in runtime.txt."
+    )
+
+
+def test_python_asked_for_replaces_runtime_txts(tmp_path: Path) -> None:
+    """--python builds with a supported Python; the dry run says it replaced runtime.txt's."""
+    folder = workshop_with(tmp_path / "w", {"runtime.txt": "python-3.10"})
+    workshop = Workshop(folder, python="3.12")
+    assert (workshop.environment.python, workshop.environment.runtime_python) == ("3.12", "3.10")
+    context = render_context(workshop)
+    assert context.build_args == {"BASE_IMAGE": "python:3.12-slim", "PYTHON_VERSION": "3.12"}
+    assert describe_build(workshop, context)[0] == (
+        "Base image: python:3.12-slim (it has Python 3.12, asked for with --python instead of "
+        "runtime.txt's 3.10)."
+    )
+    alone = Workshop(workshop_with(tmp_path / "x", {}), python="3.13")
+    assert describe_build(alone, render_context(alone))[0] == (
+        "Base image: debian:trixie-slim (it has Python 3.13, asked for with --python)."
+    )
+
+
+def test_an_end_of_life_python_asked_for_names_the_flag(tmp_path: Path) -> None:
+    """--python 3.9 is refused as runtime.txt's would be, naming --python."""
+    workshop = Workshop(workshop_with(tmp_path / "w", {}), python="3.9")
+    with pytest.raises(errors.UnsupportedPython, match=r"^--python asks for Python 3\.9, "):
+        render_context(workshop)
+
+
+@pytest.mark.parametrize("text", ["3", "3.12.1", "python-3.12", "4.0", "3.x", ""])
+def test_a_python_version_is_major_and_minor(tmp_path: Path, text: str) -> None:
+    """Only X.Y of Python 3: anything else is an InvalidOption saying the form."""
+    with pytest.raises(errors.InvalidOption, match=r"not a Python version such as 3\.12"):
+        Workshop(workshop_with(tmp_path / "w", {}), python=text)
 
 
 def test_runtime_with_another_base_becomes_a_build_argument(tmp_path: Path) -> None:

@@ -411,7 +411,7 @@ def test_the_learners_servers_exactly() -> None:
             "pullPolicy": "IfNotPresent",
             "pullSecrets": ["regcred"],
         },
-        "cmd": "jupyterhub-singleuser",
+        "cmd": "/opt/wiw/bin/jupyterhub-singleuser",
         "defaultUrl": "/lab",
         "uid": 1000,
         "fsGid": 100,

@@ -63,7 +63,7 @@ def test_runner_runs_as_the_learner_with_limits() -> None:
     spec = runner_spec(
         Image("wiw/x:1"), ["a.ipynb"], workshop="x", cell_timeout=7, parallel=3, memory="1g"
     )
-    assert spec.command[:2] == ("python3", "-c")
+    assert spec.command[:2] == ("/opt/wiw/bin/python", "-c")  # the runtime's: nbclient
     assert "--marker" in spec.command[2]
     assert list(spec.command[3:]) == [
         "--timeout", "7", "--parallel", "3", "--marker", MARKER, "--max-failures", "10", "--",
@@ -111,3 +111,21 @@ def test_judging_flags_reach_the_runner() -> None:
         "--strict-errors",
         "--compare-outputs",
     ]
+
+
+def test_the_report_says_what_the_lessons_ran_with() -> None:
+    """The lessons' Python and their environment's packages, read back from the runner's line."""
+    line = MARKER + json.dumps(
+        {"results": [], "duration": 1.0, "python": "3.11.2", "packages": ["numpy==1.26.4"]}
+    )
+    report = parse_report(line, "wiw/x:1", MARKER)
+    assert report is not None
+    assert (report.python, report.packages) == ("3.11.2", ["numpy==1.26.4"])
+    assert report.environment() == (
+        "The lessons ran with Python 3.11.2 and 1 packages of their own environment "
+        "(the JSON report lists them)."
+    )
+    assert json.loads(report.to_json())["packages"] == ["numpy==1.26.4"]
+    older = parse_report(MARKER + json.dumps({"results": [], "duration": 1.0}), "x", MARKER)
+    assert older is not None
+    assert (older.packages, older.environment()) == ([], "")

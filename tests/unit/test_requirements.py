@@ -17,6 +17,7 @@ from wiw.build.requirements import (
     requirement_warnings,
 )
 from wiw.build.workshop import Workshop
+from wiw.resources import support_file
 
 REPO = Path(__file__).resolve().parents[2]
 SHA = "a" * 64
@@ -564,3 +565,22 @@ def test_a_workshop_lists_its_warnings_with_the_file_as_laid_out(tmp_path: Path)
     (folder / "binder" / "requirements.txt").write_text("numpy\n-i http://pypi.example.org/\n")
     (warning,) = Workshop(folder).dependency_warnings
     assert (warning.file, warning.number) == ("binder/requirements.txt", 2)
+
+
+def test_the_pinned_course_case_pins_like_pip_freeze_against_the_lock() -> None:
+    """tests/cases/pinned_freeze: 30+ exact pins, 5+ of them not the runtime lock's version.
+
+    It builds and passes in the integration tests only because the course's
+    packages live in an environment of their own, unconstrained by the lock.
+    """
+    case = Path(__file__).parents[1] / "cases" / "pinned_freeze" / "requirements.txt"
+    pins = dict(line.lower().replace("_", "-").split("==") for line in case.read_text().split())
+    lock = support_file("requirements.lock").read_text()
+    locked = dict(
+        line.split(" ")[0].lower().replace("_", "-").split("==")
+        for line in lock.splitlines()
+        if "==" in line and not line.startswith(("#", " "))
+    )
+    differ = {name for name, version in pins.items() if name in locked and locked[name] != version}
+    assert len(pins) >= 30
+    assert len(differ) >= 5, differ

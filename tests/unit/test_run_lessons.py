@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import base64
 import struct
+import sys
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from tests.support.hubside import load_support_module
+from wiw.contract import LESSONS_ENV
 
 RUN = load_support_module("run_lessons")
 
@@ -317,3 +319,32 @@ def test_a_dead_worker_is_a_failed_lesson() -> None:
 def test_no_kernel_no_peak() -> None:
     """Without a running kernel's process the peak memory is unknown, not an error."""
     assert RUN.kernel_peak(Client()) is None
+
+
+def test_the_report_names_the_lessons_python_and_packages(tmp_path: Path) -> None:
+    """The lessons' environment: its venv's Python and its packages, sorted by name."""
+    (tmp_path / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.2\n")
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    for name, version in (("numpy", "1.26.4"), ("Bokeh", "3.4.1"), ("ipykernel", "6.29.5")):
+        info = site / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        )
+    found = RUN.lessons_environment(tmp_path)
+    assert found == {
+        "python": "3.11.2",
+        "packages": ["Bokeh==3.4.1", "ipykernel==6.29.5", "numpy==1.26.4"],
+    }
+
+
+def test_an_image_with_one_environment_reports_the_runners_python(tmp_path: Path) -> None:
+    """No lessons' environment (an older image): this Python, and no package list."""
+    found = RUN.lessons_environment(tmp_path / "missing")
+    assert found["packages"] == []
+    assert found["python"] == sys.version.split()[0]
+
+
+def test_the_runner_looks_where_the_image_puts_the_lessons_environment() -> None:
+    """run_lessons.py cannot import the contract (it arrives as text): the same path, written."""
+    assert str(RUN.LESSONS_ENV) == LESSONS_ENV

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import wiw.contract
-from wiw.build.workshop import DEPENDENCY_FILES, Workshop
+from wiw.build.workshop import DEPENDENCY_FILES, Environment, Workshop
 from wiw.errors import UnsupportedPython
 from wiw.resources import support_dir
 
@@ -56,6 +56,14 @@ PYTHON_BASES = {
     "3.12": "python:3.12-slim",
     "3.13": "debian:trixie-slim",
     "3.14": "python:3.14-slim",
+}
+# Pythons past their end of life, and when it came (python.org's release status).
+END_OF_LIFE = {
+    "3.6": "December 2021",
+    "3.7": "June 2023",
+    "3.8": "October 2024",
+    "3.9": "October 2025",
+    "3.10": "October 2026",
 }
 _FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
 
@@ -151,12 +159,15 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
         files["workshop/package/postBuild"] = env.post_build
     for name, path in content:
         files[f"workshop/lessons/{name}"] = path
-    base, python = choose_base(env.python, base_image)
+    asked_by = "runtime.txt" if env.python == env.runtime_python else "--python"
+    base, python = choose_base(env.python, base_image, asked_by=asked_by)
     build_args = {"BASE_IMAGE": base, **({"PYTHON_VERSION": python} if python else {})}
     return BuildContext(files=files, build_args=build_args)
 
 
-def choose_base(python: str | None, base_image: str | None = None) -> tuple[str, str | None]:
+def choose_base(
+    python: str | None, base_image: str | None = None, *, asked_by: str = "runtime.txt"
+) -> tuple[str, str | None]:
     """The base image that has the Python ``runtime.txt`` asks for, and that version.
 
     Debian releases bring 3.11 (bookworm) and 3.13 (trixie) with apt; the
@@ -166,6 +177,7 @@ def choose_base(python: str | None, base_image: str | None = None) -> tuple[str,
     Args:
         python: The version runtime.txt names (``"3.13"``), ``"3"`` or None.
         base_image: The base image asked for, if any.
+        asked_by: Who asks for that Python, for messages: ``runtime.txt`` or ``--python``.
 
     Returns:
         ``(base image, X.Y or None for the base's own python3)``.
@@ -178,10 +190,20 @@ def choose_base(python: str | None, base_image: str | None = None) -> tuple[str,
         return base_image, version
     if version is None:
         return DEFAULT_BASE_IMAGE, None
+    if version in END_OF_LIFE:
+        newest = max(PYTHON_BASES, key=lambda v: tuple(map(int, v.split("."))))
+        raise UnsupportedPython(
+            f"{asked_by} asks for Python {version}, which reached its end of life in "
+            f"{END_OF_LIFE[version]}: wiw builds with supported Pythons only "
+            f"({', '.join(PYTHON_BASES)}).",
+            hint=f"Build with a supported one instead: --python {DEFAULT_BASE_PYTHON} (or "
+            f"{newest}); then 'wiw test' shows whether the lessons still run. Or write "
+            f"python-{DEFAULT_BASE_PYTHON} in runtime.txt.",
+        )
     if version not in PYTHON_BASES:
         choices = ", ".join(f"python-{v}" for v in PYTHON_BASES)
         raise UnsupportedPython(
-            f"runtime.txt asks for Python {version}, which no base image wiw knows offers "
+            f"{asked_by} asks for Python {version}, which no base image wiw knows offers "
             "with JupyterHub's runtime.",
             hint=f"Write one of {choices} in runtime.txt, or give a base image whose apt "
             f"offers python{version} (--base-image).",
@@ -234,7 +256,7 @@ def describe_build(
         lines.append("Build arguments: none.")
     else:
         base = context.build_args["BASE_IMAGE"]
-        lines = [f"Base image: {base} ({_why_base(workshop.environment.python, base_image)})."]
+        lines = [f"Base image: {base} ({_why_base(workshop.environment, base_image)})."]
         flags = build_arg_flags(context.build_args)
         lines.append("Build arguments, as the build passes them (over the Dockerfile's ARGs):")
         lines += [f"  {flag} {value}" for flag, value in zip(flags[::2], flags[1::2], strict=True)]
@@ -242,8 +264,12 @@ def describe_build(
     return lines
 
 
-def _why_base(python: str | None, base_image: str | None) -> str:
+def _why_base(env: Environment, base_image: str | None) -> str:
     """Why the base image is the one it is, in words."""
+    python = env.python
+    if python != env.runtime_python and base_image is None:
+        instead = f" instead of runtime.txt's {env.runtime_python}" if env.runtime_python else ""
+        return f"it has Python {python}, asked for with --python{instead}"
     if base_image is not None:
         if python in (None, "3"):
             return "as asked; its python3"

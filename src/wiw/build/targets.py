@@ -23,7 +23,11 @@ def looks_like_workshop(folder: Path) -> bool:
 
 
 def resolve_workshop(
-    text: str | None, *, ref: str | None = None, allow_home: bool = False
+    text: str | None,
+    *,
+    ref: str | None = None,
+    allow_home: bool = False,
+    python: str | None = None,
 ) -> Workshop:
     """The workshop a command works on.
 
@@ -32,6 +36,7 @@ def resolve_workshop(
             folder, which must then look like a workshop.
         ref: With a URL: the branch, tag or commit.
         allow_home: Accept a folder that looks like a home directory.
+        python: Build with this Python instead of runtime.txt's (``--python``).
 
     Raises:
         wiw.errors.WorkshopNotFound: No folder was given and ``.`` holds no lessons.
@@ -48,9 +53,13 @@ def resolve_workshop(
     if sources.is_git_url(text):
         source = sources.fetch(text, ref)
         return Workshop(
-            source.folder, name=source.name, source=source.label, allow_home=allow_home
+            source.folder,
+            name=source.name,
+            source=source.label,
+            allow_home=allow_home,
+            python=python,
         )
-    return Workshop(text, allow_home=allow_home)
+    return Workshop(text, allow_home=allow_home, python=python)
 
 
 def resolve_target(

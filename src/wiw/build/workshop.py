@@ -7,7 +7,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "DEPENDENCY_FILES",
     "Environment",
     "Workshop",
+    "check_python",
     "detect_environment",
     "register_lesson_tester",
     "slugify",
@@ -86,7 +87,10 @@ class Environment:
         requirements: ``requirements.txt``: pip packages.
         apt: ``apt.txt``: Debian packages.
         post_build: ``postBuild``: a script run as the learner at build time.
-        python: The Python named by ``runtime.txt`` (e.g. ``"3.11"``), if any.
+        python: The Python to build with: the one ``runtime.txt`` names
+            (e.g. ``"3.11"``), or the one asked for instead (``--python``).
+        runtime_python: The Python ``runtime.txt`` names, if any, even when
+            another is asked for.
         package: ``pyproject.toml`` or ``setup.py`` at the top of the workshop:
             the folder's own package, installed into the image.
         dockerfile: A ``Dockerfile`` of the workshop's own, built as it is.
@@ -100,6 +104,7 @@ class Environment:
     apt: Path | None = None
     post_build: Path | None = None
     python: str | None = None
+    runtime_python: str | None = None
     package: Path | None = None
     dockerfile: Path | None = None
     requirement_lines: tuple[RequirementLine, ...] = field(default=(), repr=False)
@@ -138,6 +143,7 @@ def detect_environment(root: Path) -> Environment:
         apt=found("apt.txt"),
         post_build=post_build,
         python=_python_version(runtime) if runtime else None,
+        runtime_python=_python_version(runtime) if runtime else None,
         package=found("pyproject.toml", root) or found("setup.py", root),
         dockerfile=dockerfile,
         requirement_lines=(
@@ -146,6 +152,19 @@ def detect_environment(root: Path) -> Environment:
             else ()
         ),
     )
+
+
+_PYTHON = re.compile(r"3\.\d{1,2}")
+
+
+def check_python(version: str) -> str:
+    """Return ``version`` if it names a Python as ``X.Y`` (``"3.12"``); else InvalidOption."""
+    if not _PYTHON.fullmatch(version):
+        raise errors.InvalidOption(
+            f"{version!r} is not a Python version such as 3.12.",
+            hint="Give the major and minor version only, e.g. --python 3.12.",
+        )
+    return version
 
 
 def _python_version(runtime: Path) -> str:
@@ -177,6 +196,8 @@ class Workshop:
             left out.
         source: Where the folder came from, e.g. ``URL@COMMIT`` of a git
             repository (recorded in the image's labels).
+        python: Build with this Python (``"3.12"``) instead of the one
+            ``runtime.txt`` names, e.g. when that one has reached its end of life.
 
     Raises:
         wiw.errors.WorkshopNotFound: ``path`` is not a folder.
@@ -201,6 +222,7 @@ class Workshop:
         name: str | None = None,
         allow_home: bool = False,
         source: str | None = None,
+        python: str | None = None,
     ) -> None:
         folder = Path(path).expanduser()
         if not folder.is_dir():
@@ -210,7 +232,10 @@ class Workshop:
             refuse_home(self.path)
         object.__setattr__(self, "name", slugify(name or self.path.name))
         object.__setattr__(self, "source", source)
-        object.__setattr__(self, "environment", detect_environment(self.path))
+        environment = detect_environment(self.path)
+        if python is not None:
+            environment = replace(environment, python=check_python(python))
+        object.__setattr__(self, "environment", environment)
         object.__setattr__(self, "selection", select(self.path, DEPENDENCY_FILES))
         lessons = self.lessons
         if not lessons:

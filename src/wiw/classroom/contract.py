@@ -23,6 +23,7 @@ from wiw.contract import (
     HUB_PORT,
     HUB_STATE,
     INSTRUCTOR,
+    RUNTIME,
     SOCKET,
     STATE_DIR,
 )
@@ -165,7 +166,7 @@ def hub_spec(
         image=settings.image,
         name=names.hub,
         labels=_labels.labels_for(names.workshop, "hub", __version__),
-        command=("jupyterhub", "-f", HUB_CONFIG),
+        command=(f"{RUNTIME}/bin/jupyterhub", "-f", HUB_CONFIG),
         publish=[(bind, port, HUB_PORT)],
         envs={**hub_env(names, settings), **(extra_env or {})},
         volumes=[(names.hub_volume, HUB_STATE), (docker_socket, SOCKET)],

@@ -36,6 +36,7 @@ from rich.console import Console
 from rich_argparse import ArgumentDefaultsRichHelpFormatter
 
 from wiw import errors
+from wiw.build.workshop import check_python
 from wiw.engine.labels import parse_ref
 from wiw.planning import MIN_LEARNER_MEMORY, format_bytes, memory_bytes
 
@@ -241,6 +242,15 @@ def image_ref(text: str) -> str:
         refuse(f"must be an image reference such as wiw/intro:2026-11, not {text!r}",
                errors.InvalidName.hint)  # fmt: skip
     return text
+
+
+def python_version(text: str) -> str:
+    """An argparse type: a Python version as ``X.Y``, e.g. ``3.12``."""
+    try:
+        return check_python(text)
+    except errors.InvalidOption:
+        refuse(f"must be a Python version such as 3.12, not {text!r}",
+               "Give the major and minor version only.")  # fmt: skip
 
 
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")

@@ -27,6 +27,7 @@ from wiw.cli.shared import (
     BUILD_TAG,
     FOLDER,
     IMAGE_TAG,
+    PYTHON,
     QR,
     image_arguments,
     interrupt_on_termination,
@@ -157,8 +158,10 @@ def _current_image(found: Workshop, args: argparse.Namespace, output: Output) ->
 
 
 def _print_lessons(report: LessonReport, output: Output) -> None:
-    """Every failing cell (with its traceback), the errors meant, and changed outputs."""
+    """What the lessons ran with; every failing cell, the errors meant, and changed outputs."""
     out = output.out
+    if report.environment():
+        out.print(report.environment(), markup=False)
     for result in report.results:
         for f in result.failures:
             note = f" ({f.note})" if f.note else ""
@@ -261,6 +264,7 @@ BUILD_COMMANDS = (
             *FOLDER,
             BUILD_TAG,
             BASE_IMAGE,
+            PYTHON,
             Argument("--no-cache", "rebuild every step", action="store_true"),
             Argument(
                 "--min-free-gib",
@@ -314,6 +318,7 @@ BUILD_COMMANDS = (
             *FOLDER,
             IMAGE_TAG,
             BASE_IMAGE,
+            PYTHON,
             Argument(
                 "--no-build",
                 "refuse instead of building when the image is missing or older than the folder",

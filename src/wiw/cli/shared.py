@@ -17,7 +17,15 @@ from types import FrameType
 from wiw.build.image import Image
 from wiw.build.targets import resolve_target, resolve_workshop
 from wiw.build.workshop import Workshop
-from wiw.cli.args import count, decimal, image_ref, output_file, seconds, workshop_text
+from wiw.cli.args import (
+    count,
+    decimal,
+    image_ref,
+    output_file,
+    python_version,
+    seconds,
+    workshop_text,
+)
 from wiw.cli.table import Argument
 from wiw.engine.protocol import ContainerEngine
 
@@ -27,6 +35,7 @@ __all__ = [
     "FOLDER",
     "IMAGE_TAG",
     "LEARNER_LIMITS",
+    "PYTHON",
     "QR",
     "TARGET",
     "WORKSHOP",
@@ -110,6 +119,13 @@ BASE_IMAGE = Argument(
     type=image_ref,
     metavar="IMAGE",
 )
+PYTHON = Argument(
+    "--python",
+    "build with this Python (X.Y) instead of the one runtime.txt names, e.g. one that "
+    "reached its end of life",
+    type=python_version,
+    metavar="X.Y",
+)
 QR = Argument(
     "--qr",
     "also save the QR code as a PNG file (in a folder that exists)",
@@ -146,7 +162,12 @@ def target(args: argparse.Namespace, engine: ContainerEngine) -> tuple[Image, Wo
 
 def workshop(args: argparse.Namespace) -> Workshop:
     """The workshop a command works on: a folder, or a git repository at --ref."""
-    return resolve_workshop(args.workshop, ref=args.ref, allow_home=args.allow_home)
+    return resolve_workshop(
+        args.workshop,
+        ref=args.ref,
+        allow_home=args.allow_home,
+        python=getattr(args, "python", None),
+    )
 
 
 def workshop_source(found: Workshop | None, text: str | None) -> str | None:

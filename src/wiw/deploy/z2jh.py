@@ -31,7 +31,7 @@ import yaml
 import wiw.contract
 from wiw import errors
 from wiw.classroom.lifecycle import ClassroomOptions
-from wiw.contract import INSTRUCTOR, instructor_scopes
+from wiw.contract import INSTRUCTOR, RUNTIME, instructor_scopes
 from wiw.deploy.chart import CHART_VERSION, HubImage, hub_image
 from wiw.engine import labels as _labels
 from wiw.network import url_host
@@ -327,7 +327,7 @@ def _singleuser_values(
         image["pullSecrets"] = [pull_secret]
     return {
         "image": image,
-        "cmd": "jupyterhub-singleuser",
+        "cmd": f"{RUNTIME}/bin/jupyterhub-singleuser",
         "defaultUrl": "/lab",
         "uid": 1000,
         "fsGid": 100,

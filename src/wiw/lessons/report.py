@@ -139,6 +139,8 @@ class LessonReport:
         peak_memory: The whole test container's peak memory in bytes (several
             lessons run at once); see :attr:`lesson_peak` for one learner's need.
         python: The Python version the lessons ran with.
+        packages: The lessons' environment, ``name==version`` sorted by name
+            (empty for images that have the runtime's environment only).
     """
 
     image: str
@@ -146,6 +148,7 @@ class LessonReport:
     duration: float = 0.0
     peak_memory: int | None = None
     python: str = ""
+    packages: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -162,6 +165,17 @@ class LessonReport:
         """The largest peak memory of one lesson's kernel: what one learner needs at most."""
         peaks = [r.peak_memory for r in self.results if r.peak_memory]
         return max(peaks) if peaks else None
+
+    def environment(self) -> str:
+        """What the lessons ran with, in words: their Python and how many packages."""
+        if not self.python:
+            return ""
+        if not self.packages:
+            return f"The lessons ran with Python {self.python}."
+        return (
+            f"The lessons ran with Python {self.python} and {len(self.packages)} packages "
+            "of their own environment (the JSON report lists them)."
+        )
 
     def to_json(self) -> str:
         """Return the report as JSON text."""
@@ -220,5 +234,6 @@ def parse_report(output: str, image: str, marker: str) -> LessonReport | None:
                 data["duration"],
                 data.get("peak_memory"),
                 data.get("python", ""),
+                list(data.get("packages", [])),
             )
     return None

@@ -11,6 +11,7 @@ from wiw import errors
 from wiw._version import __version__
 from wiw.build.image import Image
 from wiw.build.workshop import Workshop, register_lesson_tester
+from wiw.contract import RUNTIME
 from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import ContainerSpec
@@ -90,7 +91,7 @@ def runner_spec(
         name=f"wiw-lessons-{workshop}-{secrets.token_hex(4)}",
         labels=_labels.labels_for(workshop, "lesson-test", __version__),
         command=(
-            "python3",
+            f"{RUNTIME}/bin/python",  # the runtime's: nbclient is there, not in the lessons'
             "-c",
             script,
             "--timeout",
