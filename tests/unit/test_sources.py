@@ -17,10 +17,10 @@ from wiw.build.sources import Source
     [("https://github.com/org/course.git", True), ("git://host/course", True),
      ("git@github.com:org/course.git", True), ("file:///srv/course", True),
      ("ssh://git@host/course", True), ("course", False), ("wiw/intro:latest", False),
-     ("./lessons", False)],
+     ("./lessons", False), ("python@sha256:" + "0" * 64, False)],
 )  # fmt: skip
 def test_git_urls_are_told_from_folders_and_images(text: str, is_url: bool) -> None:
-    """URLs (and scp-like addresses) are repositories; folders and images are not."""
+    """URLs (and scp-like addresses) are repositories; folders and images (pinned too) are not."""
     assert sources.is_git_url(text) is is_url
 
 

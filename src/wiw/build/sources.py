@@ -22,6 +22,8 @@ from wiw.build.workshop import slugify
 __all__ = ["Source", "cache_root", "fetch", "is_git_url"]
 
 _URL = re.compile(r"^(?:(?:https?|git|ssh|file)://|[\w.-]+@[\w.-]+:)")
+# An image pinned by digest ('python@sha256:...') has the shape of an scp-like address.
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _TIMEOUT = 600.0
 # git's own words for "that ref does not exist" and "this wants credentials".
 _NO_REF = ("couldn't find remote ref", "not our ref", "unknown revision", "no such ref",
@@ -61,6 +63,8 @@ class Source:
 
 def is_git_url(text: str) -> bool:
     """Whether ``text`` names a git repository rather than a folder or an image."""
+    if _DIGEST.search(text):
+        return False
     return bool(_URL.match(text)) or (text.endswith(".git") and not Path(text).exists())
 
 
