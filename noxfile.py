@@ -173,12 +173,13 @@ def smoke(session: nox.Session) -> None:
 def mutate(session: nox.Session) -> None:
     """Mutation-test the modules unit tests check (mutmut); print the score per module.
 
-    Fails below 85 % killed. Takes a few minutes; CI does not run it.
+    Fails when any module has less than 90 % of its mutants killed (equivalent
+    mutants left out). Takes a while; CI does not run it.
     """
     _install(session, "test")
     session.install("mutmut>=3.8")
     session.run("mutmut", "run", *session.posargs)
-    session.run("python", "tests/mutation/score.py", "--floor", "85")
+    session.run("python", "tests/mutation/score.py", "--floor", "90")
 
 
 PROMISES = "tests/promises/check.py"

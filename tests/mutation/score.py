@@ -3,7 +3,8 @@
 Reads ``mutmut results --all true``. A mutant listed in ``equivalent.toml``
 (with the reason it cannot change behaviour) is left out of the count; every
 other mutant that was not killed (survived, or reached by no test) counts
-against the score. Exit status 1 below the floor.
+against the score. The floor applies to each module: exit status 1 when any
+module is below it.
 """
 
 from __future__ import annotations
@@ -37,10 +38,15 @@ def module_of(mutant: str) -> str:
     return mutant.split(".x_", 1)[0].split(".xǁ", 1)[0]
 
 
+def below_floor(killed: Counter[str], total: Counter[str], floor: float) -> list[str]:
+    """The modules whose share of killed mutants is under ``floor`` percent, sorted."""
+    return sorted(m for m, n in total.items() if n and 100 * killed[m] / n < floor)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the table and the survivors; return 1 below the floor."""
+    """Print the table and the survivors; return 1 when a module is below the floor."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--floor", type=float, default=85.0)
+    parser.add_argument("--floor", type=float, default=90.0)
     args = parser.parse_args(argv)
     equivalent = tomllib.loads((HERE / "equivalent.toml").read_text()).get("equivalent", {})
     found = results()
@@ -59,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, status in sorted(counted.items()):
         if status not in KILLED:
             print(f"  {status:>9}: {name}")
-    return 0 if score >= args.floor else 1
+    low = below_floor(killed, total, args.floor)
+    for module in low:
+        print(f"below the floor of {args.floor:g} %: {module}")
+    return 1 if low else 0
 
 
 if __name__ == "__main__":

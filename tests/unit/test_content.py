@@ -43,9 +43,10 @@ def test_secrets_hidden_files_and_ignored_paths_are_left_out_and_listed(tmp_path
 
 
 def test_dockerignore_patterns_are_anchored_at_the_top(tmp_path: Path) -> None:
-    """As in Docker, 'solutions' means the top-level folder only; '**/' reaches anywhere."""
-    root = tree(tmp_path, {".dockerignore": "# comment\n./solutions\n**/draft*\n"})
+    """As in Docker, 'solutions' means the top-level folder only; '**' reaches anywhere."""
+    root = tree(tmp_path, {".dockerignore": "# comment\n./solutions\n**/draft*\n**.bak\n"})
     spec = ignore_spec(root)
+    assert spec.match_file("week1/old/a.bak")
     assert spec.match_file("solutions/x.ipynb")
     assert not spec.match_file("week1/solutions/x.ipynb")
     assert spec.match_file("week1/draft-2.ipynb")
@@ -61,6 +62,55 @@ def test_by_products_and_outside_links_are_no_content(tmp_path: Path) -> None:
     reasons = {e.path: e.reason for e in select(root).excluded}
     assert reasons == {".git": "by-product", "__pycache__": "by-product",
                        "link.txt": "link outside"}  # fmt: skip
+
+
+def test_ignore_files_keep_comments_blank_lines_and_odd_bytes_out_of_the_patterns(
+    tmp_path: Path,
+) -> None:
+    """'#' lines and blank lines match nothing; bytes that are not UTF-8 do not stop the read."""
+    root = tree(tmp_path, {".wiwignore": "#draft.ipynb\n\n/solutions\n"})
+    (root / ".dockerignore").write_bytes(b"# caf\xe9\n*.key\n")
+    spec = ignore_spec(root)
+    assert spec.match_file("solutions/x.ipynb")
+    assert spec.match_file("a.key")
+    assert not spec.match_file("#draft.ipynb")
+    assert not spec.match_file("lesson.ipynb")
+
+
+def test_an_ignored_folder_is_left_out_whole_and_listed_once(tmp_path: Path) -> None:
+    """Without a '!' pattern, 'solutions/' leaves out the folder itself, listed as ignored."""
+    root = tree(tmp_path, {".dockerignore": "solutions/\n", "solutions/a.ipynb": "{}",
+                           "solutions/b/c.ipynb": "{}", "lesson.ipynb": "{}"})  # fmt: skip
+    chosen = select(root)
+    assert [p.relative_to(root).as_posix() for p in chosen.files] == ["lesson.ipynb"]
+    assert [(e.path, e.reason) for e in chosen.excluded] == [
+        (".dockerignore", "hidden"), ("solutions", "ignored")]  # fmt: skip
+
+
+def test_dependency_files_and_binder_are_skipped_at_the_top_only(tmp_path: Path) -> None:
+    """Below the top, a requirements.txt or a binder/ folder is content like any file."""
+    root = tree(tmp_path, {"requirements.txt": "numpy", "binder/environment.yml": "",
+                           "week1/requirements.txt": "x",
+                           "week1/binder/notes.md": "n"})  # fmt: skip
+    chosen = select(root, frozenset({"requirements.txt"}))
+    assert [p.relative_to(root).as_posix() for p in chosen.files] == [
+        "week1/binder/notes.md", "week1/requirements.txt"]  # fmt: skip
+    assert chosen.excluded == ()
+
+
+def test_a_home_directory_refusal_names_what_it_found(tmp_path: Path) -> None:
+    """The message lists the files found; the hint gives the two ways out."""
+    root = tree(tmp_path, {".bashrc": "x", ".ssh/k": "k"})
+    with pytest.raises(errors.PrivateFolder) as caught:
+        refuse_home(root)
+    assert caught.value.message == (
+        f"{root} looks like a home directory (it holds .bashrc, .ssh), not a workshop."
+    )
+    assert caught.value.hint == (
+        "Give the folder that holds the lessons. If this really is the workshop, move those "
+        "files out, or pass --allow-home (API: allow_home=True); they are still left out of "
+        "the image."
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,33 @@ def test_unknown_events_are_refused() -> None:
     """Only documented events are written."""
     with pytest.raises(ValueError, match="unknown event"):
         EventStream(io.StringIO()).emit("exploded")  # type: ignore[arg-type]
+
+
+def test_an_event_carries_its_name_an_aware_time_and_its_fields() -> None:
+    """Each line: the event, the UTC time in ISO 8601, then the fields; paths as text."""
+    buffer = io.StringIO()
+    EventStream(buffer).emit("built", image="wiw/intro:latest", context=Path("/tmp/ctx"))
+    (event,) = lines(buffer.getvalue())
+    assert list(event) == ["event", "time", "image", "context"]
+    assert (event["event"], event["image"], event["context"]) == (
+        "built",
+        "wiw/intro:latest",
+        "/tmp/ctx",
+    )
+    sent = datetime.fromisoformat(str(event["time"]))
+    assert sent.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - sent) < timedelta(minutes=1)
+
+
+def test_failed_event_carries_the_redacted_message_hint_and_exit_code() -> None:
+    """The message and hint are kept (secrets masked), with the failed process's exit code."""
+    buffer = io.StringIO()
+    error = errors.HubExited(
+        "died at http://h:1/lab?token=deadbeef42", hint="see the logs", exit_code=137
+    )
+    EventStream(buffer).failed(error)
+    (event,) = lines(buffer.getvalue())
+    assert event["message"] == errors.redact(error.message)
+    assert str(event["message"]).startswith("died at http://h:1/lab?token=")
+    assert event["hint"] == "see the logs"
+    assert event["exit_code"] == 137

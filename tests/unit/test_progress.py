@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rich.console import Console
 
 from wiw.build.image import build_command
-from wiw.build.progress import BuildTracker
+from wiw.build.progress import BuildProgress, BuildTracker, RichBuildDisplay
 from wiw.engine import Engine
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import size_bytes
@@ -83,6 +87,72 @@ def test_any_output_is_tolerated(lines: list[str]) -> None:
         event = tracker.feed(line)
         assert event.step >= last
         last = event.step
+
+
+def test_each_line_returns_where_the_build_stands() -> None:
+    """At first all is zero and empty; a step line gives its number, total and instruction."""
+    tracker = BuildTracker()
+    assert tracker.feed("Sending build context") == BuildProgress(
+        "Sending build context", 0, 0, 0, ""
+    )
+    line = "#6 [2/3] RUN pip install -r /srv/wiw/requirements.txt"
+    assert tracker.feed(line) == BuildProgress(
+        line, 2, 3, 0, "RUN pip install -r /srv/wiw/requirements.txt"
+    )
+    assert tracker.feed("#6 CACHED") == BuildProgress(
+        "#6 CACHED", 2, 3, 1, "RUN pip install -r /srv/wiw/requirements.txt"
+    )
+
+
+def test_every_cached_step_counts_once_even_with_the_same_instruction() -> None:
+    """Two steps served from the cache count two, for either builder, whatever they run."""
+    legacy = "Step 1/2 : COPY a /a\n ---> Using cache\nStep 2/2 : COPY a /a\n ---> Using cache\n"
+    kit = "#4 [1/2] COPY a /a\n#4 CACHED\n#5 [2/2] COPY a /a\n#5 CACHED\n#5 CACHED\n"
+    assert feed_all(legacy).cached == 2
+    assert feed_all(kit).cached == 2
+
+
+def display_output(*events: BuildProgress, terminal: bool = False) -> str:
+    """What a build display titled 'wiw/intro' prints for these progress records."""
+    buffer = io.StringIO()
+    colours: Literal["standard"] | None = "standard" if terminal else None
+    console = Console(file=buffer, width=120, force_terminal=terminal, color_system=colours)
+    with RichBuildDisplay("wiw/intro", console=console) as display:
+        for event in events:
+            display.update(event)
+    return buffer.getvalue()
+
+
+def test_the_display_shows_steps_done_of_the_total_and_the_instruction() -> None:
+    """Step 3 of 5 running: 2/5 done, and the first 60 characters of the instruction."""
+    instruction = "RUN " + "x" * 80
+    out = display_output(BuildProgress("", 3, 5, 0, instruction))
+    assert re.fullmatch(rf"wiw/intro ━+╸? +2/5 0:00:\d\d {instruction[:60]}\n", out)
+
+
+def test_before_the_first_step_the_display_shows_nothing_done_of_an_unknown_total() -> None:
+    """With no step yet, and with step 0 reported, the bar reads 0 of '?'."""
+    for out in (display_output(), display_output(BuildProgress("", 0, 0, 0, ""))):
+        assert re.fullmatch(r"wiw/intro ━+ 0/\? 0:00:\d\d +\n", out)
+
+
+def test_the_display_stays_on_the_terminal_in_colour() -> None:
+    """The last frame is kept after the build: bold blue title, dim instruction."""
+    out = display_output(BuildProgress("", 3, 5, 0, "RUN pip"), terminal=True)
+    last = out.rsplit("\r\x1b[2K", 1)[-1]
+    assert last.startswith("\x1b[1;34mwiw/intro\x1b[0m ")
+    assert last.endswith("\x1b[2mRUN pip\x1b[0m\n\x1b[?25h")
+
+
+def test_the_display_writes_to_standard_error_by_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Without a console, progress goes to stderr, leaving stdout for results."""
+    with RichBuildDisplay("wiw/intro") as display:
+        display.update(BuildProgress("", 1, 2, 0, "FROM debian"))
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "wiw/intro" in captured.err
 
 
 def docker_engine(*, buildx: bool) -> ContainerEngine:

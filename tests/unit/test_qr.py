@@ -119,3 +119,59 @@ def test_unencodable_input_raises_invalid_option(url: str) -> None:
     """Empty, spaced or huge URLs are refused with a typed error."""
     with pytest.raises(errors.InvalidOption):
         qr_for_url(url)
+
+
+def test_a_url_of_the_longest_length_is_encoded_and_one_more_is_refused() -> None:
+    """2000 characters is the limit: exactly 2000 make a code, 2001 are refused."""
+    url = "http://x/" + "y" * (2000 - len("http://x/"))
+    assert qr_terminal(url, color=False)
+    with pytest.raises(errors.InvalidOption):
+        qr_terminal(url + "y")
+
+
+def test_a_refusal_quotes_the_start_of_the_url_and_gives_the_limit() -> None:
+    """The message shows the first 80 characters of what was given; the hint, the rule."""
+    url = "http://x/" + "y" * 3000
+    with pytest.raises(errors.InvalidOption) as caught:
+        qr_for_url(url)
+    assert caught.value.message == f"Cannot make a QR code of {url[:80]!r}."
+    assert caught.value.hint == "Give a URL of 1 to 2000 characters without spaces."
+
+
+def test_the_image_is_rgb_black_on_white_at_ten_pixels_per_module() -> None:
+    """By default each module is 10 pixels, quiet zone included; colours are pure RGB."""
+    url = "http://127.0.0.1:8888/lab?token=abc"
+    modules = len(qr_terminal(url, color=False).splitlines())
+    image = qr_for_url(url)
+    assert image.mode == "RGB"
+    assert image.size == (10 * modules, 10 * modules)
+    assert {colour for _, colour in image.getcolors() or []} == {(0, 0, 0), (255, 255, 255)}
+
+
+def test_the_png_is_written_whatever_the_name_and_its_folders_are_made(tmp_path: Path) -> None:
+    """Missing parent folders are created, and the file is PNG even without a .png suffix."""
+    path = save_qr("http://h:1/x", tmp_path / "a" / "b" / "join")
+    assert path == tmp_path / "a" / "b" / "join"
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+
+
+@pytest.mark.parametrize("url", ["http://h:1/x", "http://192.168.1.23:41000/"])
+def test_the_drawings_have_one_text_row_per_module_row_or_two(url: str) -> None:
+    """Plain: one line per module row, two blocks per module. Colour: a line per two rows.
+
+    The second URL needs a larger code (33 modules with the quiet zone), so
+    the colour drawing pads an odd number of rows that is a multiple of 3.
+    """
+    plain = qr_terminal(url, color=False)
+    rows = plain.splitlines()
+    assert plain == "\n".join(rows) + "\n"
+    assert {len(row) for row in rows} == {2 * len(rows)}
+    assert set("".join(rows)) == {" ", "█"}
+    colour = qr_terminal(url)
+    lines = colour.splitlines()
+    assert colour == "\n".join(lines) + "\n"
+    assert len(lines) == (len(rows) + 1) // 2
+    cell = r"\x1b\[38;5;(?:16|231);48;5;(?:16|231)m▀"
+    for line in lines:
+        assert re.fullmatch(f"(?:{cell}){{{len(rows)}}}\x1b\\[0m", line)
