@@ -149,7 +149,7 @@ class NodeInfo:
 
 _SIZE = re.compile(r"^\s*(?P<n>[\d.]+)\s*(?P<unit>[kKMGT]?i?B)?\s*$")
 _UNITS = {"B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
-          "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # fmt: skip
+          "KiB": 2**10, "kiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # fmt: skip
 
 
 def size_bytes(text: str) -> int:
