@@ -111,6 +111,37 @@ def test_a_comment_line_ends_a_continuation() -> None:
     ]
 
 
+def test_a_comment_line_never_continues_and_ends_a_continuation_as_a_comment() -> None:
+    """A comment ending in a backslash joins nothing; one after a continued line ends it."""
+    assert [(line.number, line.text) for line in parse_requirements("# a \\\nnumpy\n")] == [
+        (2, "numpy")
+    ]
+    assert [line.text for line in parse_requirements("numpy==2\\\n# pinned\n")] == ["numpy==2"]
+
+
+def test_a_continuation_joins_the_text_exactly() -> None:
+    """Only the backslash goes: the letters before it stay."""
+    assert one("-r listX\\\n.txt\n").options == (("--requirement", "listX.txt"),)
+
+
+def test_a_marker_is_not_taken_for_a_path() -> None:
+    """A '/' in an environment marker does not make a requirement a local path."""
+    line = one('numpy; platform_version == "6.1/amd64"\n')
+    assert (line.kind, line.name) == ("requirement", "numpy")
+
+
+def test_a_local_path_with_a_broken_marker_is_refused() -> None:
+    """A path's marker is checked as a requirement's is."""
+    assert "marker is not valid" in refused("./pkg; python_version >>\n").reason
+
+
+def test_a_text_without_a_path_names_its_file_as_shown() -> None:
+    """With no path given, the error names the file by its shown name."""
+    with pytest.raises(errors.InvalidRequirement) as caught:
+        parse_requirements("numpy=2\n", file="binder/requirements.txt")
+    assert caught.value.path == "binder/requirements.txt"
+
+
 def test_a_last_line_ending_in_a_backslash_still_counts() -> None:
     """A backslash on the very last line joins nothing and loses nothing."""
     assert one("numpy==2.1.3 \\").name == "numpy"
@@ -205,6 +236,8 @@ def test_direct_url_requirements_are_read(text: str, name: str, url: str) -> Non
         ("https://example.org/dist/foo-1.0.tar.gz", None),
         ("git+https://github.com/org/repo.git@main#egg=repo", "repo"),
         ("https://example.org/wheels/foo-1.0-py3-none-any.whl ; python_version >= '3.11'", "foo"),
+        ("https://example.org:8443/wheels/foo-1.0-py3-none-any.whl", "foo"),
+        ("git://example.org/repo.git#egg=repo", "repo"),
     ],
 )
 def test_bare_urls_are_read(text: str, name: str | None) -> None:
@@ -223,6 +256,9 @@ def test_bare_urls_are_read(text: str, name: str | None) -> None:
         (".", None),
         ("../shared[dev]", None),
         ("/opt/pkgs/bar-2.0-cp311-cp311-manylinux_2_17_x86_64.whl", "bar"),
+        ("./dist/foo-1.0-py3-none-any.whl[dev]", "foo"),
+        ("vendor/mypkg", None),
+        ("./deps/pkg@1.2", None),
     ],
 )
 def test_paths_are_read(text: str, name: str | None) -> None:
@@ -584,3 +620,152 @@ def test_the_pinned_course_case_pins_like_pip_freeze_against_the_lock() -> None:
     differ = {name for name, version in pins.items() if name in locked and locked[name] != version}
     assert len(pins) >= 30
     assert len(differ) >= 5, differ
+
+
+# Exact texts, so that a word lost from a warning, a hint or a reason shows.
+
+LOCAL = (
+    "names a local file or folder, but the image's build installs binder/requirements.txt "
+    "alone, without the workshop's other files: pip will not find it."
+)
+SERVE = "Serve it from an https:// URL or an index."
+PLAIN = (
+    "is not encrypted (plain HTTP): what it serves can be changed on the way to the build. "
+    "Use its https:// address."
+)
+DIRECT = (
+    "installs from a direct URL, past the index and any version pin: what it brings can "
+    "change from one build to the next. Prefer a release pinned with '==', or pin the commit "
+    "(git+https://…@COMMIT) or the file (--hash=sha256:…)."
+)
+EVERY_WARNING = """\
+./wheels/foo-1.0-py3-none-any.whl
+mylib @ file:///home/me/mylib
+mylib @ http://example.org/mylib-1.0-py3-none-any.whl
+--pre --trusted-host pypi.example.org
+-e git+https://github.com/org/mylib.git#egg=mylib
+-e file:///home/me/tools
+-e ./tools
+--find-links http
+--index-url ftp://example.org/simple
+other @ git://example.org/other.git
+"""
+
+
+def test_each_warning_is_worded_in_full() -> None:
+    """Every kind of warning, word for word, with the file named as shown."""
+    lines = parse_requirements(EVERY_WARNING, file="binder/requirements.txt")
+    found = [
+        str(w).removeprefix("binder/requirements.txt line ") for w in requirement_warnings(lines)
+    ]
+    assert found == [
+        f"1: ./wheels/foo-1.0-py3-none-any.whl {LOCAL} {SERVE}",
+        f"2: mylib @ file:///home/me/mylib {LOCAL} {SERVE}",
+        f"3: mylib @ http://example.org/mylib-1.0-py3-none-any.whl {PLAIN}",
+        f"3: mylib @ http://example.org/mylib-1.0-py3-none-any.whl {DIRECT}",
+        "4: --trusted-host pypi.example.org turns off the certificate check for that host, so "
+        "what it serves can be changed on the way. Remove it, and give that index a "
+        "certificate the build trusts (docs/howto/proxy-and-ca.md).",
+        f"5: -e git+https://github.com/org/mylib.git#egg=mylib {DIRECT}",
+        f"6: -e file:///home/me/tools {LOCAL} {SERVE}",
+        f"7: --editable ./tools {LOCAL} wiw installs the workshop's own package (a "
+        "pyproject.toml or setup.py at the top of the folder) itself: remove the line; other "
+        "projects belong on an index or at an https:// URL.",
+        f"8: --find-links http {LOCAL} Serve the files from an https:// address, or publish "
+        "them to an index.",
+        f"9: --index-url ftp://example.org/simple {PLAIN}",
+        f"10: other @ git://example.org/other.git {PLAIN}",
+        f"10: other @ git://example.org/other.git {DIRECT}",
+    ]
+
+
+def test_a_file_is_read_with_its_path_and_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    """A stray Latin-1 byte in a comment is no error; a broken line names the file's path."""
+    path = tmp_path / "requirements.txt"
+    path.write_bytes(b"# caf\xe9 au lait\nnumpy==2.1.3\n")
+    assert [line.name for line in read_requirements(path)] == ["numpy"]
+    path.write_bytes(b"numpy=2\n")
+    with pytest.raises(errors.InvalidRequirement) as caught:
+        read_requirements(path, shown="binder/requirements.txt")
+    assert caught.value.path == str(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        ("-rbase.txt", (("--requirement", "base.txt"),)),
+        ("-ra", (("--requirement", "a"),)),
+        ("-r=base.txt", (("--requirement", "base.txt"),)),
+        ("-i=https://x.example.org/", (("--index-url", "https://x.example.org/"),)),
+    ],
+)
+def test_a_short_option_takes_its_value_attached(
+    text: str, options: tuple[tuple[str, str], ...]
+) -> None:
+    """``-rFILE``, ``-r=FILE``: the value follows the letter, an '=' between is dropped."""
+    assert one(text + "\n").options == options
+
+
+PIP_INSTALL = "Write the packages alone, one per line, without 'pip install'."
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "hint"),
+    [
+        ("pip3 install numpy", "Expected", PIP_INSTALL),
+        ("pip install numpy", "Expected", PIP_INSTALL),
+        ("foo bar", "Expected",
+         "Put one package per line ('foo', 'bar' are on one). Debian packages go in apt.txt."),
+        ("numpy=1=2", "Expected", "'=' is not a version operator: write '==' (numpy==1=2)."),
+        ('--index-url ""', "--index-url needs a value", None),
+        ("numpy==2 --hash=md5:abc", "--hash=md5:abc is not ALGORITHM:HEX-DIGEST",
+         "Write --hash=sha256:<64 hex digits> (sha256, sha384 and sha512 are allowed)."),
+        ("foo-1.0.whl", "foo-1.0.whl is not a wheel's file name",
+         "Give the wheel its name as built: NAME-VERSION-PYTHON-ABI-PLATFORM.whl."),
+    ],
+)  # fmt: skip
+def test_reasons_and_hints_are_worded_in_full(text: str, reason: str, hint: str | None) -> None:
+    """The reason starts as shown, and the hint is exactly what to do."""
+    err = refused(text + "\n")
+    assert err.reason.startswith(reason)
+    assert str(err.__cause__) == err.reason  # the chained error says the same
+    if hint is not None:
+        assert err.hint == hint
+
+
+def test_an_unknown_option_is_told_every_option_pip_reads() -> None:
+    """The hint lists each option, with its short form where it has one."""
+    err = refused("--frobnicate\n")
+    known = ", ".join(f"{s}/{n}" if s else n for n, (s, _) in OPTIONS.items())
+    assert err.hint == f"Options pip reads in a requirements file: {known}."
+    assert err.hint.startswith(
+        "Options pip reads in a requirements file: -r/--requirement, -c/--constraint, "
+        "-e/--editable, -i/--index-url, --extra-index-url, --no-index, -f/--find-links, "
+    )
+
+
+def test_a_continued_last_line_is_joined_and_its_comment_dropped() -> None:
+    """A file ending mid-continuation: its parts joined exactly, a trailing comment gone."""
+    assert one("numpy # note \\").text == "numpy"
+    assert one("-r list\\\n.txt\\").options == (("--requirement", "list.txt"),)
+
+
+def test_a_quoted_value_keeps_its_spaces() -> None:
+    """Words are split on single spaces, as pip does, so a quoted value stays whole."""
+    assert one('-r "my  list.txt"\n').options == (("--requirement", "my  list.txt"),)
+
+
+def test_a_line_of_options_keeps_its_text() -> None:
+    """A line of options alone is shown as written."""
+    line = one("--pre --no-index\n")
+    assert (line.kind, line.text, line.requirement) == ("options", "--pre --no-index", "")
+
+
+def test_a_hash_on_a_line_of_its_own_says_how_to_continue() -> None:
+    """A --hash without its requirement: end the requirement's line with a backslash."""
+    err = refused(f"numpy==2.1.3\n    --hash=sha256:{SHA}\n")
+    assert err.reason == "--hash belongs to a requirement, and this line has none"
+    assert err.hint == (
+        "End the requirement's line with ' \\' so that its options continue on the next "
+        "line, e.g. 'numpy==2.1.3 \\' then '    --hash=sha256:…'."
+    )
