@@ -9,6 +9,7 @@ Catch :class:`WiwError` to handle them all::
     │   ├── InvalidNotebook
     │   ├── InvalidRequirement      a requirements.txt line pip cannot read
     │   ├── UnsupportedFile         a dependency file wiw does not read
+    │   ├── UntranslatableDependency an environment.yml package pip cannot install
     │   ├── UnsupportedPython       runtime.txt names a Python no base provides
     │   ├── PrivateFolder           the folder looks like a home directory
     │   └── SourceError             a git repository could not be fetched
@@ -82,6 +83,7 @@ __all__ = [
     "TokenTimeout",
     "UnsupportedFile",
     "UnsupportedPython",
+    "UntranslatableDependency",
     "UsageError",
     "ValuesFileError",
     "WiwError",
@@ -256,6 +258,10 @@ class InvalidRequirement(WorkshopError):
 
 class UnsupportedFile(WorkshopError):
     """The workshop describes its environment in a format wiw does not read."""
+
+
+class UntranslatableDependency(WorkshopError):
+    """A package of ``environment.yml`` has no PyPI equivalent (a program, a library, R…)."""
 
 
 class UnsupportedPython(WorkshopError):

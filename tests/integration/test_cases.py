@@ -39,7 +39,7 @@ def test_case(
     """The workshop in tests/cases/CASE has the outcome its expected.json states."""
     expected = load(case)
     if expected["outcome"] == "invalid":
-        with pytest.raises(getattr(wiw, expected["error"])) as caught:
+        with pytest.raises(getattr(wiw.errors, expected["error"])) as caught:
             wiw.Workshop(CASES / case)
         assert expected["names"] in str(caught.value)
         return

@@ -144,7 +144,9 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
         files[f"wiw/{PurePosixPath(name).name}"] = support / name
     # The contract both sides read (wiw.contract), beside the hub's configuration.
     files["wiw/wiw_contract.py"] = Path(wiw.contract.__file__)
-    files["workshop/requirements.txt"] = env.requirements or b""
+    # environment.yml, translated, replaces requirements.txt (as in Binder).
+    translated = env.conda.text().encode() if env.conda else None
+    files["workshop/requirements.txt"] = translated or env.requirements or b""
     files["workshop/apt.txt"] = env.apt or b""
     files["workshop/package/.wiw-package"] = b""
     content = [(p.relative_to(workshop.path).as_posix(), p) for p in workshop.content_files()]
@@ -159,7 +161,7 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
         files["workshop/package/postBuild"] = env.post_build
     for name, path in content:
         files[f"workshop/lessons/{name}"] = path
-    asked_by = "runtime.txt" if env.python == env.runtime_python else "--python"
+    asked_by = env.python_from if env.python == env.runtime_python else "--python"
     base, python = choose_base(env.python, base_image, asked_by=asked_by)
     build_args = {"BASE_IMAGE": base, **({"PYTHON_VERSION": python} if python else {})}
     return BuildContext(files=files, build_args=build_args)
@@ -260,7 +262,18 @@ def describe_build(
         flags = build_arg_flags(context.build_args)
         lines.append("Build arguments, as the build passes them (over the Dockerfile's ARGs):")
         lines += [f"  {flag} {value}" for flag, value in zip(flags[::2], flags[1::2], strict=True)]
+    lines += _translation(workshop.environment)
     lines += [f"warning: {warning}" for warning in workshop.dependency_warnings]
+    return lines
+
+
+def _translation(env: Environment) -> list[str]:
+    """What environment.yml became: the requirements installed, and what changed on the way."""
+    if env.conda is None:
+        return []
+    lines = [f"{env.conda.source.name}, translated into the lessons' requirements:"]
+    lines += [f"  {line}" for line in env.conda.requirements] or ["  (none)"]
+    lines += [f"note: {note}" for note in env.conda.notes]
     return lines
 
 
@@ -268,7 +281,8 @@ def _why_base(env: Environment, base_image: str | None) -> str:
     """Why the base image is the one it is, in words."""
     python = env.python
     if python != env.runtime_python and base_image is None:
-        instead = f" instead of runtime.txt's {env.runtime_python}" if env.runtime_python else ""
+        instead = f" instead of {env.python_from}'s {env.runtime_python}"
+        instead = instead if env.runtime_python else ""
         return f"it has Python {python}, asked for with --python{instead}"
     if base_image is not None:
         if python in (None, "3"):
@@ -276,4 +290,4 @@ def _why_base(env: Environment, base_image: str | None) -> str:
         return f"as asked; its python{python}, from its apt unless it brings its own"
     if python in (None, "3"):
         return f"the default, with Debian's Python {DEFAULT_BASE_PYTHON}"
-    return f"it has the Python {python} runtime.txt asks for"
+    return f"it has the Python {python} {env.python_from} asks for"

@@ -14,9 +14,11 @@ from typing import Any
 import nbformat
 
 from wiw import errors
+from wiw.build.conda import Translation, translate_file
 from wiw.build.requirements import (
     RequirementLine,
     RequirementWarning,
+    parse_requirements,
     read_requirements,
     requirement_warnings,
 )
@@ -34,12 +36,13 @@ __all__ = [
 ]
 
 # Files that describe the environment (Binder's conventions) rather than lessons.
-ENV_FILES = ("requirements.txt", "apt.txt", "postBuild", "runtime.txt")
+ENV_FILES = (
+    "requirements.txt", "apt.txt", "postBuild", "runtime.txt",
+    "environment.yml", "environment.yaml",
+)  # fmt: skip
 PACKAGE_FILES = ("pyproject.toml", "setup.py")
 # Formats other tools understand but wiw does not, and what to use instead.
 UNSUPPORTED = {
-    "environment.yml": "list pip packages in requirements.txt and Debian packages in apt.txt",
-    "environment.yaml": "list pip packages in requirements.txt and Debian packages in apt.txt",
     "Pipfile": "export it with 'pipenv requirements > requirements.txt'",
     "Pipfile.lock": "export it with 'pipenv requirements > requirements.txt'",
     "install.R": "R lessons are not supported yet; use a Dockerfile in the workshop folder",
@@ -89,14 +92,18 @@ class Environment:
         post_build: ``postBuild``: a script run as the learner at build time.
         python: The Python to build with: the one ``runtime.txt`` names
             (e.g. ``"3.11"``), or the one asked for instead (``--python``).
-        runtime_python: The Python ``runtime.txt`` names, if any, even when
-            another is asked for.
+        runtime_python: The Python ``runtime.txt`` (or ``environment.yml``)
+            names, if any, even when another is asked for.
+        python_from: Which file named it.
         package: ``pyproject.toml`` or ``setup.py`` at the top of the workshop:
             the folder's own package, installed into the image.
         dockerfile: A ``Dockerfile`` of the workshop's own, built as it is.
         requirement_lines: The lines of ``requirements.txt``, as pip reads
             them (empty with a Dockerfile of the workshop's own, which decides
             what to do with the file).
+        conda: ``environment.yml`` translated for pip (see :mod:`wiw.build.conda`):
+            its requirements replace ``requirements.txt``'s, as in Binder, and
+            its ``python=X.Y`` counts when there is no ``runtime.txt``.
     """
 
     folder: Path
@@ -105,9 +112,11 @@ class Environment:
     post_build: Path | None = None
     python: str | None = None
     runtime_python: str | None = None
+    python_from: str = "runtime.txt"
     package: Path | None = None
     dockerfile: Path | None = None
     requirement_lines: tuple[RequirementLine, ...] = field(default=(), repr=False)
+    conda: Translation | None = None
 
 
 def detect_environment(root: Path) -> Environment:
@@ -137,21 +146,48 @@ def detect_environment(root: Path) -> Environment:
         )
     runtime = found("runtime.txt")
     requirements, dockerfile = found("requirements.txt"), found("Dockerfile")
+    conda_file = found("environment.yml") or found("environment.yaml")
+    conda = _conda(conda_file, requirements) if conda_file and not dockerfile else None
+    python = _python_version(runtime) if runtime else conda.python if conda else None
     return Environment(
         folder=folder,
         requirements=requirements,
         apt=found("apt.txt"),
         post_build=post_build,
-        python=_python_version(runtime) if runtime else None,
-        runtime_python=_python_version(runtime) if runtime else None,
+        python=python,
+        runtime_python=python,
+        python_from="environment.yml" if conda and conda.python and not runtime else "runtime.txt",
         package=found("pyproject.toml", root) or found("setup.py", root),
         dockerfile=dockerfile,
-        requirement_lines=(
-            read_requirements(requirements, shown=requirements.relative_to(root).as_posix())
-            if requirements and not dockerfile
-            else ()
-        ),
+        requirement_lines=_requirement_lines(root, requirements, conda, dockerfile),
+        conda=conda,
     )
+
+
+def _conda(path: Path, requirements: Path | None) -> Translation:
+    """environment.yml translated; a requirements.txt beside it is not used, as in Binder."""
+    translation = translate_file(path)
+    if requirements is None:
+        return translation
+    unused = f"{requirements.name} is not used: {path.name} describes the environment (as Binder)"
+    return replace(translation, notes=(*translation.notes, unused))
+
+
+def _requirement_lines(
+    root: Path, requirements: Path | None, conda: Translation | None, dockerfile: Path | None
+) -> tuple[RequirementLine, ...]:
+    """What the image installs into the lessons' environment, as pip reads it."""
+    if dockerfile is not None:
+        return ()  # the workshop's own Dockerfile decides what to do with the files
+    if conda is not None:
+        shown = conda.source.relative_to(root).as_posix()
+        translated = f"{shown} (translated)"
+        return parse_requirements(
+            conda.text(), file=translated, path=Path(f"{conda.source} (translated)")
+        )
+    if requirements is not None:
+        return read_requirements(requirements, shown=requirements.relative_to(root).as_posix())
+    return ()
 
 
 _PYTHON = re.compile(r"3\.\d{1,2}")
