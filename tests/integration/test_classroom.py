@@ -135,20 +135,22 @@ def test_five_learners_each_get_their_own_server_and_files(klass: Class) -> None
 def test_a_learner_cannot_open_another_learners_server(klass: Class) -> None:
     """One learner's cookies do not open another learner's files, even through the consent form.
 
-    As an attacker would: follow every redirect, and where JupyterHub offers its
-    "authorize access" form, submit it. The hub must refuse (403) at some step
-    and no file of the other learner may come back.
+    As an attacker would: open a page of the other learner's server (a page,
+    not the API: only a page sends a visitor without the server's cookie
+    through the hub's OAuth, where access is decided), follow every redirect,
+    and where JupyterHub offers its "authorize access" form, submit it. The
+    hub must refuse (403), and no file of the other learner may come back,
+    from the page or from the API afterwards.
     """
     alice, bob = klass.learners[:2]
-    response = alice.http.get(f"{bob.server}api/contents/", follow_redirects=True)
-    if response.status_code == HTTPStatus.OK and "oauth2/authorize" in str(response.url):
-        response = submit_form(
-            alice, response
-        )  # the consent page: an attacker presses "Authorize"
-        assert f"mine-{bob.name}.txt" not in response.text
-        response = alice.http.get(f"{bob.server}api/contents/", follow_redirects=True)
-    assert response.status_code == HTTPStatus.FORBIDDEN, (response.url, response.text[:300])
-    assert f"mine-{bob.name}.txt" not in response.text
+    page = alice.http.get(f"{bob.server}lab", follow_redirects=True)
+    if page.status_code == HTTPStatus.OK and "oauth2/authorize" in str(page.url):
+        page = submit_form(alice, page)  # the consent page: an attacker presses "Authorize"
+    assert page.status_code == HTTPStatus.FORBIDDEN, (page.url, page.text[:300])
+    assert "/hub/" in page.url.path  # refused by the hub, which decides access
+    files = alice.http.get(f"{bob.server}api/contents/", follow_redirects=True)
+    assert files.status_code == HTTPStatus.FORBIDDEN, (files.url, files.text[:300])
+    assert f"mine-{bob.name}.txt" not in page.text + files.text
 
 
 def submit_form(learner: SimLearner, page: httpx.Response) -> httpx.Response:
