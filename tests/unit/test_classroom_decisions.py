@@ -7,6 +7,7 @@ each test pins one decision of :mod:`wiw.classroom` and fails when it is broken.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,13 +17,18 @@ from wiw import errors
 from wiw._version import __version__
 from wiw.build.image import Image
 from wiw.classroom import Classroom, ClassroomOptions, TLSFiles, learner_volumes
-from wiw.classroom.contract import STATE_DIR, Names
+from wiw.classroom.contract import HUB_STATE, STATE_DIR, Names
 from wiw.classroom.state import (
+    JOIN_SECRET_LABEL,
     PASSWORD_FILE,
     STATE_FILE,
     TLS_CERT,
     ClassroomState,
+    load_state,
     read_file,
+    read_saved_state,
+    resolve_access,
+    write_state,
 )
 from wiw.cli.class_commands import _plan
 from wiw.cli.main import parser
@@ -266,3 +272,152 @@ def test_a_classroom_registers_its_secrets_for_redaction(fake: FakeEngine) -> No
         assert secret not in shown
     attached = Classroom.attach(WORKSHOP, engine=fake)
     assert attached.join_url == room.join_url
+
+
+def test_certificate_files_are_checked_and_each_refusal_names_its_flag(tmp_path: Path) -> None:
+    """A missing file, or one without its PEM block, is refused naming the flag to fix."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    with pytest.raises(errors.InvalidOption) as missing:
+        TLSFiles(cert, key)
+    assert missing.value.message == f"Cannot read {cert}: No such file or directory."
+    assert missing.value.hint == "Give --tls-cert a readable file."
+    cert.write_bytes(b"\xff\xfe issued by \xe9\n" + CERT.encode())  # stray bytes: still read
+    with pytest.raises(errors.InvalidOption) as no_key:
+        TLSFiles(cert, key)
+    assert no_key.value.hint == "Give --tls-key a readable file."
+    key.write_text(CERT)
+    with pytest.raises(errors.InvalidOption) as not_a_key:
+        TLSFiles(cert, key)
+    assert not_a_key.value.message == f"{key} holds no PEM private key."
+    assert not_a_key.value.hint == (
+        "Give --tls-key a PEM file (the text starts with '-----BEGIN')."
+    )
+    real_key = tmp_path / "real-key.pem"
+    real_key.write_text(KEY)
+    with pytest.raises(errors.InvalidOption, match="holds no PEM certificate") as not_a_cert:
+        TLSFiles(real_key, real_key)
+    assert "--tls-cert" in (not_a_cert.value.hint or "")
+    key.write_text("-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n")
+    assert TLSFiles(cert, key).key == key
+
+
+def test_a_stopped_class_whose_volume_holds_no_state_reads_as_none(fake: FakeEngine) -> None:
+    """A hub volume without a state file, or no volume at all: nothing remembered."""
+    image = workshop_image(fake)
+    assert read_saved_state(fake, NAMES, image.ref) is None
+    fake.volume_create(NAMES.hub_volume, _labels.labels_for(WORKSHOP, "hub-state", __version__))
+    assert read_saved_state(fake, NAMES, image.ref) is None
+    assert not fake.containers  # the helper that read it is gone
+
+
+def test_the_state_is_read_through_a_labelled_helper_that_never_runs(
+    fake: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper mounts the hub's volume, is labelled as wiw's, does nothing, and goes."""
+    image = workshop_image(fake)
+    Classroom.start(image, engine=fake).stop()
+    volume = fake.volumes[NAMES.hub_volume]
+    assert volume == _labels.labels_for(WORKSHOP, "hub-state", __version__)
+    specs: list[ContainerSpec] = []
+    create = fake.container_create
+
+    def recording(spec: ContainerSpec) -> str:
+        specs.append(spec)
+        return create(spec)
+
+    monkeypatch.setattr(fake, "container_create", recording)
+    assert read_saved_state(fake, NAMES, image.ref) is not None
+    (helper,) = specs
+    assert re.fullmatch(rf"wiw-{WORKSHOP}-helper-[0-9a-f]{{8}}", helper.name)
+    assert helper.image == image.ref
+    assert dict(helper.labels) == _labels.labels_for(WORKSHOP, "helper", __version__)
+    assert tuple(helper.command) == ("true",)
+    assert list(helper.volumes) == [(NAMES.hub_volume, HUB_STATE)]
+    assert not fake.containers
+
+
+def test_reading_a_folder_as_a_file_gives_none(fake: FakeEngine) -> None:
+    """A path that is a folder is no file to read."""
+    Classroom.start(workshop_image(fake), engine=fake)
+    assert read_file(fake, NAMES.hub, STATE_DIR) is None
+    assert read_file(fake, NAMES.hub, f"{STATE_DIR}/{STATE_FILE}") is not None
+
+
+def test_fresh_secrets_have_their_full_length() -> None:
+    """192 random bits for each URL's secret, 256 for the API token."""
+    state = ClassroomState.new()
+    assert (len(state.join_secret), len(state.instructor_secret)) == (32, 32)
+    assert re.fullmatch("[0-9a-f]{64}", state.api_token)
+    assert state.join_secret != state.instructor_secret
+
+
+def test_the_state_file_is_indented_json_with_sorted_keys() -> None:
+    """Readable by a person who opens the volume, and the same text for the same state."""
+    text = ClassroomState("s", "t", port=8000).to_json()
+    assert text.startswith('{\n  "address": "127.0.0.1",\n  "api_token": "t",\n')
+    assert ClassroomState.from_json(text) == ClassroomState("s", "t", port=8000)
+
+
+def test_https_can_be_turned_off_and_a_public_url_kept_or_forgotten() -> None:
+    """tls=False serves plain HTTP again; a public URL is kept unless '' forgets it."""
+    state = ClassroomState("s", "t", scheme="https", public_url="https://proxy.example.org/")
+    assert resolve_access(state, tls=False).scheme == "http"
+    assert resolve_access(state).public_url == "https://proxy.example.org/"
+    assert resolve_access(state, public_url="").public_url is None
+    assert resolve_access(state, public_url="https://b.example.org/").public_url == (
+        "https://b.example.org/"
+    )
+
+
+def test_a_volume_wiw_did_not_make_is_never_taken_over(fake: FakeEngine) -> None:
+    """A volume of the hub's name without wiw's label: refused, with what to do."""
+    fake.volume_create(NAMES.hub_volume, {})
+    with pytest.raises(errors.HubError) as caught:
+        load_state(fake, NAMES, workshop_image(fake).ref, [])
+    assert caught.value.message == f"Volume {NAMES.hub_volume} exists but was not made by wiw."
+    assert caught.value.hint == "Rename or remove that volume; wiw will not take it over."
+
+
+def test_a_class_made_by_an_older_wiw_keeps_its_join_secret(fake: FakeEngine) -> None:
+    """The join secret kept in a label before 0.2 is kept; a token and instructor key added."""
+    labels = {**_labels.labels_for(WORKSHOP, "hub-state", "0.1.0"), JOIN_SECRET_LABEL: "old"}
+    fake.volume_create(NAMES.hub_volume, labels)
+    made: list[str] = []
+    state = load_state(fake, NAMES, workshop_image(fake).ref, made)
+    assert state.join_secret == "old"
+    assert re.fullmatch("[0-9a-f]{64}", state.api_token)
+    assert len(state.instructor_secret) == 32
+    assert made == []
+
+
+def test_a_state_saved_before_instructor_urls_gets_an_instructor_key(fake: FakeEngine) -> None:
+    """A state file without an instructor secret gets a fresh one; the rest is kept."""
+    image = workshop_image(fake)
+    Classroom.start(image, engine=fake).stop()
+    old = ClassroomState("joined", "token", port=8000)
+    helper = fake.container_create(
+        ContainerSpec(image.ref, "h", {}, volumes=[(NAMES.hub_volume, HUB_STATE)])
+    )
+    write_state(fake, helper, old)
+    fake.container_remove(helper)
+    state = load_state(fake, NAMES, image.ref, [])
+    assert (state.join_secret, state.api_token, state.port) == ("joined", "token", 8000)
+    assert len(state.instructor_secret) == 32
+
+
+def test_state_files_are_written_for_root_only(
+    fake: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder is 0700 and each file 0600 before they are copied in."""
+    image = workshop_image(fake)
+    Classroom.start(image, engine=fake)
+    modes: dict[str, int] = {}
+    copy = fake.copy_to
+
+    def recording(cid: str, source: Path, path: str) -> None:
+        modes.update({p.name: p.stat().st_mode & 0o777 for p in [source, *source.iterdir()]})
+        copy(cid, source, path)
+
+    monkeypatch.setattr(fake, "copy_to", recording)
+    write_state(fake, NAMES.hub, ClassroomState("s", "t"), password="pw")
+    assert modes == {"wiw": 0o700, STATE_FILE: 0o600, "image": 0o600, PASSWORD_FILE: 0o600}

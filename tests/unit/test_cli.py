@@ -299,3 +299,115 @@ def test_the_output_with_events_sends_build_steps(capsys: pytest.CaptureFixture[
         ("building", 1, 2, "FROM x"),
         ("building", 2, 2, "RUN y"),
     ]
+
+
+def test_an_old_spelling_stores_the_value_and_warns_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--old VALUE sets what --new would, with one warning line naming both; --new is silent.
+
+    The line is not wrapped, however long, so that it reads as one in a log.
+    """
+    parser = CommandParser(prog="tool")
+    Argument("--new", "the file", metavar="FILE", renamed_from=("--old", "--older")).add_to(parser)
+    assert parser.parse_args(["--old", "a.png"]).new == "a.png"
+    assert capsys.readouterr().err == (
+        "warning: --old is deprecated and will be removed in a later release; use --new.\n"
+    )
+    long = CommandParser(prog="tool")
+    new, old = "--a-new-name-for-the-output-file", "--the-old-name-of-the-output-file"
+    Argument(new, "the file", renamed_from=(old,)).add_to(long)
+    long.parse_args([old, "x"])
+    assert capsys.readouterr().err == (
+        f"warning: {old} is deprecated and will be removed in a later release; use {new}.\n"
+    )
+    assert parser.parse_args(["--older", "b [red]x[/]"]).new == "b [red]x[/]"
+    assert parser.parse_args(["--new", "c"]).new == "c"
+    assert capsys.readouterr().err.count("--older is deprecated") == 1
+    assert "--old" not in parser.format_help()  # hidden
+    assert "the file" in parser.format_help()
+
+
+def test_an_old_spelling_keeps_the_type_and_choices_of_the_new() -> None:
+    """The old spelling checks its value as the new one does."""
+    parser = CommandParser(prog="tool")
+    Argument("--size", "n", type=int, renamed_from=("--n",)).add_to(parser)
+    assert parser.parse_args(["--n", "7"]).size == 7
+    picky = CommandParser(prog="tool")
+    Argument("--kind", "k", choices=("a", "b"), renamed_from=("--sort",)).add_to(picky)
+    assert picky.parse_args(["--sort", "b"]).kind == "b"
+    with pytest.raises(SystemExit):
+        picky.parse_args(["--sort", "c"])
+
+
+def test_a_switch_cannot_be_renamed() -> None:
+    """Only an option that takes a value gets an old spelling."""
+    switch = Argument("--fast", "go", action="store_true", renamed_from=("--quick",))
+    with pytest.raises(TypeError, match="--fast: only an option that takes a value is renamed"):
+        switch.add_to(CommandParser(prog="tool"))
+
+
+def test_an_argument_is_named_by_its_option_or_metavar() -> None:
+    """Its attribute drops the dashes, '-' becomes '_'; messages use the option or the metavar."""
+    option = Argument("--tls-cert", "x", metavar="FILE")
+    assert (option.dest, option.shown) == ("tls_cert", "--tls-cert")
+    positional = Argument("workshop-dir", "x", metavar="WORKSHOP")
+    assert (positional.dest, positional.shown) == ("workshop_dir", "WORKSHOP")
+    assert Argument("folder", "x").shown == "folder"
+
+
+def test_file_checks_replace_values_and_stop_at_the_first_refusal() -> None:
+    """Each check's result replaces its value; an unset value is not checked; a refusal is said."""
+    seen: list[str] = []
+
+    def upper(value: str) -> str:
+        seen.append(value)
+        return value.upper()
+
+    def refuse(value: str) -> str:
+        raise argparse.ArgumentTypeError(f"must exist ({value} does not)")
+
+    def handler(args: argparse.Namespace, output: Output) -> int:
+        return 0
+
+    arguments = (
+        Argument("--a", "x", check=upper),
+        Argument("--b", "x", check=upper),
+        Argument("--plain", "x"),
+        Argument("target", "x", metavar="FILE", check=refuse),
+        Argument("--c", "x", check=upper),
+    )
+    command = Command("go", "Go.", "Go.", handler, arguments)
+    args = argparse.Namespace(a="one", b=None, plain="p", target="t.txt", c="three")
+    assert command.check_files(args) == "FILE must exist (t.txt does not)"
+    assert (args.a, args.b, args.plain, args.c, seen) == ("ONE", None, "p", "three", ["one"])
+    fine = argparse.Namespace(a="x", b="y", plain=None, target=None, c="z")
+    assert command.check_files(fine) is None
+    assert (fine.a, fine.b, fine.c) == ("X", "Y", "Z")
+    assert command.check_files(argparse.Namespace()) is None  # none of them parsed
+
+
+def test_a_command_is_added_with_its_help_checks_and_common_options() -> None:
+    """Its help and description, no abbreviations, its checks; common options unset by default."""
+
+    def handler(args: argparse.Namespace, output: Output) -> int:
+        return 0
+
+    def check(args: argparse.Namespace) -> None:
+        return None
+
+    parser = CommandParser(prog="tool")
+    commands = parser.add_subparsers(dest="command")
+    debug = Argument("--debug", "tracebacks", action="store_true")
+    Command("go", "Go now.", "Go, at once.", handler, (Argument("--far", "x"),), (check,)).add_to(
+        commands, (debug,)
+    )
+    Command("stay", "Stay.", "Stay here.", handler).add_to(commands)
+    sub = commands.choices["go"]
+    assert (sub.description, sub.allow_abbrev, sub.checks) == ("Go, at once.", False, (check,))
+    assert "Go now." in parser.format_help()
+    assert [g.title for g in sub._action_groups][-1] == "global options"
+    assert "--debug" in sub.format_help()
+    assert "debug" not in vars(parser.parse_args(["go"]))
+    assert parser.parse_args(["go", "--debug", "--far", "x"]).debug is True
+    assert "--debug" not in commands.choices["stay"].format_help()

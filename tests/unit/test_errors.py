@@ -16,7 +16,7 @@ import wiw
 from wiw import errors
 from wiw.cli.main import report_error
 from wiw.engine import Engine
-from wiw.engine.failures import classify
+from wiw.engine.failures import classify, engine_error
 from wiw.engine.protocol import ContainerEngine
 from wiw.events import EventStream
 
@@ -313,3 +313,29 @@ def test_a_password_in_a_url_is_redacted_and_the_user_kept() -> None:
     assert errors.redact(text) == (
         "pushing to https://ana:[redacted]@registry.example.org/course failed"
     )
+
+
+def test_an_engine_error_says_what_happened_and_keeps_the_evidence() -> None:
+    """A known situation gets its own message; the stderr is kept, trimmed to its end."""
+    text = "x" * 3000 + " Error response from daemon: No such image: wiw/none:1 \n"
+    err = engine_error(text, what="run the image", command=["docker", "run"], exit_code=125)
+    assert type(err) is errors.ImageNotFound
+    assert err.message == "The image was not found."
+    assert (err.command, err.exit_code, err.log_tail) == (["docker", "run"], 125, [])
+    assert err.stderr == text.strip()[-2000:]
+
+
+def test_an_unknown_engine_error_names_what_wiw_was_doing() -> None:
+    """Text wiw does not recognise: the plain EngineError, naming the step that failed."""
+    err = engine_error("it broke", what="push the image", command=None, exit_code=None)
+    assert type(err) is errors.EngineError
+    assert err.message == "The container engine failed to push the image."
+
+
+def test_an_engine_error_with_log_lines_keeps_them_instead_of_stderr() -> None:
+    """A long-running command's last lines are the evidence; no stderr is kept besides."""
+    err = engine_error(
+        "port is already allocated", what="start", command=["x"], exit_code=1, log_tail=["a", "b"]
+    )
+    assert type(err) is errors.PortInUse
+    assert (err.stderr, err.log_tail) == (None, ["a", "b"])

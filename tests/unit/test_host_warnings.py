@@ -13,9 +13,9 @@ from wiw import network
 from wiw._version import __version__
 from wiw.build.image import Image
 from wiw.classroom import Classroom
-from wiw.classroom.state import ClassroomState, access_warnings, resolve_access
+from wiw.classroom.state import ClassroomState, _host_warning, access_warnings, resolve_access
 from wiw.engine import labels as _labels
-from wiw.network import Interface
+from wiw.network import HostProblem, Interface
 
 HERE = "192.168.1.20"
 GONE = "10.1.2.3"
@@ -124,3 +124,18 @@ def test_starting_a_classroom_warns_about_an_address_that_left() -> None:
     assert not any("is not an address of this machine" in n for n in moved.notices)
     assert any("The join URL changed" in n for n in moved.notices)
     moved.stop()
+
+
+@pytest.mark.parametrize("remembered", [True, False])
+def test_without_any_address_here_the_warning_says_to_connect(remembered: bool) -> None:
+    """Only loopback here: connect to the learners' network; forget a remembered host."""
+    problem = HostProblem("10.9.9.9", "not-here", None)
+    origin = "remembered from the last `wiw up`" if remembered else "given with --host"
+    still = " any more" if remembered else ""
+    unless = "" if remembered else " (unless a router forwards it here)"
+    forget = " Or forget the old one with `--host ''`." if remembered else ""
+    assert _host_warning(problem, remembered=remembered) == (
+        f"10.9.9.9 ({origin}) is not an address of this machine{still}; learners' QR codes "
+        f"would point nowhere{unless}. This machine has no address other devices could use: "
+        f"connect it to the learners' network.{forget}"
+    )

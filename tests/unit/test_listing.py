@@ -14,7 +14,13 @@ from wiw._version import __version__
 from wiw.build.image import Image
 from wiw.classroom import Classroom
 from wiw.classroom.contract import Names
-from wiw.classroom.listing import class_logs, class_name, learner_container, list_classes
+from wiw.classroom.listing import (
+    ClassSummary,
+    class_logs,
+    class_name,
+    learner_container,
+    list_classes,
+)
 from wiw.cli.class_commands import STATUS_SCHEMA
 from wiw.cli.main import main
 from wiw.engine import labels as _labels
@@ -129,3 +135,145 @@ def test_the_list_logs_and_status_commands(
     status = json.loads(capsys.readouterr().out)
     assert status == {"schema": STATUS_SCHEMA, "class": "intro-python",
                       "join_url": room.join_url, "learners": []}  # fmt: skip
+
+
+def test_a_summary_as_data_names_every_field() -> None:
+    """to_dict gives every field under its own name, for 'wiw list --json'."""
+    summary = ClassSummary(
+        "intro", True, "http://h:1/s/", 2, "wiw/intro:1", "2026-12-05T16:00:00+00:00", "/c"
+    )
+    assert summary.to_dict() == {
+        "name": "intro", "running": True, "join_url": "http://h:1/s/", "learners": 2,
+        "image": "wiw/intro:1", "since": "2026-12-05T16:00:00+00:00", "source": "/c",
+    }  # fmt: skip
+
+
+def test_only_hub_volumes_make_classes_and_only_their_homes_count(fake: FakeEngine) -> None:
+    """A class is known by its hub's volume; other wiw volumes make none; homes are counted."""
+    Classroom.start(workshop_image(fake, "intro"), engine=fake)
+    prefix = Names("intro").home_prefix
+    fake.volume_create(prefix + "ada", {_labels.WORKSHOP: "intro"})
+    fake.volume_create(prefix + "grace", {_labels.WORKSHOP: "intro"})
+    fake.volume_create("wiw-other-cache", {_labels.WORKSHOP: "other", _labels.ROLE: "cache"})
+    fake.volume_create("wiw-nameless", {_labels.WORKSHOP: "", _labels.ROLE: "hub-state"})
+    (summary,) = list_classes(fake)
+    assert (summary.name, summary.learners) == ("intro", 2)
+
+
+def test_a_stopped_class_without_any_image_is_listed_without_its_state(fake: FakeEngine) -> None:
+    """Nothing to read the volume with: listed, stopped, with no URL, image or source."""
+    room = Classroom.start(workshop_image(fake, "intro"), engine=fake, source="/c/intro")
+    room.stop()
+    for image in list(fake.images):
+        fake.images.pop(image)
+    (summary,) = list_classes(fake)
+    assert summary.to_dict() == {
+        "name": "intro", "running": False, "join_url": None, "learners": 0,
+        "image": None, "since": None, "source": None,
+    }  # fmt: skip
+
+
+def test_a_learner_is_found_only_among_learner_servers(fake: FakeEngine) -> None:
+    """A container of another role with the same user is not the learner's server."""
+    workshop_image(fake, "intro")
+    hub_like = ContainerSpec(
+        "wiw/intro:latest", "wiw-intro-x", {_labels.ROLE: "hub", _labels.WORKSHOP: "intro"},
+        envs={"JUPYTERHUB_USER": "ada"},
+    )  # fmt: skip
+    fake.container_create(hub_like)
+    other = ContainerSpec(
+        "wiw/intro:latest", "wiw-intro-learner-bob",
+        {_labels.ROLE: "learner", _labels.WORKSHOP: "intro"},
+        envs={"JUPYTERHUB_USER": "bob"},
+    )  # fmt: skip
+    fake.container_create(other)
+    with pytest.raises(errors.HubError) as caught:
+        learner_container(fake, "intro", "ada")
+    assert caught.value.message == "ada has no server in the class intro."
+    assert caught.value.hint == "See who has one with 'wiw status intro'."
+
+
+def test_logs_of_a_class_that_never_ran_say_how_to_start_it(fake: FakeEngine) -> None:
+    """No hub: the refusal names the class and says to start it or list the classes."""
+    with pytest.raises(errors.HubError) as caught:
+        class_logs(fake, "intro")
+    assert caught.value.message == "The class intro is not running: its hub has no log."
+    assert caught.value.hint == "Start it with 'wiw up', or list the classes with 'wiw list'."
+
+
+def test_a_running_class_is_read_from_its_hub_and_named_by_its_image(fake: FakeEngine) -> None:
+    """No helper for a running class; its image by tag, or by id once untagged or gone."""
+    room = Classroom.start(workshop_image(fake, "intro"), engine=fake)
+    (summary,) = list_classes(fake)
+    assert summary.image == "wiw/intro:latest"
+    assert not [n for n in fake.called("container_create") if "helper" in n]
+    image_id = room.state.image
+    fake.images[image_id].tags.clear()
+    assert list_classes(fake)[0].image == image_id
+    del fake.images[image_id]
+    assert list_classes(fake)[0].image == image_id
+
+
+def test_a_stopped_hub_gives_no_start_time(fake: FakeEngine) -> None:
+    """A hub container that is there but stopped: not running, no 'since'."""
+    Classroom.start(workshop_image(fake, "intro"), engine=fake)
+    fake.container_stop(Names("intro").hub)
+    (summary,) = list_classes(fake)
+    assert (summary.running, summary.since) == (False, None)
+
+
+def test_logs_redact_the_class_secrets_in_a_process_that_did_not_start_it(
+    fake: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'wiw logs' in a new process learns the secrets from the volume, running or stopped."""
+    room = Classroom.start(workshop_image(fake, "intro"), engine=fake)
+    hub = fake.container_info(Names("intro").hub)
+    assert hub is not None
+    secrets = (room.state.join_secret, room.state.api_token, room.state.instructor_secret)
+    fake.containers[hub.id].logs = " ".join(f"[{s}]" for s in secrets)
+    monkeypatch.setattr(errors, "_KNOWN", set())  # as in a process that never started it
+    assert class_logs(fake, "intro") == " ".join(["[" + errors.REDACTED + "]"] * 3)
+    assert not [n for n in fake.called("container_create") if "helper" in n]
+    fake.container_stop(hub.id)
+    monkeypatch.setattr(errors, "_KNOWN", set())
+    assert room.state.api_token not in class_logs(fake, "intro")
+
+
+def test_a_learner_container_without_a_user_is_nobodys(fake: FakeEngine) -> None:
+    """A learner's container that names no user is skipped, whatever the name asked for."""
+    workshop_image(fake, "intro")
+    spec = ContainerSpec(
+        "wiw/intro:latest", "wiw-intro-learner-x",
+        {_labels.ROLE: "learner", _labels.WORKSHOP: "intro"},
+    )  # fmt: skip
+    fake.container_create(spec)
+    for name in ("xxxx", "XXXX"):
+        with pytest.raises(errors.HubError):
+            learner_container(fake, "intro", name)
+
+
+def test_a_learners_log_is_read_even_when_the_class_remembers_nothing(fake: FakeEngine) -> None:
+    """No hub and no hub volume: a learner's server's log is still shown."""
+    workshop_image(fake, "intro")
+    spec = ContainerSpec(
+        "wiw/intro:latest", "wiw-intro-learner-ada",
+        {_labels.ROLE: "learner", _labels.WORKSHOP: "intro"}, envs={"JUPYTERHUB_USER": "ada"},
+    )  # fmt: skip
+    fake.containers[fake.container_create(spec)].logs = "kernel started\n"
+    assert class_logs(fake, "intro", learner="ada") == "kernel started\n"
+
+
+def test_a_path_that_is_no_folder_names_the_class_by_its_last_part() -> None:
+    """'/nowhere/intro_python' is the class 'intro-python', wherever it was typed from."""
+    assert class_name("/nowhere/intro_python") == "intro-python"
+
+
+def test_a_running_hub_whose_state_file_is_gone_is_listed_without_it(fake: FakeEngine) -> None:
+    """A running hub with no state file on its volume: listed, running, with no URL or source."""
+    Classroom.start(workshop_image(fake, "intro"), engine=fake, source="/c/intro")
+    names = Names("intro")
+    files = fake.volume_files[names.hub_volume]
+    for key in [k for k in files if k.endswith("/state.json")]:
+        del files[key]
+    (summary,) = list_classes(fake)
+    assert (summary.running, summary.join_url, summary.source) == (True, None, None)
