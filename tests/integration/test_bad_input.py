@@ -132,8 +132,11 @@ CASES = [
          lambda t, i: wiw.Workshop(workshop(t / "w", {"blob.ipynb": b"\x89PNG\r\n\x1a\n\x00"}))),
     Case("huge-notebook", "huge.ipynb", wiw.InvalidNotebook, "Clear its outputs",
          lambda t, i: wiw.Workshop(_huge(workshop(t / "w") / "huge.ipynb"))),
-    Case("environment-yml", "environment.yml", wiw.UnsupportedFile, "requirements.txt",
+    Case("environment-yml-no-list", "environment.yml", wiw.UnsupportedFile, "'dependencies:'",
          lambda t, i: wiw.Workshop(workshop(t / "w", {"environment.yml": "name: x\n"}))),
+    Case("environment-yml-not-pypi", "graphviz", wiw.errors.UntranslatableDependency, "apt.txt",
+         lambda t, i: wiw.Workshop(workshop(t / "w", {"environment.yml":
+                                                      "dependencies: [graphviz]\n"}))),
     Case("pipfile", "Pipfile", wiw.UnsupportedFile, "pipenv requirements",
          lambda t, i: wiw.Workshop(workshop(t / "w", {"Pipfile": "[packages]\n"}))),
     Case("postbuild-not-executable", "postBuild", wiw.WorkshopError, "chmod +x",
