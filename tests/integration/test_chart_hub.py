@@ -12,7 +12,6 @@ in it, and the instructor's door opens the admin page.
 from __future__ import annotations
 
 import contextlib
-import re
 import shlex
 from collections.abc import Iterator
 
@@ -22,12 +21,12 @@ from packaging.version import Version
 from python_on_whales import DockerClient, DockerException
 
 import wiw
-from tests.support.chart import chart_config
+from tests.support.chart import HUB_FILES, chart_config
 from tests.support.engine import free_port
 from tests.support.learners import SimLearner
+from tests.support.pins import runtime_lock
 from wiw.deploy import chart
 from wiw.deploy.z2jh import z2jh_values
-from wiw.resources import support_file
 from wiw.waiting import WaitTimeout, poll
 
 SECRET = "chart-hub-join_0123456789"
@@ -35,18 +34,11 @@ KEY = "chart-hub-key_0123456789abcdef"
 VERSIONS = sorted({chart.CHART_JUPYTERHUB, chart.HUB_JUPYTERHUB}, key=Version)
 
 
-def locked(package: str) -> str:
-    """The version wiw's runtime lock pins for ``package``."""
-    lock = support_file("requirements.lock").read_text(encoding="utf-8")
-    found = re.search(rf"^{re.escape(package)}==(\S+)", lock, re.MULTILINE)
-    assert found, f"{package} is not in the runtime lock"
-    return found[1]
-
-
 def hub_dockerfile(workshop: str, version: str) -> str:
     """A hub of JupyterHub ``version`` beside the workshop image's own (a venv of its own)."""
-    packages = [f"jupyterhub=={version}", f"dockerspawner=={locked('dockerspawner')}",
-                f"configurable-http-proxy=={locked('configurable-http-proxy')}"]  # fmt: skip
+    lock = runtime_lock()
+    packages = [f"jupyterhub=={version}", f"dockerspawner=={lock['dockerspawner']}",
+                f"configurable-http-proxy=={lock['configurable-http-proxy']}"]  # fmt: skip
     return (
         f"FROM {workshop}\nUSER root\n"
         "RUN python3 -m venv /opt/hub && /opt/hub/bin/pip install --no-cache-dir "
@@ -76,9 +68,7 @@ def prelude(image: str, network: str, hub_name: str, prefix: str) -> str:
 c.JupyterHub.bind_url = "http://0.0.0.0:8000/{SECRET}/"
 c.JupyterHub.hub_bind_url = "http://0.0.0.0:8081"
 c.JupyterHub.hub_connect_url = "http://{hub_name}:8081"
-c.JupyterHub.db_url = "sqlite:////tmp/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "/tmp/jupyterhub_cookie_secret"
-c.ConfigurableHTTPProxy.pid_file = "/tmp/proxy.pid"
+{HUB_FILES}
 c.JupyterHub.spawner_class = "docker"
 c.DockerSpawner.image = {image!r}
 c.DockerSpawner.pull_policy = "never"
@@ -163,7 +153,7 @@ def test_a_learner_gets_a_working_lab_from_the_chart_hub(
         kernel = ada.start_kernel()
         code = "import jupyterhub, os; print(jupyterhub.__version__, os.getuid())"
         printed = ada.execute(kernel, code)
-        assert printed.split() == [locked("jupyterhub"), "1000"]
+        assert printed.split() == [runtime_lock()["jupyterhub"], "1000"]
         landed = teacher.get(f"{base}hub/instructor/{KEY}")
         assert landed.status_code == 200, landed.text[:500]
         assert landed.url.path.endswith("/hub/admin")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import wiw
-from tests.support.chart import chart_config
+from tests.support.chart import HUB_FILES, chart_config
 from tests.support.learners import SimLearner
 from wiw.deploy.z2jh import z2jh_values
 from wiw.waiting import WaitTimeout, poll
@@ -21,9 +21,7 @@ KEY = "instructor-key_0123456789abcdef"
 
 HUB_CONFIG = f"""
 c.JupyterHub.bind_url = "http://0.0.0.0:8888/{SECRET}/"
-c.JupyterHub.db_url = "sqlite:////tmp/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "/tmp/jupyterhub_cookie_secret"
-c.ConfigurableHTTPProxy.pid_file = "/tmp/proxy.pid"
+{HUB_FILES}
 # The chart uses KubeSpawner; here learners' servers run beside the hub.
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "/tmp/home-{{username}}"

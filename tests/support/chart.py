@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["chart_config"]
+__all__ = ["HUB_FILES", "chart_config"]
+
+# Where a test's hub keeps its database, cookie secret and proxy pid: its /tmp.
+HUB_FILES = "\n".join(
+    (
+        'c.JupyterHub.db_url = "sqlite:////tmp/jupyterhub.sqlite"',
+        'c.JupyterHub.cookie_secret_file = "/tmp/jupyterhub_cookie_secret"',
+        'c.ConfigurableHTTPProxy.pid_file = "/tmp/proxy.pid"',
+    )
+)
 
 
 def chart_config(hub: dict[str, Any], prelude: str) -> str:

@@ -16,6 +16,7 @@ import yaml
 from packaging.version import Version
 
 from tests.support.cli import run
+from tests.support.pins import runtime_lock
 from wiw.deploy import chart
 from wiw.deploy.export import ExportRequest, export_z2jh
 from wiw.deploy.z2jh import read_previous, z2jh_values
@@ -27,19 +28,11 @@ CHART = Path(__file__).parents[1] / "data" / "z2jh"
 DERIVED = f"registry.example.org/course/intro-hub:{chart.CHART_VERSION}-jupyterhub-5.5.4"
 
 
-def locked_jupyterhub() -> Version:
-    """The JupyterHub of wiw's runtime lock (the learners' single-user servers)."""
-    lock = support_file("requirements.lock").read_text(encoding="utf-8")
-    found = re.search(r"^jupyterhub==(\S+)", lock, re.MULTILINE)
-    assert found
-    return Version(found[1])
-
-
 def test_the_floor_is_the_one_the_runtime_keeps() -> None:
     """The runtime's requirements state the same floor, and its lock is above it."""
     text = support_file("requirements.txt").read_text(encoding="utf-8")
     assert f"jupyterhub >= {chart.JUPYTERHUB_FLOOR}" in text
-    assert locked_jupyterhub() >= Version(chart.JUPYTERHUB_FLOOR)
+    assert Version(runtime_lock()["jupyterhub"]) >= Version(chart.JUPYTERHUB_FLOOR)
 
 
 def test_the_hub_is_moved_a_patch_release_within_the_charts_series() -> None:

@@ -12,6 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.support.fakeengine import FakeEngine
+from tests.support.pins import pins, runtime_lock
 from wiw.build.context import build_arg_flags, describe_build, render_context
 from wiw.build.image import Image, build_command
 from wiw.build.workshop import Workshop
@@ -85,23 +86,18 @@ def test_dockerfile_installs_dependencies_before_lessons() -> None:
     assert "workshop/lessons/" not in dockerfile[: order[1]]
 
 
-def _pins(text: str) -> dict[str, str]:
-    lines = (line.split(";")[0].split("#")[0].strip() for line in text.splitlines())
-    return dict(line.split("==") for line in lines if "==" in line)
-
-
 def test_dockerfile_meets_runtime_requirements() -> None:
     """Non-root learner, an init process, no package caches, and the security floors."""
     dockerfile = (support_dir() / "Dockerfile").read_text()
     installer = (support_dir() / "build" / "wiw-install").read_text()
-    pins = (support_dir() / "requirements.txt").read_text()
+    floors = (support_dir() / "requirements.txt").read_text()
     assert "tini" in dockerfile
     assert "rm -rf /var/lib/apt/lists/*" in dockerfile
     assert "--no-cache-dir" in installer
     assert "--no-cache " in installer
     final_user = [line for line in dockerfile.splitlines() if line.startswith("USER ")][-1]
     assert "root" not in final_user
-    versions = _pins(pins)
+    versions = pins(floors)
     assert tuple(map(int, versions["jupyterhub"].split(".")[:3])) >= (5, 5, 1)
     assert tuple(map(int, versions["jupyter-server"].split(".")[:2])) >= (2, 20)
 
@@ -119,8 +115,8 @@ def test_written_context_matches_rendered_files(tmp_path: Path) -> None:
 
 def test_lock_pins_what_requirements_name() -> None:
     """Every runtime pin is in the lock at the same version; the trimmed packages are not."""
-    top = _pins((support_dir() / "requirements.txt").read_text())
-    locked = _pins((support_dir() / "requirements.lock").read_text())
+    top = pins((support_dir() / "requirements.txt").read_text())
+    locked = runtime_lock()
     assert {name: locked.get(name) for name in top} == top
     assert len(locked) > 3 * len(top)  # transitive dependencies are pinned too
     assert "rfc3987-syntax" not in locked

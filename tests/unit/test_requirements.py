@@ -7,7 +7,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
+from packaging.utils import canonicalize_name
 
+from tests.support.pins import pins, runtime_lock
 from wiw import errors
 from wiw.build.requirements import (
     OPTIONS,
@@ -17,7 +19,6 @@ from wiw.build.requirements import (
     requirement_warnings,
 )
 from wiw.build.workshop import Workshop
-from wiw.resources import support_file
 
 REPO = Path(__file__).resolve().parents[2]
 SHA = "a" * 64
@@ -610,15 +611,12 @@ def test_the_pinned_course_case_pins_like_pip_freeze_against_the_lock() -> None:
     packages live in an environment of their own, unconstrained by the lock.
     """
     case = Path(__file__).parents[1] / "cases" / "pinned_freeze" / "requirements.txt"
-    pins = dict(line.lower().replace("_", "-").split("==") for line in case.read_text().split())
-    lock = support_file("requirements.lock").read_text()
-    locked = dict(
-        line.split(" ")[0].lower().replace("_", "-").split("==")
-        for line in lock.splitlines()
-        if "==" in line and not line.startswith(("#", " "))
-    )
-    differ = {name for name, version in pins.items() if name in locked and locked[name] != version}
-    assert len(pins) >= 30
+    course = {canonicalize_name(n): v for n, v in pins(case.read_text()).items()}
+    locked = {canonicalize_name(n): v for n, v in runtime_lock().items()}
+    differ = {
+        name for name, version in course.items() if name in locked and locked[name] != version
+    }
+    assert len(course) >= 30
     assert len(differ) >= 5, differ
 
 
