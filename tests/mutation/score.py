@@ -34,7 +34,10 @@ def results() -> dict[str, str]:
 
 
 def module_of(mutant: str) -> str:
-    """``wiw.planning.x_plan__mutmut_3`` -> ``wiw.planning``."""
+    """``wiw.planning.x_plan__mutmut_3`` -> ``wiw.planning``.
+
+    The image's scripts are named for their path: ``jupyterhub.hub.wiw_auth``.
+    """
     return mutant.split(".x_", 1)[0].split(".xǁ", 1)[0]
 
 
@@ -55,12 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, status in counted.items():
         total[module_of(name)] += 1
         killed[module_of(name)] += status in KILLED
-    print(f"{'module':<24}{'killed':>8}{'total':>8}{'score':>8}")
+    print(f"{'module':<40}{'killed':>8}{'total':>8}{'score':>8}")
     for module in sorted(total):
-        print(f"{module:<24}{killed[module]:>8}{total[module]:>8}"
+        print(f"{module:<40}{killed[module]:>8}{total[module]:>8}"
               f"{100 * killed[module] / total[module]:>7.1f}%")  # fmt: skip
     score = 100 * sum(killed.values()) / max(1, sum(total.values()))
-    print(f"{'all':<24}{sum(killed.values()):>8}{sum(total.values()):>8}{score:>7.1f}%")
+    print(f"{'all':<40}{sum(killed.values()):>8}{sum(total.values()):>8}{score:>7.1f}%")
     print(f"{len(equivalent)} equivalent mutants left out (tests/mutation/equivalent.toml)")
     for name, status in sorted(counted.items()):
         if status not in KILLED:

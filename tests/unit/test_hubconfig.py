@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import runpy
 import sys
 import types
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 
 import wiw.contract
-from tests.support.hubside import load_support_module
+from tests.support.hubside import load_support_module, run_support_script
 from wiw.classroom.contract import Names, hub_env
 from wiw.classroom.lifecycle import ClassroomOptions, _settings
 from wiw.classroom.state import ClassroomState
@@ -116,7 +115,7 @@ def run_config(
         if key != drop:
             monkeypatch.setenv(key, value)
     config = StubConfig()
-    namespace = runpy.run_path(str(CONFIG), init_globals={"get_config": lambda: config})
+    namespace = run_support_script("jupyterhub_config", {"get_config": lambda: config})
     return config, namespace, state
 
 

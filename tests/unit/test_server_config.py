@@ -9,7 +9,6 @@ Also: the hub side's stub of the contract names what the contract exports.
 from __future__ import annotations
 
 import ast
-import runpy
 import sys
 import types
 from typing import Any
@@ -18,8 +17,8 @@ import pytest
 from tornado import web
 
 import wiw.contract
-from tests.support.hubside import load_support_module
-from wiw.resources import support_dir, support_file
+from tests.support.hubside import load_support_module, run_support_script
+from wiw.resources import support_dir
 
 
 class Section(dict[str, Any]):
@@ -66,8 +65,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> tuple[Config, types.ModuleTyp
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setattr(sys, "path", list(sys.path))
     config = Config()
-    path = str(support_file("server/jupyter_server_config.py"))
-    runpy.run_path(path, init_globals={"get_config": lambda: config})
+    run_support_script("jupyter_server_config", {"get_config": lambda: config})
     return config, lab
 
 
