@@ -32,7 +32,9 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import struct
+import subprocess
 import sys
 import time
 import traceback
@@ -324,6 +326,21 @@ def lessons_environment(prefix: Path = LESSONS_ENV) -> dict[str, Any]:
     return {"python": python, "packages": sorted(found, key=str.lower)}
 
 
+def r_version() -> str:
+    """The version of the image's R (``"4.2.2"``), or "" when it has none."""
+    found = shutil.which("R")
+    if found is None:
+        return ""
+    try:
+        said = subprocess.run(
+            [found, "--version"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    match = re.match(r"R version (\S+)", said.stdout)
+    return match.group(1) if match else ""
+
+
 def main() -> None:
     """Run the lessons given on the command line and print the report."""
     parser = argparse.ArgumentParser()
@@ -348,6 +365,7 @@ def main() -> None:
         "duration": round(time.monotonic() - started, 3),
         "peak_memory": container_peak(),
         **lessons_environment(),
+        "r": r_version(),
     }
     print(args.marker + json.dumps(report), flush=True)
 

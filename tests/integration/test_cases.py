@@ -3,7 +3,8 @@
 ``expected.json`` says what happens: ``passes`` (it builds and every lesson
 passes), ``fails`` (a given lesson fails at a given cell with a given error
 while the others still pass), ``build-fails`` (the build fails with a given
-text in its log tail) or ``invalid`` (opening the folder raises a given error).
+text in its log tail, at the step ``step`` names, by default requirements.txt's, and
+with ``names`` in its message) or ``invalid`` (opening the folder raises a given error).
 Optional keys: ``strict_errors`` and ``compare_outputs`` (how cells are
 judged), ``expected_errors`` (cells that raised as meant) and
 ``expected_how`` (how each was known: its tag, or its saved error),
@@ -50,7 +51,9 @@ def test_case(
         with pytest.raises(wiw.BuildFailed) as built:
             wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)
         assert any(expected["log_contains"] in line for line in built.value.log_tail)
-        assert "requirements.txt" in built.value.message  # names the failing step
+        # The message names the failing step, and what failed when wiw's own step says.
+        assert expected.get("step", "requirements.txt") in built.value.message
+        assert expected.get("names", "") in built.value.message
         assert not wiw.Image(ref, engine=engine).exists
         return
     image = wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)

@@ -169,9 +169,9 @@ class Learner:
         response.raise_for_status()
         return {item["name"] for item in response.json()["content"]}
 
-    async def start_kernel(self) -> str:
-        """Start a Python kernel and return its id."""
-        response = await self.api("POST", "kernels", json={"name": "python3"})
+    async def start_kernel(self, name: str = "python3") -> str:
+        """Start a kernel (by default Python's) and return its id."""
+        response = await self.api("POST", "kernels", json={"name": name})
         response.raise_for_status()
         return str(response.json()["id"])
 
@@ -359,9 +359,9 @@ class SimLearner:
         """Names at the top of this learner's home."""
         return _Loop.run(self.learner.files())
 
-    def start_kernel(self) -> str:
-        """Start a Python kernel and return its id."""
-        return _Loop.run(self.learner.start_kernel())
+    def start_kernel(self, name: str = "python3") -> str:
+        """Start a kernel (by default Python's) and return its id."""
+        return _Loop.run(self.learner.start_kernel(name))
 
     def execute(self, kernel: str, code: str, timeout: float = 60) -> str:
         """Run ``code`` in ``kernel`` over the websocket; return its stdout (or the error)."""

@@ -72,12 +72,12 @@ def test_python_picks_the_images_python_and_plumbing_is_left_out() -> None:
 
 @pytest.mark.parametrize(
     ("entry", "debian"),
-    [("graphviz", "graphviz"), ("nodejs=20", "nodejs"), ("r-ggplot2", "r-cran-ggplot2")],
+    [("graphviz", "graphviz"), ("nodejs=20", "nodejs"), ("r-base=4.3", "r-base")],
 )
 def test_a_package_pypi_lacks_is_refused_naming_it_and_the_debian_package(
     entry: str, debian: str
 ) -> None:
-    """Programs, libraries and R are not on PyPI: the line, and apt.txt's package instead."""
+    """Programs, libraries and R itself are not on PyPI: the line, and apt.txt's package."""
     with pytest.raises(errors.UntranslatableDependency) as caught:
         deps("numpy", entry)
     assert caught.value.message == (
@@ -85,7 +85,20 @@ def test_a_package_pypi_lacks_is_refused_naming_it_and_the_debian_package(
         f"on PyPI (list '{debian}' in apt.txt, or use a Dockerfile)."
     )
     assert "apt.txt" in caught.value.hint
-    assert NOT_ON_PYPI.get(entry.split("=", maxsplit=1)[0], debian) == debian
+    assert NOT_ON_PYPI[entry.split("=", maxsplit=1)[0]] == debian
+
+
+@pytest.mark.parametrize(
+    ("entry", "package"), [("r-ggplot2", "ggplot2"), ("r-data.table=1.15", "data.table")]
+)
+def test_an_r_package_is_refused_naming_install_r(entry: str, package: str) -> None:
+    """Conda's r-NAME is an R package: the error says to name NAME in install.R instead."""
+    with pytest.raises(errors.UntranslatableDependency) as caught:
+        deps("numpy", entry)
+    assert caught.value.message == (
+        f"environment.yml: '{entry}' cannot be installed with pip: it is an R package "
+        f'(name it in install.R instead: install.packages("{package}")).'
+    )
 
 
 @pytest.mark.parametrize(

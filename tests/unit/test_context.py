@@ -50,14 +50,21 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "wiw/lab-overrides.json",
         "wiw/wiw-start",
         "wiw/wiw_contract.py",
+        "wiw/wiw-r-install",
         "workshop/requirements.txt",
         "workshop/apt.txt",
+        "workshop/r-kernel",
+        "workshop/r/packages.txt",
+        "workshop/r/install.R",
         "workshop/package/.wiw-package",
         "workshop/lessons/lesson01.ipynb",
         "workshop/lessons/data/points.csv",
     }
     assert context.read("workshop/requirements.txt") == b"qrcode\n"
     assert context.build_args == {"BASE_IMAGE": "debian:bookworm-slim"}
+    # No R: the R layers read empty lists, the same for every workshop (cached).
+    for name in ("workshop/r-kernel", "workshop/r/packages.txt", "workshop/r/install.R"):
+        assert context.read(name) == b""
 
 
 def test_missing_requirements_render_as_empty_file(tmp_path: Path) -> None:

@@ -223,9 +223,9 @@ def test_runtime_with_another_base_becomes_a_build_argument(tmp_path: Path) -> N
     assert args == {"BASE_IMAGE": "ubuntu:24.04", "PYTHON_VERSION": "3.12"}
 
 
-@pytest.mark.parametrize("text", ["r-4.1", "python3.11", "", "python-x"])
+@pytest.mark.parametrize("text", ["r-four", "python3.11", "", "python-x"])
 def test_malformed_runtime_is_refused(tmp_path: Path, text: str) -> None:
-    """runtime.txt must name a Python version."""
+    """runtime.txt must name a Python or an R version."""
     with pytest.raises(errors.WorkshopError) as caught:
         Workshop(workshop_with(tmp_path / "w", {"runtime.txt": text}))
     assert "runtime.txt" in str(caught.value)

@@ -244,3 +244,18 @@ def test_a_missing_module_is_read_from_an_import_error(
     """Only an import error saying 'No module named' names a module."""
     failure = CellFailure("error", 1, "import x", ename, evalue, "")
     assert failure.missing_module == module
+
+
+@pytest.mark.parametrize("packages", [[], ["glue==1.6.2"]])
+def test_the_report_names_the_r_of_r_lessons(packages: list[str]) -> None:
+    """An image with R: the report says which R, after the Python, with or without packages."""
+    data = {"results": [], "duration": 1.0, "python": "3.11.2", "packages": packages, "r": "4.2.2"}
+    report = parse_report(MARKER + json.dumps(data), "wiw/x:1", MARKER)
+    assert report is not None
+    assert report.r == "4.2.2"
+    assert report.environment().endswith(" R lessons ran with R 4.2.2.")
+    assert report.environment().startswith("The lessons ran with Python 3.11.2")
+    assert json.loads(report.to_json())["r"] == "4.2.2"
+    without = parse_report(MARKER + json.dumps({**data, "r": ""}), "x", MARKER)
+    assert without is not None
+    assert "R lessons" not in without.environment()

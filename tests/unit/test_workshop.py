@@ -98,14 +98,14 @@ def test_runtime_txt_gives_major_and_minor(tmp_path: Path, text: str, version: s
     assert Workshop(tmp_path).environment.python == version
 
 
-@pytest.mark.parametrize("text", ["3.11", "python3.11", "python-3.x", "python-", "r-4.1", ""])
+@pytest.mark.parametrize("text", ["3.11", "python3.11", "python-3.x", "python-", "r-4", ""])
 def test_a_runtime_txt_that_names_no_python_is_quoted(tmp_path: Path, text: str) -> None:
-    """Anything but python-X[.Y[.Z]] is refused, quoting the file and showing the form."""
+    """Anything but python-X[.Y[.Z]] or an R version is refused, quoting the file and the form."""
     write_lesson(tmp_path)
     (tmp_path / "runtime.txt").write_text(text)
     with pytest.raises(errors.WorkshopError) as caught:
         Workshop(tmp_path)
-    assert f"says {text!r}, not a Python version" in caught.value.message
+    assert f"says {text!r}, not a Python or R version" in caught.value.message
     assert "runtime.txt" in caught.value.message
     assert "'python-3.11'" in caught.value.hint
 

@@ -167,8 +167,14 @@ def _one(entry: str, source: Path, notes: list[str]) -> tuple[str, str | None]:
         return "", _python(version)
     if name in _LEFT_OUT:
         return "", None
-    if name in NOT_ON_PYPI or name.startswith("r-"):
-        debian = NOT_ON_PYPI.get(name, f"r-cran-{name.removeprefix('r-')}")
+    if name.startswith("r-") and name != "r-base":
+        package = name.removeprefix("r-")
+        raise _untranslatable(
+            source, entry, f"it is an R package (name it in install.R instead: "
+            f"install.packages(\"{package}\"))",
+        )  # fmt: skip
+    if name in NOT_ON_PYPI:
+        debian = NOT_ON_PYPI[name]
         instead = f"list '{debian}' in apt.txt, or " if debian else ""
         raise _untranslatable(
             source, entry, f"it is not a Python package on PyPI ({instead}use a Dockerfile)"

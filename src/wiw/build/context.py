@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import wiw.contract
+from wiw.build.rlang import R_BASES, choose_r_base
 from wiw.build.workshop import DEPENDENCY_FILES, Environment, Workshop
 from wiw.errors import UnsupportedPython
 from wiw.resources import support_dir
@@ -38,6 +39,7 @@ SUPPORT_FILES = (
     "requirements.lock",
     "build/wiw-install",
     "build/wiw_precompress.py",
+    "build/wiw-r-install",
     "hub/jupyterhub_config.py",
     "hub/wiw_auth.py",
     "hub/wiw_proxy.py",
@@ -148,8 +150,23 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
     translated = env.conda.text().encode() if env.conda else None
     files["workshop/requirements.txt"] = translated or env.requirements or b""
     files["workshop/apt.txt"] = env.apt or b""
+    files.update(_r_files(env))
     files["workshop/package/.wiw-package"] = b""
     content = [(p.relative_to(workshop.path).as_posix(), p) for p in workshop.content_files()]
+    files.update(_package_files(workshop, content))
+    for name, path in content:
+        files[f"workshop/lessons/{name}"] = path
+    asked_by = env.python_from if env.python == env.runtime_python else "--python"
+    base, python = choose_base(env.python, base_image, asked_by=asked_by)
+    if _r_picks_base(env, base_image):
+        base = choose_r_base(env.r.version if env.r else None)[0]  # with its own python3
+    build_args = {"BASE_IMAGE": base, **({"PYTHON_VERSION": python} if python else {})}
+    return BuildContext(files=files, build_args=build_args)
+
+
+def _package_files(workshop: Workshop, content: list[tuple[str, Path]]) -> dict[str, Path]:
+    """The workshop's own package (its files but the notebooks) and postBuild."""
+    env, files = workshop.environment, {}
     if env.package:
         for name, path in content:
             if path.suffix != ".ipynb":
@@ -159,12 +176,25 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
                 files[f"workshop/package/{name}"] = workshop.path / name
     if env.post_build:
         files["workshop/package/postBuild"] = env.post_build
-    for name, path in content:
-        files[f"workshop/lessons/{name}"] = path
-    asked_by = env.python_from if env.python == env.runtime_python else "--python"
-    base, python = choose_base(env.python, base_image, asked_by=asked_by)
-    build_args = {"BASE_IMAGE": base, **({"PYTHON_VERSION": python} if python else {})}
-    return BuildContext(files=files, build_args=build_args)
+    return files
+
+
+def _r_files(env: Environment) -> dict[str, bytes | Path]:
+    """The R layers' inputs: R and the IRkernel, then the course's packages and install.R.
+
+    R and the IRkernel are a layer all R courses share. A workshop without R
+    gets empty files: its R layers do nothing, and are the same for every workshop.
+    """
+    return {
+        "workshop/r-kernel": b"IRkernel\n" if env.r else b"",
+        "workshop/r/packages.txt": env.r.packages_text().encode() if env.r else b"",
+        "workshop/r/install.R": (env.r.install_r if env.r else None) or b"",
+    }
+
+
+def _r_picks_base(env: Environment, base_image: str | None) -> bool:
+    """Whether runtime.txt's R version picks the base (no Python or base asked for)."""
+    return bool(env.r and env.r.version and env.python is None and base_image is None)
 
 
 def choose_base(
@@ -258,11 +288,12 @@ def describe_build(
         lines.append("Build arguments: none.")
     else:
         base = context.build_args["BASE_IMAGE"]
-        lines = [f"Base image: {base} ({_why_base(workshop.environment, base_image)})."]
+        lines = [f"Base image: {base} ({_why_base(workshop.environment, base_image, base)})."]
         flags = build_arg_flags(context.build_args)
         lines.append("Build arguments, as the build passes them (over the Dockerfile's ARGs):")
         lines += [f"  {flag} {value}" for flag, value in zip(flags[::2], flags[1::2], strict=True)]
     lines += _translation(workshop.environment)
+    lines += _r_lines(workshop.environment, context.build_args.get("BASE_IMAGE"))
     lines += [f"warning: {warning}" for warning in workshop.dependency_warnings]
     return lines
 
@@ -277,9 +308,30 @@ def _translation(env: Environment) -> list[str]:
     return lines
 
 
-def _why_base(env: Environment, base_image: str | None) -> str:
+def _r_lines(env: Environment, base: str | None) -> list[str]:
+    """What the R lessons get: which R, and where their packages come from."""
+    if env.r is None:
+        return []
+    have = R_BASES.get(base or "")
+    which = f"R {have} (Debian's, in {base})" if have else f"the R of {base}'s apt"
+    asked = f"; runtime.txt asks for R {env.r.version}" if env.r.version else ""
+    lines = [f"R lessons: {which}{asked}, with the IRkernel."]
+    if env.r.packages:
+        lines.append(
+            f"R packages ({', '.join(env.r.sources)}): {', '.join(env.r.packages)}: Debian's "
+            "r-cran-* binaries where Debian has them, else CRAN at build time."
+        )
+    if env.r.version and have and env.r.version != have:
+        lines.append(f"note: no base wiw knows has R {env.r.version}; the nearest is R {have}")
+    lines += [f"note: {note}" for note in env.r.notes]
+    return lines
+
+
+def _why_base(env: Environment, base_image: str | None, base: str) -> str:
     """Why the base image is the one it is, in words."""
     python = env.python
+    if env.r and _r_picks_base(env, base_image):
+        return f"its R {R_BASES[base]} is the nearest to runtime.txt's R {env.r.version}"
     if python != env.runtime_python and base_image is None:
         instead = f" instead of {env.python_from}'s {env.runtime_python}"
         instead = instead if env.runtime_python else ""

@@ -409,8 +409,10 @@ def _build_error(
             exit_code=exc.exit_code,
             log_tail=exc.log_tail[-10:],
         )
+    # A step of wiw's own says why it failed on a line of its own (wiw-r-install).
+    said = [line.split("wiw-error: ", 1)[1] for line in exc.log_tail if "wiw-error: " in line]
     return errors.BuildFailed(
-        f"Building {ref} failed{where}",
+        f"Building {ref} failed{where}" + (f": {said[-1]}" if said else ""),
         command=exc.command,
         exit_code=exc.exit_code,
         log_tail=exc.log_tail[-25:],

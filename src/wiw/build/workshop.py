@@ -22,6 +22,7 @@ from wiw.build.requirements import (
     read_requirements,
     requirement_warnings,
 )
+from wiw.build.rlang import RSetup, parse_r_runtime, read_description, read_install_r
 from wiw.build.selection import Excluded, Selection, refuse_home, select
 
 __all__ = [
@@ -38,15 +39,13 @@ __all__ = [
 # Files that describe the environment (Binder's conventions) rather than lessons.
 ENV_FILES = (
     "requirements.txt", "apt.txt", "postBuild", "runtime.txt",
-    "environment.yml", "environment.yaml",
+    "environment.yml", "environment.yaml", "install.R", "DESCRIPTION",
 )  # fmt: skip
 PACKAGE_FILES = ("pyproject.toml", "setup.py")
 # Formats other tools understand but wiw does not, and what to use instead.
 UNSUPPORTED = {
     "Pipfile": "export it with 'pipenv requirements > requirements.txt'",
     "Pipfile.lock": "export it with 'pipenv requirements > requirements.txt'",
-    "install.R": "R lessons are not supported yet; use a Dockerfile in the workshop folder",
-    "DESCRIPTION": "R packages are not supported yet; use a Dockerfile in the workshop folder",
     "Project.toml": "Julia is not supported yet; use a Dockerfile in the workshop folder",
     "default.nix": "use requirements.txt and apt.txt, or a Dockerfile",
     "start": "wiw starts JupyterLab itself; put set-up steps in postBuild",
@@ -104,6 +103,8 @@ class Environment:
         conda: ``environment.yml`` translated for pip (see :mod:`wiw.build.conda`):
             its requirements replace ``requirements.txt``'s, as in Binder, and
             its ``python=X.Y`` counts when there is no ``runtime.txt``.
+        r: What R lessons need (see :mod:`wiw.build.rlang`): set by ``install.R``,
+            ``DESCRIPTION``, an R ``runtime.txt``, or a lesson in R.
     """
 
     folder: Path
@@ -117,6 +118,7 @@ class Environment:
     dockerfile: Path | None = None
     requirement_lines: tuple[RequirementLine, ...] = field(default=(), repr=False)
     conda: Translation | None = None
+    r: RSetup | None = None
 
 
 def detect_environment(root: Path) -> Environment:
@@ -148,7 +150,11 @@ def detect_environment(root: Path) -> Environment:
     requirements, dockerfile = found("requirements.txt"), found("Dockerfile")
     conda_file = found("environment.yml") or found("environment.yaml")
     conda = _conda(conda_file, requirements) if conda_file and not dockerfile else None
-    python = _python_version(runtime) if runtime else conda.python if conda else None
+    r_runtime = _r_runtime(runtime) if runtime else None
+    python = (
+        None if r_runtime else _python_version(runtime) if runtime
+        else conda.python if conda else None
+    )  # fmt: skip
     return Environment(
         folder=folder,
         requirements=requirements,
@@ -161,6 +167,37 @@ def detect_environment(root: Path) -> Environment:
         dockerfile=dockerfile,
         requirement_lines=_requirement_lines(root, requirements, conda, dockerfile),
         conda=conda,
+        r=None if dockerfile else _r_setup(found("install.R"), found("DESCRIPTION"), r_runtime),
+    )
+
+
+def _r_runtime(runtime: Path) -> tuple[str | None, str | None] | None:
+    """runtime.txt's R version and snapshot date, when it names R rather than Python."""
+    return parse_r_runtime(runtime.read_text(encoding="utf-8", errors="replace"))
+
+
+def _r_setup(
+    install_r: Path | None, description: Path | None, runtime: tuple[str | None, str | None] | None
+) -> RSetup | None:
+    """What the R lessons need, from install.R, DESCRIPTION and runtime.txt; None without R."""
+    if not (install_r or description or runtime):
+        return None
+    packages: list[str] = []
+    for path, read in ((install_r, read_install_r), (description, read_description)):
+        if path is not None:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            packages += [p for p in read(text) if p not in packages]
+    version, date = runtime or (None, None)
+    notes = (
+        f"runtime.txt's snapshot date {date} is not used: packages come from Debian's "
+        "r-cran-* binaries, or from CRAN as it is at build time",
+    ) if date else ()  # fmt: skip
+    return RSetup(
+        packages=tuple(packages),
+        version=version,
+        sources=tuple(p.name for p in (install_r, description) if p is not None),
+        install_r=install_r,
+        notes=notes,
     )
 
 
@@ -208,8 +245,8 @@ def _python_version(runtime: Path) -> str:
     match = _RUNTIME.match(text)
     if not match:
         raise errors.WorkshopError(
-            f"{runtime} says {text[:60]!r}, not a Python version.",
-            hint="Write one line such as 'python-3.11'.",
+            f"{runtime} says {text[:60]!r}, not a Python or R version.",
+            hint="Write one line such as 'python-3.11' (or 'r-4.2' for R lessons).",
         )
     return ".".join(g for g in match.groups() if g)
 
@@ -276,8 +313,9 @@ class Workshop:
         lessons = self.lessons
         if not lessons:
             raise errors.NoLessons(f"No lesson notebooks (*.ipynb) in {self.path}")
-        for notebook in lessons:
-            _check_notebook(notebook)
+        in_r = [notebook for notebook in lessons if _check_notebook(notebook)]
+        if in_r and environment.r is None and environment.dockerfile is None:
+            object.__setattr__(self, "environment", replace(environment, r=RSetup()))
 
     @property
     def lessons(self) -> list[Path]:
@@ -330,8 +368,8 @@ class Workshop:
         return self.selection.size
 
 
-def _check_notebook(path: Path) -> None:
-    """Raise InvalidNotebook unless ``path`` holds a valid notebook."""
+def _check_notebook(path: Path) -> bool:
+    """Raise InvalidNotebook unless ``path`` holds a valid notebook; return whether it is in R."""
     if path.stat().st_size > _MAX_NOTEBOOK_BYTES:
         raise errors.InvalidNotebook(
             f"Notebook {path} is larger than {_MAX_NOTEBOOK_BYTES // 2**20} MiB.",
@@ -350,3 +388,8 @@ def _check_notebook(path: Path) -> None:
         ) from exc
     except Exception as exc:  # nbformat raises bare errors for odd JSON shapes
         raise errors.InvalidNotebook(f"Notebook {path} cannot be read: {exc}") from exc
+    metadata = notebook.get("metadata", {})
+    language = metadata.get("kernelspec", {}).get("language") or metadata.get(
+        "language_info", {}
+    ).get("name")
+    return str(language).lower() == "r"

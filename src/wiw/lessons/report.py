@@ -141,6 +141,7 @@ class LessonReport:
         python: The Python version the lessons ran with.
         packages: The lessons' environment, ``name==version`` sorted by name
             (empty for images that have the runtime's environment only).
+        r: The version of the image's R, for R lessons ("" without R).
     """
 
     image: str
@@ -149,6 +150,7 @@ class LessonReport:
     peak_memory: int | None = None
     python: str = ""
     packages: list[str] = field(default_factory=list)
+    r: str = ""
 
     @property
     def ok(self) -> bool:
@@ -167,14 +169,15 @@ class LessonReport:
         return max(peaks) if peaks else None
 
     def environment(self) -> str:
-        """What the lessons ran with, in words: their Python and how many packages."""
+        """What the lessons ran with, in words: their Python, how many packages, their R."""
         if not self.python:
             return ""
+        r = f" R lessons ran with R {self.r}." if self.r else ""
         if not self.packages:
-            return f"The lessons ran with Python {self.python}."
+            return f"The lessons ran with Python {self.python}.{r}"
         return (
             f"The lessons ran with Python {self.python} and {len(self.packages)} packages "
-            "of their own environment (the JSON report lists them)."
+            f"of their own environment (the JSON report lists them).{r}"
         )
 
     def to_json(self) -> str:
@@ -235,5 +238,6 @@ def parse_report(output: str, image: str, marker: str) -> LessonReport | None:
                 data.get("peak_memory"),
                 data.get("python", ""),
                 list(data.get("packages", [])),
+                str(data.get("r", "")),
             )
     return None

@@ -1,0 +1,2 @@
+# Packages for the lessons (repo2docker's convention).
+install.packages(c("glue", "jsonlite"))
