@@ -103,14 +103,11 @@ async def _call_proxy(self: chp_handlers.ProxyHandler, path: str | None = None) 
     relay = _Relay(self)
     request.header_callback = relay.header_line
     request.streaming_callback = relay.chunk
-    try:
-        response = await AsyncHTTPClient().fetch(request, raise_error=False)
+    try:  # an HTTP status is an answer to relay; no answer at all is raised (tornado 6)
+        await AsyncHTTPClient().fetch(request, raise_error=False)
     except Exception as err:
         if not relay.sent:
             await self.handle_proxy_error(503, err)
-        return
-    if response.code == 599 and not relay.sent:  # noqa: PLR2004 - tornado's "no response"
-        await self.handle_proxy_error(503, response.error)
         return
     relay.send_headers()
     self.finish()

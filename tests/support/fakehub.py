@@ -12,8 +12,15 @@ import pytest
 class _SharedPassword:
     """JupyterHub's shared-password login, reduced to its rule: one class password."""
 
-    async def authenticate(self, handler: object, data: dict[str, Any]) -> Any:
-        return {"name": data["username"]} if data.get("password") == "class pw" else None
+    def get_handlers(self, app: Any) -> list[tuple[str, str]]:
+        return [("/login", f"login page of {app.name}")]
+
+    async def authenticate(self, handler: Any, data: dict[str, Any]) -> Any:
+        if data.get("password") != "class pw":
+            return None
+        if handler is None:
+            return {"name": data["username"]}
+        return {"name": data["username"], "handler": handler.request}
 
 
 def install_hub_fakes(monkeypatch: pytest.MonkeyPatch) -> None:

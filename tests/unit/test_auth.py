@@ -7,6 +7,7 @@ tornado's classes are stand-ins, so that wiw's own rules can be checked.
 from __future__ import annotations
 
 import asyncio
+import re
 import unicodedata
 from types import SimpleNamespace
 from typing import Any
@@ -75,7 +76,11 @@ def test_nobody_becomes_the_instructor_through_the_class_password(auth: Any) -> 
         return asyncio.run(login.authenticate(None, data))
 
     assert attempt({"username": "instructor", "password": "class pw"}) is None
+    assert attempt({"password": "class pw"}) is None  # no name is no account
     assert attempt({"username": "Ada", "password": "class pw"}) == {"name": "Ada"}
+    assert attempt({"username": "  Ada   Lovelace ", "password": "class pw"}) == {
+        "name": "Ada Lovelace"  # the name cleaned, as on the join page
+    }
     assert attempt({"username": "Ada", "password": "wrong"}) is None
     assert attempt({"wiw": "instructor", "key": "k" * 32}) == {"name": "instructor"}
 
@@ -89,11 +94,17 @@ class JoinPage:
     def __init__(self, names: list[str], form: dict[str, str], *, accepted: bool = True) -> None:
         self.names, self.form, self.accepted = names, form, accepted
         self.authenticator = SimpleNamespace(instructor="instructor")
-        self.db = SimpleNamespace(query=lambda column: [(name,) for name in self.names])
+        self.db = SimpleNamespace(query=self.query)
+        self.headers: dict[str, str] = {}
         self.request = SimpleNamespace(uri="/hub/join?next=%2Fuser%2Fx")
         self.status, self.page, self.redirected = 0, "", ""
         self.logins: list[dict[str, Any]] = []
         self.current_user: Any = None
+
+    def query(self, column: Any) -> list[tuple[str]]:
+        """The database's answer: the learners' names, when asked for the users' names."""
+        assert column == "users.name"
+        return [(name,) for name in self.names]
 
     def get_body_argument(self, name: str, default: str) -> str:
         """A field of the submitted form."""
@@ -104,7 +115,8 @@ class JoinPage:
         self.status = status
 
     def set_header(self, name: str, value: str) -> None:
-        """Headers do not matter here."""
+        """Record the header."""
+        self.headers[name] = value
 
     def finish(self, page: str) -> None:
         """Record the page sent."""
@@ -134,8 +146,11 @@ def join(auth: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(auth.orm, "User", SimpleNamespace(name="users.name"), raising=False)
     page = type("Join", (JoinPage, auth.JoinHandler), {})
 
-    def made(names: list[str], name: str | None, *, accepted: bool = True) -> Any:
+    def made(
+        names: list[str], name: str | None, *, accepted: bool = True, instructor: str = ""
+    ) -> Any:
         handler = page(names, {} if name is None else {"name": name}, accepted=accepted)
+        handler.authenticator.instructor = instructor or "instructor"
         asyncio.run(handler.post())
         return handler
 
@@ -175,10 +190,43 @@ def test_a_name_that_cannot_be_used_comes_back_with_the_reason(
 def test_no_name_gets_a_free_one_picked(join: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Join alone: a 'learner-' name nobody has is picked and logged in."""
     picks = iter(["0a1b", "2c3d"])
-    monkeypatch.setattr("secrets.token_hex", lambda n: next(picks))
+    sizes: list[int] = []
+
+    def token_hex(size: int) -> str:
+        sizes.append(size)
+        return next(picks)
+
+    monkeypatch.setattr("secrets.token_hex", token_hex)
     page = join(["learner-0a1b"], "  ")
     assert page.logins == [{"name": "learner-2c3d", "wiw": "join"}]
     assert page.redirected == "/hub/user/learner-2c3d/"
+    assert sizes == [2, 2]  # four hex digits
+
+
+@pytest.mark.parametrize("name", [None, ""])
+def test_a_form_without_a_name_gets_one_picked(join: Any, name: str | None) -> None:
+    """No name field at all, or an empty one: 'learner-' and four hex digits."""
+    page = join([], name)
+    (login,) = page.logins
+    assert re.fullmatch(r"learner-[0-9a-f]{4}", login["name"])
+
+
+def test_the_instructors_name_as_configured_is_refused(join: Any) -> None:
+    """The instructor's account is the one the hub is given, not a fixed word."""
+    page = join([], "Teacher", instructor="teacher")
+    assert page.status == 409
+    assert "taken" in page.page
+    assert join([], "Instructor", instructor="teacher").logins == [
+        {"name": "Instructor", "wiw": "join"}
+    ]
+
+
+def test_a_refused_name_is_shown_again_in_the_form(join: Any) -> None:
+    """The learner sees what they typed (escaped), uncached, with the field's limit."""
+    page = join(["Grace"], "grace")
+    assert 'value="grace"' in page.page
+    assert 'maxlength="40"' in page.page
+    assert page.headers == {"Cache-Control": "no-store"}
 
 
 def test_a_free_name_is_logged_in_as_written(join: Any) -> None:
@@ -203,6 +251,12 @@ def test_the_join_page_is_shown_to_a_newcomer(auth: Any) -> None:
     assert page.status == 200
     assert 'action="/hub/join?next=%2Fuser%2Fx"' in page.page
     assert 'name="_xsrf"' in page.page
+    assert 'value=""' in page.page
+    assert '<p class="error" role="alert"></p>' in page.page
+    assert page.headers == {"Cache-Control": "no-store"}
+    page.request.uri = None
+    asyncio.run(page.get())
+    assert 'action=""' in page.page
 
 
 def test_a_learner_already_in_goes_on_to_their_server(auth: Any) -> None:
@@ -212,3 +266,104 @@ def test_a_learner_already_in_goes_on_to_their_server(auth: Any) -> None:
     asyncio.run(page.get())
     assert page.redirected == "/hub/user/Ada/"
     assert page.page == ""
+
+
+def test_the_instructor_as_configured_cannot_use_the_class_password(auth: Any) -> None:
+    """Whatever the instructor's account is called, the class password does not open it."""
+    login = auth.PasswordAuthenticator()
+    login.instructor, login.instructor_key = "teacher", "k" * 32
+    assert (
+        asyncio.run(login.authenticate(None, {"username": "Teacher", "password": "class pw"}))
+        is None
+    )
+    handler = SimpleNamespace(request="the login form")
+    assert asyncio.run(
+        login.authenticate(handler, {"username": "Ada", "password": "class pw"})
+    ) == {
+        "name": "Ada",
+        "handler": "the login form",
+    }
+
+
+class DoorPage:
+    """What InstructorHandler asks of JupyterHub: the login, the cookie, the redirect."""
+
+    def __init__(self, accepted: bool) -> None:
+        self.accepted = accepted
+        self.authenticator = SimpleNamespace(instructor="teacher")
+        self.hub = SimpleNamespace(base_url="/secret/hub/")
+        self.logins: list[dict[str, Any]] = []
+        self.cookie: Any = None
+        self.redirected = ""
+
+    async def login_user(self, data: dict[str, Any]) -> Any:
+        """Record the login; the user, unless the authenticator refused it."""
+        self.logins.append(data)
+        return SimpleNamespace(name=data["name"]) if self.accepted else None
+
+    def set_hub_cookie(self, user: Any) -> None:
+        """Record whose cookie is set."""
+        self.cookie = user
+
+    def redirect(self, url: str) -> None:
+        """Record the redirect."""
+        self.redirected = url
+
+
+def test_the_instructors_door_logs_in_and_opens_the_admin_page(auth: Any) -> None:
+    """The key goes to the authenticator as the instructor's; in, they land on the admin page."""
+    page = type("Door", (DoorPage, auth.InstructorHandler), {})(True)
+    asyncio.run(page.get("k" * 32))
+    assert page.logins == [{"name": "teacher", "wiw": "instructor", "key": "k" * 32}]
+    assert page.cookie.name == "teacher"
+    assert page.redirected == "secret/hub/admin"
+
+
+def test_a_wrong_key_finds_nothing_at_the_door(auth: Any) -> None:
+    """Refused, the door is a 404: nothing says an instructor's door is there."""
+    page = type("Door", (DoorPage, auth.InstructorHandler), {})(False)
+    with pytest.raises(RuntimeError) as refused:  # tornado's HTTPError, stood in for
+        asyncio.run(page.get("wrong"))
+    assert refused.value.args == (404,)
+    assert page.cookie is None
+    assert page.redirected == ""
+
+
+def test_learners_join_through_the_join_page(auth: Any) -> None:
+    """The join page is the login URL; the routes are the page and the instructor's door."""
+    login = auth.JoinAuthenticator()
+    assert login.login_url("/secret/hub/") == "secret/hub/join"
+    assert login.get_handlers(None) == [
+        ("/join", auth.JoinHandler),
+        (r"/instructor/([^/]+)", auth.InstructorHandler),
+    ]
+    assert login.normalize_username("  Zoë   Ma ") == "Zoë Ma"
+
+
+def test_the_class_password_login_keeps_its_page_and_adds_the_door(auth: Any) -> None:
+    """JupyterHub's login page stays; the instructor's door comes after it."""
+    login = auth.PasswordAuthenticator()
+    app = SimpleNamespace(name="the hub")
+    assert login.get_handlers(app) == [
+        ("/login", "login page of the hub"),
+        (r"/instructor/([^/]+)", auth.InstructorHandler),
+    ]
+
+
+def test_the_join_authenticator_accepts_claims_from_its_own_pages_only(auth: Any) -> None:
+    """A join with a name, or the instructor with the key; anything else is refused."""
+    login = auth.JoinAuthenticator()
+    login.instructor, login.instructor_key = "teacher", "k" * 32
+
+    def attempt(data: dict[str, Any] | None) -> Any:
+        return asyncio.run(login.authenticate(None, data))
+
+    assert attempt({"wiw": "join", "name": "Ada"}) == {"name": "Ada"}
+    assert attempt({"wiw": "instructor", "key": "k" * 32}) == {"name": "teacher"}
+    assert attempt({"wiw": "instructor", "key": "wrong"}) is None
+    assert attempt({"wiw": "join", "name": ""}) is None
+    assert attempt({"wiw": "join"}) is None
+    assert attempt({"name": "Ada"}) is None  # not from the join page
+    assert attempt({"wiw": "other", "name": "Ada"}) is None
+    assert attempt({"username": "Ada", "password": "class pw"}) is None
+    assert attempt(None) is None

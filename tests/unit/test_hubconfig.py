@@ -7,12 +7,14 @@ the configuration's own logic runs and its resulting settings can be checked.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import socket
 import sys
 import types
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -57,8 +59,33 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stand-ins for the hub-side packages the configuration imports."""
 
     class Spawner:
+        """DockerSpawner as far as the configuration uses it; records what it is asked."""
+
+        http_timeout = 120
+        volumes: ClassVar[set[str]] = set()  # the home volumes the engine holds
+        asked: ClassVar[list[tuple[Any, ...]]] = []
+
         def format_volume_name(self, template: str, spawner: object) -> str:
-            return template
+            return template.replace("{username}", self.user.name)  # type: ignore[attr-defined]
+
+        async def start(self) -> tuple[str, int]:
+            self.asked.append(("start", self.image))  # type: ignore[attr-defined]
+            return "10.0.0.7", 8888
+
+        async def docker(self, method: str, *args: Any, **kwargs: Any) -> None:
+            self.asked.append((method, *args, kwargs))
+            if method == "inspect_volume" and args[0] not in self.volumes:
+                raise Missing(self.not_found)  # type: ignore[attr-defined]
+
+        def get_state(self) -> dict[str, Any]:
+            return dict(self.state)  # type: ignore[attr-defined]
+
+    async def wait_for_http_server(url: str, *, timeout: int) -> None:
+        Spawner.asked.append(("wait", url, timeout))
+
+    class ThreadedResolver:
+        async def resolve(self, host: str, port: int, family: int) -> list[Any]:
+            return [(host, port, family, self._loop)]  # type: ignore[attr-defined]
 
     fakes = {
         "aiohttp": types.ModuleType("aiohttp"),
@@ -75,11 +102,11 @@ def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     }
     fakes["wiw_auth"].JoinAuthenticator = type("JoinAuthenticator", (), {})  # type: ignore[attr-defined]
     fakes["wiw_auth"].PasswordAuthenticator = type("PasswordAuthenticator", (), {})  # type: ignore[attr-defined]
-    fakes["aiohttp.resolver"].ThreadedResolver = type("ThreadedResolver", (), {})  # type: ignore[attr-defined]
+    fakes["aiohttp.resolver"].ThreadedResolver = ThreadedResolver  # type: ignore[attr-defined]
     fakes["docker.types"].Mount = dict  # type: ignore[attr-defined]
     fakes["dockerspawner"].DockerSpawner = type("DockerSpawner", (Spawner,), {})  # type: ignore[attr-defined]
     fakes["dockerspawner"].SwarmSpawner = type("SwarmSpawner", (Spawner,), {})  # type: ignore[attr-defined]
-    fakes["jupyterhub.utils"].wait_for_http_server = lambda *a, **k: None  # type: ignore[attr-defined]
+    fakes["jupyterhub.utils"].wait_for_http_server = wait_for_http_server  # type: ignore[attr-defined]
     fakes["traitlets"].default = lambda name: lambda f: f  # type: ignore[attr-defined]
     static = fakes["jupyterhub.handlers.static"]
     static.CacheControlStaticFilesHandler = type("CacheControlStaticFilesHandler", (), {})  # type: ignore[attr-defined]
@@ -240,3 +267,138 @@ def test_labels_are_json_the_hub_can_read() -> None:
         labels = json.loads(env[key])
         assert labels["org.wiw.workshop"] == "intro"
         assert all(isinstance(v, str) for v in labels.values())
+
+
+def learner_spawner(namespace: dict[str, Any], kind: str, name: str) -> Any:
+    """A learner's spawner of the configuration's class ``kind``, against the stand-ins."""
+    spawner = namespace[kind]()
+    spawner.user = types.SimpleNamespace(name=name)
+    spawner.server = types.SimpleNamespace(base_url=f"/user/{name}/")
+    spawner.not_found = namespace["NOT_FOUND"]
+    spawner.asked.clear()
+    spawner.volumes.clear()
+    return spawner
+
+
+class Missing(Exception):
+    """What the engine's client raises for a missing volume: an HTTP status."""
+
+    def __init__(self, status_code: int) -> None:
+        super().__init__(status_code)
+        self.status_code = status_code
+
+
+def test_a_learners_first_start_makes_their_home_labelled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A missing home volume is created with its labels first; an existing one is reused.
+
+    The server is then started from the image and waited for at its API URL,
+    within the spawner's HTTP timeout.
+    """
+    _, namespace, _ = run_config(monkeypatch, tmp_path, OPTIONS)
+    spawner = learner_spawner(namespace, "QueuedDockerSpawner", "ada")
+    assert asyncio.run(spawner.start()) == ("10.0.0.7", 8888)
+    inspect, create, start, wait = spawner.asked
+    assert inspect == ("inspect_volume", "wiw-intro-home-ada", {})
+    assert create[0] == "create_volume"
+    assert create[-1]["name"] == "wiw-intro-home-ada"
+    assert create[-1]["labels"]["org.wiw.learner"] == "ada"
+    assert create[-1]["labels"]["org.wiw.role"] == "learner-home"
+    assert start == ("start", "wiw/intro:1")
+    assert wait == ("wait", "http://10.0.0.7:8888/user/ada/api", 120)
+    spawner.asked.clear()
+    spawner.volumes.add("wiw-intro-home-ada")
+    assert asyncio.run(spawner.start()) == ("10.0.0.7", 8888)
+    assert [step[0] for step in spawner.asked] == ["inspect_volume", "start", "wait"]
+
+
+def test_an_engine_error_other_than_not_found_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Only a missing volume is created; any other error is the start's failure."""
+    _, namespace, _ = run_config(monkeypatch, tmp_path, OPTIONS)
+    spawner = learner_spawner(namespace, "QueuedDockerSpawner", "ada")
+    spawner.not_found = namespace["NOT_FOUND"] + 96  # a server error instead
+    with pytest.raises(Missing):
+        asyncio.run(spawner.start())
+    assert [step[0] for step in spawner.asked] == ["inspect_volume"]
+    spawner.asked.clear()
+    spawner.docker = _failing_client(spawner)
+    with pytest.raises(OSError, match="engine gone"):
+        asyncio.run(spawner.start())
+    assert [step[0] for step in spawner.asked] == ["inspect_volume"]
+
+
+def _failing_client(spawner: Any) -> Any:
+    """The engine's client failing with an error that carries no HTTP status."""
+
+    async def docker(method: str, *args: Any, **kwargs: Any) -> None:
+        spawner.asked.append((method, *args, kwargs))
+        raise OSError("engine gone")
+
+    return docker
+
+
+def test_learners_start_from_the_image_wiw_update_switched_to(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The image named in the state folder's ``image`` file wins over WIW_IMAGE."""
+    _, namespace, _ = run_config(monkeypatch, tmp_path, OPTIONS)
+    assert namespace["current_image"]() == "wiw/intro:1"
+    (tmp_path / "srv" / "wiw" / "image").write_text("wiw/intro:2\n")
+    assert namespace["current_image"]() == "wiw/intro:2"
+    spawner = learner_spawner(namespace, "QueuedDockerSpawner", "ada")
+    spawner.volumes.add("wiw-intro-home-ada")
+    asyncio.run(spawner.start())
+    assert ("start", "wiw/intro:2") in spawner.asked
+
+
+def test_starts_queue_for_the_configured_number_of_slots(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At most WIW_CONCURRENT_SPAWNS servers boot at once; the slots are shared by all."""
+    _, namespace, _ = run_config(monkeypatch, tmp_path, OPTIONS)
+    queue = namespace["StartQueue"]
+    monkeypatch.setattr(queue, "_slots", None)
+    spawner = learner_spawner(namespace, "QueuedDockerSpawner", "ada")
+    spawner.volumes.add("wiw-intro-home-ada")
+    asyncio.run(spawner.start())
+    slots = queue._slots
+    assert isinstance(slots, asyncio.Semaphore)
+    assert slots._value == 2  # OPTIONS.concurrent_spawns, all free again
+    asyncio.run(spawner.start())
+    assert queue._slots is slots
+
+
+def test_a_swarm_learners_state_names_their_home_beside_its_node(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Once the service has a node, the state names the home volume too ('wiw collect')."""
+    _, namespace, _ = run_config(monkeypatch, tmp_path, ClassroomOptions(backend="swarm"))
+    spawner = learner_spawner(namespace, "QueuedSwarmSpawner", "ada")
+    spawner.state = {"node_id": "n1", "service_id": "s1"}
+    assert spawner.get_state() == {
+        "node_id": "n1",
+        "service_id": "s1",
+        "home_volume": "wiw-intro-home-ada",
+    }
+    spawner.state = {"node_id": "", "service_id": "s1"}
+    assert spawner.get_state() == {"node_id": "", "service_id": "s1"}
+
+
+def test_fresh_lookups_resolve_in_the_running_loop(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each lookup goes to the system's resolver, from the loop running it, as asked."""
+    c, _, _ = run_config(monkeypatch, tmp_path, ClassroomOptions(backend="swarm"))
+    resolver = c.JupyterHubHTTPClient.connector_options["resolver"]
+
+    async def lookups() -> tuple[list[Any], list[Any], asyncio.AbstractEventLoop]:
+        plain = await resolver.resolve("wiw-intro-ada")
+        asked = await resolver.resolve("wiw-intro-ada", 8888, socket.AF_INET6)
+        return plain, asked, asyncio.get_running_loop()
+
+    plain, asked, loop = asyncio.run(lookups())
+    assert plain == [("wiw-intro-ada", 0, socket.AF_INET, loop)]
+    assert asked == [("wiw-intro-ada", 8888, socket.AF_INET6, loop)]

@@ -158,6 +158,7 @@ def test_headers_go_on_once_without_hop_by_hop_ones() -> None:
         "Transfer-Encoding: chunked\r\n", "Keep-Alive: timeout=5\r\n", "\r\n",
     )  # fmt: skip
     relay.send_headers()
+    assert relay.sent is True
     relay.send_headers()  # once only
     assert handler.status == (200, "OK")
     assert handler._headers["Content-Type"] == "text/html"
@@ -262,10 +263,19 @@ class ErrorPage(web.RequestHandler):
         self.write(f"{code}: nothing here ({self.get_argument('url')})")
 
 
+class Empty(web.RequestHandler):
+    """A learner's server answering with a status and no body at all."""
+
+    def get(self, code: str) -> None:
+        """Answer with ``code``."""
+        self.set_status(int(code))
+        self.set_header("X-Lesson", "empty")
+
+
 class Classroom:
     """A learner's server and the hub's error pages behind the proxy, on 127.0.0.1."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, error_pages: str = "error") -> None:
         handlers = PROXY.chp_handlers.ProxyHandler
         monkeypatch.setattr(handlers, "_get_proxy_request", PROXY._proxy_request)
         monkeypatch.setattr(handlers, "call_proxy", PROXY._call_proxy)
@@ -273,9 +283,15 @@ class Classroom:
         self.loop = asyncio.new_event_loop()
         self.servers: list[httpserver.HTTPServer] = []
         behind = self.serve(web.Application([(r"/user/ada/lab", Learner),
+                                             (r"/user/ada/empty/(\d+)", Empty),
                                              (r"/hub/error/(\d+)", ErrorPage)]))  # fmt: skip
-        proxy = PROXY._Proxy({"error_target": f"http://127.0.0.1:{behind}/hub/error"})
+        errors = {"error_target": f"http://127.0.0.1:{behind}/hub/{error_pages}"}
+        proxy = PROXY._Proxy(errors if error_pages else {})
         proxy.add_route("/user/ada", {"target": f"http://127.0.0.1:{behind}"})
+        gone = netutil.bind_sockets(0, "127.0.0.1")[0]  # a port nothing listens on
+        port = gone.getsockname()[1]
+        gone.close()
+        proxy.add_route("/user/bob", {"target": f"http://127.0.0.1:{port}"})
         self.port = self.serve(proxy.proxy_app)
 
     def serve(self, app: web.Application) -> int:
@@ -336,3 +352,87 @@ def test_an_error_page_arrives_without_its_cookies(classroom: Classroom) -> None
     assert reply.code == 404
     assert reply.body == b"404: nothing here (/favicon.ico)"
     assert "Set-Cookie" not in reply.headers
+
+
+def test_headers_after_a_hop_by_hop_one_still_go_on() -> None:
+    """A hop-by-hop header is skipped, not the end of the headers."""
+    relay, handler = relayed("HTTP/1.1 200 OK\r\n", "Connection: close\r\n", "X-Lesson: 1\r\n")
+    relay.send_headers()
+    assert handler._headers["X-Lesson"] == "1"
+    assert "Connection" not in handler._headers
+
+
+def test_every_value_of_a_header_the_proxy_also_sets_goes_on() -> None:
+    """The server's values replace the proxy's own, all of them, in order."""
+    relay, handler = relayed("HTTP/1.1 200 OK\r\n", "Server: a\r\n", "Server: b\r\n")
+    relay.send_headers()
+    assert handler._headers.get_list("Server") == ["a", "b"]
+
+
+@pytest.mark.parametrize("code", [200, 204, 404, 500])
+def test_an_answer_without_a_body_goes_on_with_its_status(classroom: Classroom, code: int) -> None:
+    """No chunk ever comes: the status and headers are still the server's, not an error page."""
+    reply = classroom.get(f"/user/ada/empty/{code}")
+    assert reply.code == code
+    assert reply.headers["X-Lesson"] == "empty"
+
+
+def test_a_server_that_is_gone_gets_the_hubs_503_page(
+    classroom: Classroom, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing answers at the learner's address: the hub's page for 503, logged with the cause."""
+    reply = classroom.get("/user/bob/lab")
+    assert reply.code == 503
+    assert reply.body == b"503: nothing here (/user/bob/lab)"
+    logged = [r.getMessage() for r in caplog.records if r.name == "configurable_http_proxy"]
+    assert any(m.startswith("503 GET /user/bob/lab ") and "refused" in m for m in logged)
+
+
+def test_a_path_nothing_serves_is_logged_without_an_error(
+    classroom: Classroom, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 404 has no error to tell: the log line ends after the path."""
+    classroom.get("/favicon.ico")
+    assert "404 GET /favicon.ico " in [r.getMessage() for r in caplog.records]
+
+
+@pytest.fixture
+def broken(monkeypatch: pytest.MonkeyPatch) -> Iterator[Classroom]:
+    """The proxy, with its error target at a path the hub does not serve."""
+    served = Classroom(monkeypatch, error_pages="missing")
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+def test_an_error_page_that_fails_gives_the_plain_error(
+    broken: Classroom, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hub's page cannot be had: tornado's own page for the code, and the failure logged."""
+    reply = broken.get("/user/bob/lab")
+    assert reply.code == 503
+    assert b"503: Service Unavailable" in reply.body
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Failed to get custom error page: HTTP 404: Not Found" in messages
+
+
+@pytest.fixture
+def plain(monkeypatch: pytest.MonkeyPatch) -> Iterator[Classroom]:
+    """The proxy without an error target, as configurable-http-proxy runs by default."""
+    served = Classroom(monkeypatch, error_pages="")
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+@pytest.mark.parametrize(("path", "code"), [("/favicon.ico", 404), ("/user/bob/lab", 503)])
+def test_without_error_pages_the_plain_errors_are_sent(
+    plain: Classroom, caplog: pytest.LogCaptureFixture, path: str, code: int
+) -> None:
+    """configurable-http-proxy's own handling: tornado's page for the code, logged."""
+    reply = plain.get(path)
+    assert reply.code == code
+    assert f"{code}: ".encode() in reply.body
+    assert any(r.getMessage().startswith(f"{code} GET {path} ") for r in caplog.records)
