@@ -41,7 +41,7 @@ class NodeUnavailable(web.HTTPError):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(SERVICE_UNAVAILABLE, message.replace("%", "%%"))
+        super().__init__(SERVICE_UNAVAILABLE, message)  # tornado escapes its % signs
         self.jupyterhub_message = message  # what the hub's pages show the learner
 
 

@@ -217,3 +217,68 @@ def test_precompress_leaves_an_earlier_layers_siblings(tmp_path: Path) -> None:
     os.utime(tmp_path / "big.js", ns=(later, later))  # the file changed since: redone
     assert PRECOMPRESS.compress(tmp_path / "big.js", how)
     assert gzip.decompress((tmp_path / "big.js.gz").read_bytes()) == SCRIPT
+
+
+@pytest.mark.parametrize(
+    ("header", "found"),
+    [
+        (None, {}),
+        ("br", {"br": 1.0}),
+        ("gzip;q=0", {"gzip": 0.0}),
+        ("gzip;q=0.5;level=1", {"gzip": 0.5}),
+        ("GZIP ; Q=0.25", {"gzip": 0.25}),
+        ("br;q=high", {"br": 0.0}),
+        ("br;q=0.5=1", {"br": 0.0}),
+        ("x-gzip", {"gzip": 1.0}),
+        ("deflate, , *;q=0.1", {"deflate": 1.0, "*": 0.1}),
+    ],
+)
+def test_accept_encoding_is_read_as_rfc_9110_says(
+    header: str | None, found: dict[str, float]
+) -> None:
+    """Names in any case with their q (1 when absent); an unreadable q refuses; x-gzip is gzip."""
+    assert STATIC.accepted(header) == found
+
+
+@pytest.mark.parametrize(
+    ("header", "available", "chosen"),
+    [
+        ("gzip, br", ["gzip"], "gzip"),
+        ("*", ["gzip"], "gzip"),
+        ("*;q=0.5, gzip;q=0.6", ["br", "gzip"], "gzip"),
+        ("*;q=0.7, gzip;q=0.6", ["br", "gzip"], "br"),
+        ("*;q=0", ["br", "gzip"], None),
+    ],
+)
+def test_the_wildcard_stands_for_the_codings_not_named(
+    header: str, available: list[str], chosen: str | None
+) -> None:
+    """``*`` gives its quality to every coding the header does not name."""
+    assert STATIC.choose(header, available) == chosen
+
+
+def test_a_gzip_sibling_alone_is_served(folder: Path) -> None:
+    """Without a brotli sibling (no brotli at build time) the gzip one is still found."""
+    (folder / "app.js.br").unlink()
+    original = os.stat(folder / "app.js")
+    found = STATIC._siblings(str(folder / "app.js"), original)
+    assert list(found) == ["gzip"]
+    assert found["gzip"][0] == str(folder / "app.js.gz")
+
+
+def test_a_file_served_as_it_is_keeps_its_type(served: Served) -> None:
+    """Identity: the handler's own content type."""
+    reply = served.get("plain.js")
+    assert reply.headers["Content-Type"].startswith(("application/javascript", "text/javascript"))
+
+
+def test_the_original_files_time_is_sent_whatever_the_siblings(
+    served: Served, folder: Path
+) -> None:
+    """A sibling newer than its file does not change Last-Modified: caches revalidate alike."""
+    later = (folder / "app.js").stat().st_mtime + 3600
+    os.utime(folder / "app.js.gz", (later, later))
+    identity = served.get("app.js")
+    coded = served.get("app.js", **{"Accept-Encoding": "gzip"})
+    assert coded.headers["Content-Encoding"] == "gzip"
+    assert coded.headers["Last-Modified"] == identity.headers["Last-Modified"]

@@ -50,6 +50,7 @@ class FakeSwarmSpawner:
         """``nodes`` or ``inspect_node``, as docker-py's APIClient answers them."""
         if method == "nodes":
             return list(self.nodes.values())
+        assert method == "inspect_node", method
         if args[0] not in self.nodes:
             raise NotFound(f"node {args[0]} not found")
         return self.nodes[args[0]]
@@ -104,15 +105,18 @@ def test_a_class_spreads_over_the_nodes(spawner_class: Any) -> None:
 
 def test_the_node_survives_stop_and_hub_restart(spawner_class: Any) -> None:
     """Stopping clears the service, not the node; a new hub reads the node back."""
+    asyncio.run(spawner_class("grace").start())  # on the manager: Ada gets worker-a
     first = spawner_class("ada")
     asyncio.run(first.start())
     first.clear_state()
     state = first.get_state()
     assert "object_id" not in state
-    assert state["node_id"] == first.node_id
+    assert state == {"node_id": "a", "node_name": "worker-a"}
     SWARM.PinnedToNode.pins.clear()  # a new hub process
     again = spawner_class("ada")
     again.load_state(state)
+    assert (again.node_id, again.node_name) == ("a", "worker-a")
+    assert SWARM.PinnedToNode.pins == {"ada": "a"}
     for other in ("b1", "b2", "b3"):  # others arriving must not move her
         asyncio.run(spawner_class(other).start())
     asyncio.run(again.start())
@@ -131,6 +135,7 @@ def test_a_learner_whose_node_is_gone_is_told_not_given_an_empty_home(
     """No server elsewhere: a sentence naming their machine and what to do."""
     ada = spawner_class("ada")
     asyncio.run(ada.start())
+    assert asyncio.run(ada.poll()) is None  # running, on a node that is there
     where = ada.node_id
     if change is None:
         del FakeSwarmSpawner.nodes[where]
@@ -142,7 +147,9 @@ def test_a_learner_whose_node_is_gone_is_told_not_given_an_empty_home(
     message = caught.value.jupyterhub_message
     assert words in message
     assert f"'{ada.node_name}'" in message
-    assert "Nothing is lost" in message
+    assert message.endswith(
+        ". Nothing is lost: ask your instructor to bring it back, then reload this page."
+    )
     assert len(ada.started_with) == 1  # never started anywhere else
 
 
@@ -150,8 +157,9 @@ def test_no_usable_node_is_said_plainly(spawner_class: Any) -> None:
     """With every node drained, a first start is refused with a sentence."""
     for key, value in list(FakeSwarmSpawner.nodes.items()):
         FakeSwarmSpawner.nodes[key] = {**value, "Spec": {"Availability": "drain"}}
-    with pytest.raises(SWARM.NodeUnavailable, match="No machine"):
+    with pytest.raises(SWARM.NodeUnavailable) as caught:
         asyncio.run(spawner_class("ada").start())
+    assert caught.value.jupyterhub_message == "No machine of this class can start a server now."
 
 
 def test_other_errors_from_the_manager_are_not_hidden(spawner_class: Any) -> None:
@@ -188,3 +196,41 @@ def test_a_node_away_does_not_stop_the_next_visit_from_trying_again(spawner_clas
     assert ada._failed is None
     ada.last_failure = RuntimeError("the image is missing")
     assert ada._failed is ada.last_failure
+
+
+def test_a_node_known_by_id_only_is_called_its_machine(spawner_class: Any) -> None:
+    """A state without the node's name (or a node without one): the sentence still reads."""
+    ada = spawner_class("ada")
+    ada.load_state({"node_id": "a"})
+    FakeSwarmSpawner.nodes["a"] = {**FakeSwarmSpawner.nodes["a"], "Status": {"State": "down"}}
+    with pytest.raises(SWARM.NodeUnavailable) as caught:
+        asyncio.run(ada.start())
+    assert caught.value.jupyterhub_message.startswith(
+        "Your files are kept on the class machine its machine, and it is down."
+    )
+
+
+def test_a_message_with_a_percent_sign_is_shown_as_it_is() -> None:
+    """The hub shows the sentence untouched; tornado's log line of it reads the same.
+
+    tornado logs an HTTPError as ``"%d %s: " + log_message`` formatted with %.
+    """
+    error = SWARM.NodeUnavailable("the node is 100% full")
+    assert error.jupyterhub_message == "the node is 100% full"
+    assert error.status_code == 503
+    assert ("%d %s: " + error.log_message) % (503, "GET") == "503 GET: the node is 100% full"
+
+
+def test_a_node_missing_fields_counts_as_unknown_or_active() -> None:
+    """No state reported is not ready; no availability set is active."""
+    assert SWARM.node_problem({"Spec": {"Availability": "active"}}) == "it is unknown"
+    assert SWARM.node_problem({"Status": {"State": "ready"}}) is None
+    assert SWARM.node_problem({"Status": {}}) == "it is unknown"
+
+
+def test_a_node_without_a_hostname_sorts_first_among_equals() -> None:
+    """Ties go by hostname; a node that reports none has the empty one."""
+    nameless = {"ID": "z", "Status": {"State": "ready"}}
+    named = node("y", "A-node")
+    assert SWARM.choose_node([named, nameless], {}) == "z"
+    assert SWARM.choose_node([named, nameless], {"ada": "z"}) == "y"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -193,3 +197,142 @@ def test_no_edit_is_ever_lost(
     SYNC.main(["--home", str(home), "--lessons", str(lessons(root / "v2", second))])
     for name, text in theirs.items():
         assert (home / name).read_text() == text
+
+
+def sha256(text: str) -> str:
+    """The digest the manifest keeps of a lesson's text."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_manifest_records_the_version_offered_in_every_case(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """New, already identical, or kept with the new version beside: each lesson's offer is kept."""
+    (home / "same.ipynb").write_text("same")  # a home from before the manifest
+    (home / "theirs.ipynb").write_text("their own")
+    v1 = lessons(tmp_path / "v1", {"new.ipynb": "new", "same.ipynb": "same", "theirs.ipynb": "v1"})
+    report = sync(home, v1, capsys=capsys)
+    assert report["beside"] == ["theirs.updated.ipynb"]
+    manifest = json.loads((home / ".wiw" / "delivered.json").read_text())["files"]
+    assert manifest == {
+        "new.ipynb": sha256("new"),
+        "same.ipynb": sha256("same"),
+        "theirs.ipynb": sha256("v1"),
+        "theirs.updated.ipynb": sha256("v1"),
+    }
+
+
+def test_lessons_in_new_subfolders_are_written_readable_in_one_step(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is renamed into place from a hidden file beside it (one file system).
+
+    The learner can read it (0644), and its folders are made as deep as needed.
+    """
+    renames: list[tuple[Path, Path]] = []
+    replace = os.replace
+
+    def recorded(source: str, target: Path) -> None:
+        renames.append((Path(source), Path(target)))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", recorded)
+    v1 = lessons(tmp_path / "v1", {"week1/day1/intro.ipynb": "intro"})
+    assert sync(home, v1, capsys=capsys)["new"] == ["week1/day1/intro.ipynb"]
+    target = home / "week1" / "day1" / "intro.ipynb"
+    assert target.read_text() == "intro"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    (temporary, placed), _manifest = renames
+    assert placed == target
+    assert temporary.parent == target.parent
+    assert temporary.name.startswith(".intro.ipynb.")
+    assert temporary.name.endswith(".wiw")
+
+
+def test_a_copy_that_fails_leaves_no_temporary_file(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The half-made file is removed; the error is reported."""
+
+    def full(source: Path, target: str) -> None:
+        Path(target).write_text("half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    v1 = lessons(tmp_path / "v1", {"intro.ipynb": "intro"})
+    report = sync(home, v1, capsys=capsys)
+    assert report["errors"] == ["intro.ipynb: [Errno 28] No space left on device"]
+    assert sorted(p.name for p in home.iterdir()) == [".wiw"]
+
+
+def test_a_manifest_without_files_is_an_empty_one(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A manifest naming no files: every lesson is new."""
+    (home / ".wiw").mkdir()
+    (home / ".wiw" / "delivered.json").write_text("{}")
+    v1 = lessons(tmp_path / "v1", {"intro.ipynb": "intro"})
+    assert sync(home, v1, capsys=capsys)["new"] == ["intro.ipynb"]
+
+
+def test_a_home_not_made_yet_gets_its_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No lessons and no home folder yet: the manifest's folders are made."""
+    home = tmp_path / "not" / "yet"
+    (tmp_path / "v1").mkdir()
+    assert sync(home, tmp_path / "v1", capsys=capsys)["errors"] == []
+    assert json.loads((home / ".wiw" / "delivered.json").read_text()) == {"files": {}}
+
+
+def test_a_manifest_that_cannot_be_saved_is_an_error(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lessons are delivered; the report and the server's log say the manifest was not."""
+    (home / ".wiw").write_text("a file where the folder goes")
+    code = SYNC.main(["--home", str(home), "--lessons", str(lessons(tmp_path / "v1", {"a": "1"}))])
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert code == 1
+    assert report["new"] == ["a"]
+    (error,) = report["errors"]
+    assert error.startswith(".wiw/delivered.json: ")
+    assert err.startswith("wiw-sync: could not save .wiw/delivered.json: ")
+
+
+def test_without_a_lessons_folder_nothing_is_done(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """By default the image's /srv/wiw/lessons, into the learner's own home; none: said, exit 0."""
+    looked: list[str] = []
+
+    def is_dir(path: Path) -> bool:
+        looked.append(str(path))
+        return False
+
+    monkeypatch.setattr(SYNC.Path, "is_dir", is_dir)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert SYNC.main([]) == 0
+    assert looked == ["/srv/wiw/lessons"]
+    assert json.loads(capsys.readouterr().out) == {"lessons": None}
+
+
+def test_by_default_the_lessons_go_into_the_learners_home(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home is the user's own (``$HOME``) unless --home says otherwise."""
+    monkeypatch.setenv("HOME", str(tmp_path / "learner"))
+    v1 = lessons(tmp_path / "v1", {"intro.ipynb": "intro"})
+    assert SYNC.main(["--lessons", str(v1)]) == 0
+    assert (tmp_path / "learner" / "intro.ipynb").read_text() == "intro"
+
+
+def test_help_says_what_it_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """The first line of the module's description."""
+    with pytest.raises(SystemExit):
+        SYNC.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "Deliver the workshop's lessons into a learner's home without ever losing their work."
+        in out
+    )
