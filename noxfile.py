@@ -231,14 +231,21 @@ def lock(session: nox.Session) -> None:
 
     Resolved from jupyterhub/requirements.txt for every Python the images use
     (3.11 and up). rfc3987-syntax and lark are left out: an optional format
-    checker that costs each learner's server start ~0.7 s of CPU.
+    checker that costs each learner's server start ~0.7 s of CPU. Then
+    jupyterhub/text-lessons.lock (Jupytext, for images with text lessons),
+    resolved within the runtime's pins.
     """
     session.install("uv>=0.9")
+    common = ["--universal", "--python-version", "3.11", "--custom-compile-command",
+              "nox -s lock", "--quiet"]  # fmt: skip
     session.run(
-        "uv", "pip", "compile", "jupyterhub/requirements.txt", "--universal",
-        "--python-version", "3.11", "--no-emit-package", "rfc3987-syntax",
-        "--no-emit-package", "lark", "--custom-compile-command", "nox -s lock", "--quiet",
+        "uv", "pip", "compile", "jupyterhub/requirements.txt", *common,
+        "--no-emit-package", "rfc3987-syntax", "--no-emit-package", "lark",
         "--output-file", "jupyterhub/requirements.lock",
+    )  # fmt: skip
+    session.run(
+        "uv", "pip", "compile", "jupyterhub/text-lessons.txt", *common,
+        "-c", "jupyterhub/requirements.lock", "--output-file", "jupyterhub/text-lessons.lock",
     )  # fmt: skip
 
 

@@ -4,7 +4,8 @@ wiw passes this file's text to the image's own Python (``python3 -c``), as
 the learner, in a throwaway container whose home holds a fresh copy of the
 lessons; so a runner change never invalidates an image. It prints one line,
 the marker wiw gives followed by the JSON report, at the end. Only the
-standard library, nbformat and nbclient (both in every wiw image) are used.
+standard library, nbformat and nbclient (both in every wiw image) are used,
+and Jupytext for text lessons (in the images of workshops that have them).
 
 Each lesson runs cell by cell in a kernel of its own:
 
@@ -27,6 +28,7 @@ import argparse
 import base64
 import copy
 import difflib
+import importlib
 import importlib.metadata
 import json
 import multiprocessing
@@ -48,6 +50,7 @@ from nbclient.exceptions import CellExecutionError
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 TAG = "raises-exception"
+TEXT_SUFFIXES = (".md", ".py")  # text lessons (wiw.build.text_lessons.TEXT_SUFFIXES)
 KERNEL_STARTUP = 180  # seconds a kernel may take to answer at first
 LESSONS_ENV = Path("/opt/lessons")  # the lessons' environment (wiw.contract.LESSONS_ENV)
 # What always differs between two runs of the same cell, and what it becomes.
@@ -168,6 +171,17 @@ def expectation(cell: Any, saved: list[Any], strict: bool) -> tuple[str | None, 
     return None, ""
 
 
+def read_lesson(path: str) -> Any:
+    """A lesson as a notebook: an ``.ipynb`` as it is, a text lesson through Jupytext.
+
+    Images whose workshop has text lessons (MyST Markdown, percent scripts)
+    carry Jupytext in the runtime, where this runner runs.
+    """
+    if Path(path).suffix in TEXT_SUFFIXES:
+        return importlib.import_module("jupytext").read(path)
+    return nbformat.read(path, as_version=4)
+
+
 def kernel_peak(client: NotebookClient) -> int | None:
     """The kernel's peak memory (VmHWM) in bytes, read while it runs."""
     try:
@@ -194,7 +208,7 @@ class Lesson:
 
     def run(self) -> None:
         """Execute every code cell, reporting as it goes; never raises."""
-        notebook = nbformat.read(self.path, as_version=4)
+        notebook = read_lesson(self.path)
         saved = [copy.deepcopy(c.get("outputs", [])) for c in notebook.cells]
         # startup_timeout: lessons run side by side, and on a busy two-core machine a
         # kernel may take longer than nbclient's 60 s to answer for the first time.

@@ -8,6 +8,7 @@ with ``names`` in its message) or ``invalid`` (opening the folder raises a given
 Optional keys: ``strict_errors`` and ``compare_outputs`` (how cells are
 judged), ``expected_errors`` (cells that raised as meant) and
 ``expected_how`` (how each was known: its tag, or its saved error),
+``lessons`` (the files run as lessons, in order),
 ``note`` (what the failing cell was expected to raise), ``also_failing``
 (other lessons that fail, each at a cell with an error), ``failing_cells``
 (every failing cell of the failing lesson) and ``drift_cells`` (cells whose
@@ -77,6 +78,10 @@ def test_case(
 
 def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: int) -> None:
     """Compare a lesson report with a case's expectations."""
+    # Which files are lessons (text ones among them), in order.
+    assert [r.lesson for r in report.results][: len(expected.get("lessons", []))] == (
+        expected.get("lessons", [])
+    )
     assert len(report.results) == lessons
     if "expected_errors" in expected:
         assert [e.cell for r in report.results for e in r.expected] == expected["expected_errors"]

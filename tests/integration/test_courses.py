@@ -6,6 +6,10 @@ here the same images serve a class, and a learner works in them as in class.
 
 from __future__ import annotations
 
+import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import wiw
@@ -17,14 +21,17 @@ from wiw.classroom.lifecycle import Classroom, ClassroomOptions
 CASES = Path(__file__).parents[1] / "cases"
 
 
-def test_an_r_course_serves_its_lessons_in_the_classroom(
-    engine: wiw.Engine, run_id: str, made_images: list[str]
-) -> None:
-    """A learner of the R course gets its lesson and an R kernel with the course's packages."""
-    workshop = wiw.Workshop(CASES / "r_debian")
-    ref = f"wiw-test/case-{workshop.name}:{run_id}"  # test_cases builds the same image
+def case_image(case: str, engine: wiw.Engine, run_id: str, made_images: list[str]) -> wiw.Image:
+    """The image of tests/cases/CASE, under the name test_cases gives it (built once a run)."""
+    workshop = wiw.Workshop(CASES / case)
+    ref = f"wiw-test/case-{workshop.name}:{run_id}"
     made_images.append(ref)
-    image = wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)
+    return wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)
+
+
+@contextmanager
+def one_learner(image: wiw.Image) -> Iterator[SimLearner]:
+    """A classroom of ``image`` with one learner whose JupyterLab answers; all removed after."""
     room = Classroom.start(image, ClassroomOptions(max_learners=2), port=free_port())
     learner = None
     try:
@@ -32,13 +39,58 @@ def test_an_r_course_serves_its_lessons_in_the_classroom(
         learner = SimLearner(room.join_url)
         learner.join()
         learner.wait_for_lab()
+        yield learner
+    finally:
+        if learner is not None:
+            learner.close()
+        cls.destroy(room.names.workshop, confirm=True, engine=image.engine)
+
+
+def test_an_r_course_serves_its_lessons_in_the_classroom(
+    engine: wiw.Engine, run_id: str, made_images: list[str]
+) -> None:
+    """A learner of the R course gets its lesson and an R kernel with the course's packages."""
+    with one_learner(case_image("r_debian", engine, run_id, made_images)) as learner:
         assert "lesson01.ipynb" in learner.files()
         kernel = learner.start_kernel("ir")
         code = 'cat(as.character(glue::glue("{6 * 7} from R {R.version$major}")))'
         assert learner.execute(kernel, code) == "42 from R 4"
         # A learner may add R packages as they may pip-install: the library is theirs.
         assert learner.execute(kernel, "cat(file.access(.libPaths()[1], 2) == 0)") == "TRUE"
-    finally:
-        if learner is not None:
-            learner.close()
-        cls.destroy(room.names.workshop, confirm=True, engine=engine)
+
+
+def test_text_lessons_open_as_notebooks_and_are_saved_as_text(
+    engine: wiw.Engine, run_id: str, made_images: list[str]
+) -> None:
+    """MyST and percent lessons open as notebooks, by default, and a learner's edit stays text."""
+    with one_learner(case_image("text_notebooks", engine, run_id, made_images)) as learner:
+        assert {"lesson01.md", "lesson02.py", "helpers.py", "README.md"} <= learner.files()
+        opened = learner.api("GET", "contents/lesson01.md", params={"type": "notebook"})
+        assert opened.status_code == 200, opened.text
+        notebook = opened.json()["content"]
+        assert [c["cell_type"] for c in notebook["cells"]][:2] == ["markdown", "code"]
+        notebook["cells"][1]["source"] = "squares = [n * n for n in range(5)]  # mine\n"
+        saved = learner.api("PUT", "contents/lesson01.md",
+                            json={"type": "notebook", "content": notebook})  # fmt: skip
+        assert saved.status_code == 200, saved.text
+        text = learner.api(
+            "GET", "contents/lesson01.md", params={"type": "file", "format": "text"}
+        )
+        assert text.json()["content"].startswith("---\njupytext:")
+        assert "squares = [n * n for n in range(5)]  # mine" in text.json()["content"]
+        assert '"cells"' not in text.json()["content"]  # text, not notebook JSON
+        settings = learner.get("lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+        schema = json.loads(settings.text)["schema"]  # the defaults, with the image's overrides
+        viewers = schema["properties"]["defaultViewers"]["default"]
+        assert viewers["myst"] == viewers["python"] == "Jupytext Notebook"
+
+
+def test_a_workshop_without_text_lessons_carries_no_jupytext(example_image: wiw.Image) -> None:
+    """Jupytext is in the images of text-lesson workshops only: the example's has none."""
+    probe = "import importlib.util as u; print(u.find_spec('jupytext') is None)"
+    found = subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "/opt/wiw/bin/python", example_image.ref,
+         "-c", probe],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert found.stdout.strip() == "True"

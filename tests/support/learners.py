@@ -145,6 +145,10 @@ class Learner:
             method, f"{self.server}api/{path}", headers=self._xsrf(), **kwargs
         )
 
+    async def get(self, path: str) -> httpx.Response:
+        """GET a path of this learner's server (``lab/api/settings/…``) with their cookies."""
+        return await self.http.get(f"{self.server}{path}", headers=self._xsrf())
+
     async def stop_server(self) -> None:
         """Stop this learner's own server through the hub, as its control panel does."""
         url = f"{self.origin}{self.base_path}hub/api/users/{quote(self.name)}/server"
@@ -346,6 +350,10 @@ class SimLearner:
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Call this learner's Jupyter server REST API with their cookies."""
         return _Loop.run(self.learner.api(method, path, **kwargs))
+
+    def get(self, path: str) -> httpx.Response:
+        """GET a path of this learner's server (``lab/api/settings/…``) with their cookies."""
+        return _Loop.run(self.learner.get(path))
 
     def stop_server(self) -> None:
         """Stop this learner's own server through the hub, as its control panel does."""

@@ -42,6 +42,7 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "wiw/wiw_static.py",
         "wiw/wiw_swarm.py",
         "wiw/page_config.json",
+        "wiw/text-lessons-viewers.json",
         "wiw/jupyter_server_config.py",
         "wiw/jupyterhub_config.py",
         "wiw/wiw_proxy.py",
@@ -56,6 +57,7 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "workshop/r-kernel",
         "workshop/r/packages.txt",
         "workshop/r/install.R",
+        "workshop/text-lessons.lock",
         "workshop/package/.wiw-package",
         "workshop/lessons/lesson01.ipynb",
         "workshop/lessons/data/points.csv",
@@ -63,7 +65,9 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
     assert context.read("workshop/requirements.txt") == b"qrcode\n"
     assert context.build_args == {"BASE_IMAGE": "debian:bookworm-slim"}
     # No R: the R layers read empty lists, the same for every workshop (cached).
-    for name in ("workshop/r-kernel", "workshop/r/packages.txt", "workshop/r/install.R"):
+    # No text lessons either: no Jupytext.
+    for name in ("workshop/r-kernel", "workshop/r/packages.txt", "workshop/r/install.R",
+                 "workshop/text-lessons.lock"):  # fmt: skip
         assert context.read(name) == b""
 
 

@@ -348,3 +348,36 @@ def test_an_image_with_one_environment_reports_the_runners_python(tmp_path: Path
 def test_the_runner_looks_where_the_image_puts_the_lessons_environment() -> None:
     """run_lessons.py cannot import the contract (it arrives as text): the same path, written."""
     assert str(RUN.LESSONS_ENV) == LESSONS_ENV
+
+
+def test_text_lessons_are_read_through_jupytext_and_notebooks_as_they_are(tmp_path: Path) -> None:
+    """A MyST lesson becomes cells with their tags; an .ipynb is read by nbformat unchanged."""
+    myst = tmp_path / "lesson.md"
+    myst.write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "    format_version: 0.13\nkernelspec:\n"
+        "  name: python3\n  language: python\n  display_name: Python 3\n---\n\n# Title\n\n"
+        "```{code-cell} ipython3\n:tags: [raises-exception]\n\n1 / 0\n```\n"
+    )
+    notebook = RUN.read_lesson(str(myst))
+    assert [c.cell_type for c in notebook.cells] == ["markdown", "code"]
+    assert notebook.cells[1].metadata["tags"] == [RUN.TAG]
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    plain = tmp_path / "lesson.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), plain)
+    assert [c.source for c in RUN.read_lesson(str(plain)).cells] == ["x = 1"]
+
+
+def test_r_version_is_read_from_r_itself_or_empty_without_r(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`R --version`'s first line gives the version; no R on PATH gives ''."""
+    fake = tmp_path / "R"
+    fake.write_text(
+        "#!/bin/sh\necho 'R version 4.2.2 (2022-10-31) -- \"Innocent and Trusting\"'\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert RUN.r_version() == "4.2.2"
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert RUN.r_version() == ""

@@ -225,7 +225,10 @@ def test_no_two_modules_differ_by_one_letter() -> None:
 # folder as a whole.
 SUPPORT = SRC.parents[1] / "jupyterhub"
 SUPPORT_FOLDERS = ("build", "hub", "server", "shared", "lessons")
-SUPPORT_TOP = {"Dockerfile", "README.md", "requirements.txt", "requirements.lock", "mypy.ini"}
+SUPPORT_TOP = {
+    "Dockerfile", "README.md", "requirements.txt", "requirements.lock", "mypy.ini",
+    "text-lessons.txt", "text-lessons.lock",
+}  # fmt: skip
 RUN_AT_TEST_TIME = {"lessons/run_lessons.py"}  # handed to the image's Python, not copied in
 
 

@@ -47,6 +47,7 @@ SUPPORT_FILES = (
     "server/jupyter_server_config.py",
     "server/lab-overrides.json",
     "server/page_config.json",
+    "server/text-lessons-viewers.json",
     "server/wiw-start",
     "server/wiw_sync.py",
     "shared/wiw_static.py",
@@ -151,6 +152,10 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
     files["workshop/requirements.txt"] = translated or env.requirements or b""
     files["workshop/apt.txt"] = env.apt or b""
     files.update(_r_files(env))
+    # Text lessons: Jupytext, pinned beside the runtime, in their images only.
+    files["workshop/text-lessons.lock"] = (
+        support / "text-lessons.lock" if workshop.text_lessons else b""
+    )
     files["workshop/package/.wiw-package"] = b""
     content = [(p.relative_to(workshop.path).as_posix(), p) for p in workshop.content_files()]
     files.update(_package_files(workshop, content))

@@ -24,6 +24,7 @@ from wiw.build.requirements import (
 )
 from wiw.build.rlang import RSetup, parse_r_runtime, read_description, read_install_r
 from wiw.build.selection import Excluded, Selection, refuse_home, select
+from wiw.build.text_lessons import read_header
 
 __all__ = [
     "BINDER_DIRS",
@@ -312,15 +313,29 @@ class Workshop:
         object.__setattr__(self, "selection", select(self.path, DEPENDENCY_FILES))
         lessons = self.lessons
         if not lessons:
-            raise errors.NoLessons(f"No lesson notebooks (*.ipynb) in {self.path}")
-        in_r = [notebook for notebook in lessons if _check_notebook(notebook)]
+            raise errors.NoLessons(
+                f"No lesson notebooks (*.ipynb, or text notebooks with a Jupytext header) in "
+                f"{self.path}"
+            )
+        in_r = [lesson for lesson in lessons if _lesson_language(lesson) == "r"]
         if in_r and environment.r is None and environment.dockerfile is None:
             object.__setattr__(self, "environment", replace(environment, r=RSetup()))
 
     @property
     def lessons(self) -> list[Path]:
-        """The lesson notebooks, sorted by their path within the folder."""
-        return sorted(p for p in self.content_files() if p.suffix == ".ipynb")
+        """The lessons, sorted by their path within the folder.
+
+        Notebooks (``*.ipynb``), and text notebooks: Markdown files and
+        scripts with a Jupytext header (see :mod:`wiw.build.text_lessons`).
+        """
+        return sorted(
+            p for p in self.content_files() if p.suffix == ".ipynb" or read_header(p) is not None
+        )
+
+    @property
+    def text_lessons(self) -> list[Path]:
+        """The lessons kept as text (MyST Markdown, percent scripts), which need Jupytext."""
+        return [p for p in self.lessons if p.suffix != ".ipynb"]
 
     @property
     def requirements(self) -> Path | None:
@@ -368,8 +383,16 @@ class Workshop:
         return self.selection.size
 
 
-def _check_notebook(path: Path) -> bool:
-    """Raise InvalidNotebook unless ``path`` holds a valid notebook; return whether it is in R."""
+def _lesson_language(path: Path) -> str:
+    """A lesson's kernel language, lower case ("" when unsaid); a notebook is validated first."""
+    if path.suffix == ".ipynb":
+        return _check_notebook(path)
+    header = read_header(path)
+    return header.language if header else ""
+
+
+def _check_notebook(path: Path) -> str:
+    """Raise InvalidNotebook unless ``path`` holds a valid notebook; return its language."""
     if path.stat().st_size > _MAX_NOTEBOOK_BYTES:
         raise errors.InvalidNotebook(
             f"Notebook {path} is larger than {_MAX_NOTEBOOK_BYTES // 2**20} MiB.",
@@ -392,4 +415,4 @@ def _check_notebook(path: Path) -> bool:
     language = metadata.get("kernelspec", {}).get("language") or metadata.get(
         "language_info", {}
     ).get("name")
-    return str(language).lower() == "r"
+    return str(language or "").lower()
