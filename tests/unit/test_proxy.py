@@ -225,8 +225,12 @@ def test_only_the_public_app_serves_tls(tls: dict[str, str], certificate: dict[s
 
 
 def test_without_tls_the_public_app_is_plain(tls: dict[str, str]) -> None:
-    """No certificate given: no TLS anywhere."""
-    assert PROXY._server(SimpleNamespace(wiw_public=True)).ssl_options is None
+    """No certificate given: no TLS anywhere; the server serves the app it is given, as asked."""
+    app = SimpleNamespace(wiw_public=True)
+    server = PROXY._server(app, None, xheaders=True)
+    assert server.ssl_options is None
+    assert server.request_callback is app
+    assert server.xheaders is True
 
 
 def test_the_proxy_marks_its_public_app() -> None:
@@ -436,3 +440,34 @@ def test_without_error_pages_the_plain_errors_are_sent(
     assert reply.code == code
     assert f"{code}: ".encode() in reply.body
     assert any(r.getMessage().startswith(f"{code} GET {path} ") for r in caplog.records)
+
+
+def test_main_patches_the_proxy_and_runs_it_with_the_rest_of_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, tls: dict[str, str]
+) -> None:
+    """The TLS flags are taken, the handlers, the proxy class and the server are wiw's.
+
+    Streamed answers are limited only by max_body_size, raised to 64 GiB.
+    """
+    handlers, cli = PROXY.chp_handlers.ProxyHandler, PROXY.chp_cli
+    for name in ("_get_proxy_request", "call_proxy", "handle_proxy_error"):
+        monkeypatch.setattr(handlers, name, getattr(handlers, name))  # restored afterwards
+    monkeypatch.setattr(cli, "PythonProxy", cli.PythonProxy)
+    monkeypatch.setattr(cli, "HTTPServer", cli.HTTPServer)
+    configured: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        PROXY.AsyncHTTPClient, "configure", lambda impl, **kw: configured.append((impl, kw))
+    )
+    ran: list[list[str]] = []
+    monkeypatch.setattr(cli, "main", lambda: ran.append(list(PROXY.sys.argv)))
+    argv = ["chp", "--ip", "0.0.0.0", "--ssl-cert=/srv/tls.crt", "--ssl-key", "/srv/tls.key"]
+    monkeypatch.setattr(PROXY.sys, "argv", argv)
+    PROXY.main()
+    assert ran == [["chp", "--ip", "0.0.0.0"]]
+    assert tls == {"cert": "/srv/tls.crt", "key": "/srv/tls.key"}
+    assert handlers._get_proxy_request is PROXY._proxy_request
+    assert handlers.call_proxy is PROXY._call_proxy
+    assert handlers.handle_proxy_error is PROXY._proxy_error
+    assert cli.PythonProxy is PROXY._Proxy
+    assert cli.HTTPServer is PROXY._server
+    assert configured == [(None, {"max_body_size": 64 * 2**30})]

@@ -201,7 +201,11 @@ def test_a_node_away_does_not_stop_the_next_visit_from_trying_again(spawner_clas
 def test_a_node_known_by_id_only_is_called_its_machine(spawner_class: Any) -> None:
     """A state without the node's name (or a node without one): the sentence still reads."""
     ada = spawner_class("ada")
+    ada.load_state({})  # a learner never started: no node
+    assert not ada.node_id
+    assert SWARM.PinnedToNode.pins == {}
     ada.load_state({"node_id": "a"})
+    assert ada.get_state() == {"node_id": "a", "node_name": ""}
     FakeSwarmSpawner.nodes["a"] = {**FakeSwarmSpawner.nodes["a"], "Status": {"State": "down"}}
     with pytest.raises(SWARM.NodeUnavailable) as caught:
         asyncio.run(ada.start())
