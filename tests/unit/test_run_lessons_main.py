@@ -1,21 +1,29 @@
-"""The lesson runner's command line and report (jupyterhub/lessons/run_lessons.py ``main``).
+"""The lesson runner's command line, report and runs (jupyterhub/lessons/run_lessons.py).
 
-The lessons are run by a stand-in for ``run_one`` in threads instead of
-forked processes; what ``main`` decides itself is checked: the options it
-gives each lesson, the pool, the folder, the one line of report.
+``main`` runs the lessons with a stand-in for ``run_one``, in threads instead
+of forked processes: what it decides itself is checked (the options it gives
+each lesson, the pool, the folder, the one line of report). A lesson's run
+goes through a stand-in for nbclient's client that runs each cell as its
+source says: which cells run, in which kernel, and what is reported.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, ClassVar
 
+import nbformat
 import pytest
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from tests.support.hubside import load_support_module
 
@@ -178,3 +186,220 @@ def test_the_containers_peak_memory_comes_from_its_cgroup(
     """The memory.peak of cgroup v2, else v1's max usage; unreadable or absent: unknown."""
     monkeypatch.setattr(RUN, "Path", CgroupFiles(files))
     assert RUN.container_peak() == peak
+
+
+# --- A lesson run over a stand-in for nbclient ---------------------------------
+
+
+class Clock:
+    """time.monotonic for the runner: each reading ``step`` seconds after the last."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 100.0, step
+
+    def monotonic(self) -> float:
+        """The time now; the next reading is later."""
+        self.now += self.step
+        return self.now - self.step
+
+
+class Kernel:
+    """nbclient's NotebookClient, running each cell by its source instead of in a kernel.
+
+    ``ok`` prints, ``boom`` raises ValueError, ``^C`` raises KeyboardInterrupt,
+    ``dies`` loses the kernel; anything else runs quietly.
+    """
+
+    made: ClassVar[list[Kernel]] = []
+    km = SimpleNamespace(provisioner=None)  # no kernel process to look at
+
+    def __init__(self, notebook: Any, **options: Any) -> None:
+        self.notebook, self.options = notebook, options
+        self.ran: list[int] = []
+        self.made.append(self)
+
+    @contextlib.contextmanager
+    def setup_kernel(self) -> Iterator[None]:
+        """The kernel, started and stopped."""
+        yield
+
+    def execute_cell(self, cell: Any, index: int) -> Any:
+        """Run the cell as its source says."""
+        self.ran.append(index)
+        cell.outputs = []
+        if cell.source == "ok":
+            cell.outputs = [new_output("stream", name="stdout", text="hello\n")]
+        elif cell.source in ("boom", "^C"):
+            ename = "ValueError" if cell.source == "boom" else "KeyboardInterrupt"
+            raise CellExecutionError(f"Traceback: {ename}", ename, "bad")
+        elif cell.source == "dies":
+            raise DeadKernelError("Kernel died")
+        return cell
+
+
+def lesson_file(folder: Path, *sources: str, kernel: str | None = "ir") -> str:
+    """A notebook of a markdown cell then code cells, each with a saved stream output."""
+    notebook = new_notebook(cells=[new_markdown_cell("# Lesson")])
+    for source in sources:
+        saved = new_output("stream", name="stdout", text="hello\n")
+        notebook.cells.append(new_code_cell(source, outputs=[saved]))
+    if kernel:
+        notebook.metadata["kernelspec"] = {"name": kernel, "display_name": kernel}
+    path = folder / "lessons" / "intro.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    nbformat.write(notebook, path)
+    return str(path)
+
+
+def options(**changes: Any) -> argparse.Namespace:
+    """The runner's options, as ``main`` parses them by default."""
+    values = {"timeout": 120, "kernel": None, "strict_errors": False, "compare_outputs": False,
+              "max_failures": 10, **changes}  # fmt: skip
+    return argparse.Namespace(**values)
+
+
+@pytest.fixture
+def kernel(monkeypatch: pytest.MonkeyPatch) -> type[Kernel]:
+    """The stand-in client, its instances forgotten."""
+    monkeypatch.setattr(RUN, "NotebookClient", Kernel)
+    monkeypatch.setattr(Kernel, "made", [])
+    return Kernel
+
+
+def test_a_lesson_runs_its_code_cells_in_a_kernel_set_up_as_asked(
+    kernel: type[Kernel], tmp_path: Path
+) -> None:
+    """The notebook's kernel, the timeout, interruption, the slow-start allowance, its folder."""
+    path = lesson_file(tmp_path, "ok", "quiet")
+    result = RUN.run_one(path, options(timeout=30))
+    (client,) = kernel.made
+    assert client.ran == [1, 2]  # code cells only, by their index among all cells
+    assert [c.cell_type for c in client.notebook.cells] == ["markdown", "code", "code"]
+    assert client.options == {
+        "timeout": 30,
+        "interrupt_on_timeout": True,
+        "startup_timeout": RUN.KERNEL_STARTUP,
+        "kernel_name": "ir",
+        "resources": {"metadata": {"path": str(tmp_path / "lessons")}},
+    }
+    assert RUN.KERNEL_STARTUP == 180
+    assert result["passed"] is True
+    assert result["failures"] == []
+    assert result["peak_memory"] is None  # the stand-in has no kernel process
+
+
+def test_the_kernel_is_the_one_asked_for_else_the_notebooks_else_python(
+    kernel: type[Kernel], tmp_path: Path
+) -> None:
+    """--kernel wins; a notebook without a kernelspec runs in python3."""
+    RUN.run_one(lesson_file(tmp_path, "ok"), options(kernel="julia"))
+    RUN.run_one(lesson_file(tmp_path, "ok", kernel=None), options())
+    assert [k.options["kernel_name"] for k in kernel.made] == ["julia", "python3"]
+
+
+def test_a_changed_output_is_drift_against_what_was_saved(
+    kernel: type[Kernel], tmp_path: Path
+) -> None:
+    """The saved outputs are kept before the run replaces them: a quiet cell has drifted."""
+    result = RUN.run_one(lesson_file(tmp_path, "ok", "quiet"), options(compare_outputs=True))
+    (changed,) = result["drift"]
+    assert changed["cell"] == 3
+    assert changed["source"] == "quiet"
+    assert changed["diff"] == "--- saved\n+++ now\n@@ -1 +0,0 @@\n-[stdout] hello"
+
+
+def test_the_lesson_stops_at_the_most_failures_allowed(
+    kernel: type[Kernel], tmp_path: Path
+) -> None:
+    """After max_failures failing cells no other cell runs, and the report says why."""
+    result = RUN.run_one(lesson_file(tmp_path, "boom", "boom", "ok"), options(max_failures=2))
+    (client,) = kernel.made
+    assert client.ran == [1, 2]
+    assert result["stopped"] == "stopped after 2 failing cells"
+    assert [f["cell"] for f in result["failures"]] == [2, 3]
+    assert result["failure"] == result["failures"][0]
+    assert result["failure"]["kind"] == "error"
+    assert result["failure"]["source"] == "boom"
+    assert result["failure"]["ename"] == "ValueError"
+
+
+def test_an_interrupt_is_a_timeout_only_when_the_time_was_up(
+    kernel: type[Kernel], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client interrupts a cell at its timeout: KeyboardInterrupt after the time is a timeout.
+
+    Exactly at the timeout counts; a cell that interrupts itself sooner is an error.
+    """
+    monkeypatch.setattr(RUN, "time", Clock(5.0))
+    timed_out = RUN.run_one(lesson_file(tmp_path, "^C"), options(timeout=5))
+    assert timed_out["failure"]["kind"] == "timeout"
+    assert timed_out["failure"]["ename"] == "KeyboardInterrupt"
+    early = RUN.run_one(lesson_file(tmp_path, "^C"), options(timeout=6))
+    assert early["failure"]["kind"] == "error"
+    boom = RUN.run_one(lesson_file(tmp_path, "boom"), options(timeout=5))
+    assert boom["failure"]["kind"] == "error"
+
+
+def test_a_kernel_that_dies_ends_the_lesson_naming_the_cell(
+    kernel: type[Kernel], tmp_path: Path
+) -> None:
+    """The cell that was running when the kernel died is named; the rest is not run."""
+    result = RUN.run_one(lesson_file(tmp_path, "ok", "dies", "ok"), options())
+    (client,) = kernel.made
+    assert client.ran == [1, 2]
+    (found,) = result["failures"]
+    assert (found["kind"], found["cell"], found["source"]) == ("kernel-died", 3, "dies")
+    assert found["ename"] == "DeadKernelError"
+
+
+def test_a_cell_over_its_time_is_a_timeout(
+    kernel: type[Kernel], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client's own timeout error (no interrupt possible) is reported as a timeout."""
+
+    def too_slow(self: Kernel, cell: Any, index: int) -> Any:
+        raise CellTimeoutError.error_from_timeout_and_cell("Cell timed out", 5, cell)
+
+    monkeypatch.setattr(Kernel, "execute_cell", too_slow)
+    result = RUN.run_one(lesson_file(tmp_path, "ok"), options())
+    (found,) = result["failures"]
+    assert (found["kind"], found["cell"], found["ename"]) == ("timeout", 2, "CellTimeoutError")
+
+
+def test_a_lessons_report_names_every_field(
+    kernel: type[Kernel], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's fields, its duration in seconds to the millisecond."""
+    monkeypatch.setattr(RUN, "time", Clock(0.1234567))
+    path = lesson_file(tmp_path, "ok")
+    monkeypatch.setattr(RUN.Lesson, "run", lambda self: None)
+    report = RUN.run_one(path, options())
+    assert report.items() >= {
+        "lesson": path, "passed": True, "duration": 0.123, "failure": None, "failures": [],
+        "expected": [], "drift": [], "peak_memory": None, "stopped": "",
+    }.items()  # fmt: skip
+
+
+def test_a_dead_workers_report_has_every_field() -> None:
+    """The same fields as any lesson's, with nothing run."""
+    future: Future[dict[str, Any]] = Future()
+    future.set_exception(RuntimeError("terminated abruptly"))
+    result = RUN.outcome(future, "lesson.ipynb")
+    assert result.items() >= {
+        "lesson": "lesson.ipynb", "passed": False, "failure": result["failure"],
+        "failures": [result["failure"]], "expected": [], "drift": [], "duration": 0.0,
+        "peak_memory": None, "stopped": "",
+    }.items()  # fmt: skip
+    assert result["failure"]["kind"] == "runner-died"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux's /proc")
+def test_the_kernels_peak_memory_is_its_processes_high_water_mark() -> None:
+    """VmHWM of the kernel's process, in bytes."""
+    client = SimpleNamespace(km=SimpleNamespace(provisioner=SimpleNamespace(pid=os.getpid())))
+    peak = RUN.kernel_peak(client)
+    status = Path(f"/proc/{os.getpid()}/status").read_text()
+    (line,) = [x for x in status.splitlines() if x.startswith("VmHWM:")]
+    assert peak is not None
+    assert peak == pytest.approx(int(line.split()[1]) * 1024, rel=0.05)
+    assert peak % 1024 == 0
