@@ -38,6 +38,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -182,6 +183,78 @@ def read_lesson(path: str) -> Any:
     return nbformat.read(path, as_version=4)
 
 
+# Put in the kernels' IPython startup folder: each kernel appends every host its
+# lesson's Python looks up or connects to (its own machine aside) to a log of
+# its own, WIW_NETWORK/PID.log, so each cell's use of the network is seen
+# whether or not the error it raises names the host.
+NETWORK_HOOK = """\
+def _wiw_watch_network():
+    import ipaddress, os, socket, sys
+    folder = os.environ.get("WIW_NETWORK")
+    if not folder:
+        return
+    log = os.path.join(folder, f"{os.getpid()}.log")
+    local = {"", "localhost", "0.0.0.0", "::", socket.gethostname()}
+
+    def named(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return True
+        return False
+
+    def hook(event, args):
+        # Names looked up; a name connected to directly (an address there
+        # follows a lookup already logged, unless the lesson gave it itself).
+        if event in ("socket.getaddrinfo", "socket.gethostbyname"):
+            host = args[0]
+        elif event == "socket.connect" and isinstance(args[1], tuple) and args[1]:
+            host = args[1][0]
+            if not isinstance(host, str) or not named(host):
+                return
+        else:
+            return
+        host = host.decode(errors="replace") if isinstance(host, bytes) else str(host or "")
+        if host in local or host.startswith("127.") or host == "::1":
+            return
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(host + "\\n")
+
+    sys.addaudithook(hook)
+
+
+_wiw_watch_network()
+del _wiw_watch_network
+"""
+
+
+def watch_network(folder: Path, ipython: Path) -> None:
+    """Make every IPython kernel started from now on log the hosts it reaches into ``folder``."""
+    startup = ipython / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-wiw-network.py").write_text(NETWORK_HOOK)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["WIW_NETWORK"] = str(folder)
+
+
+def hosts_logged(log: Path, offset: int) -> tuple[list[str], int]:
+    """The hosts a kernel logged after ``offset`` (in order, once each) and the new offset."""
+    try:
+        with log.open("rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+    except OSError:
+        return [], offset
+    hosts = [h for h in dict.fromkeys(data.decode("utf-8", "replace").splitlines()) if h]
+    return hosts, offset + len(data)
+
+
+def kernel_pid(client: NotebookClient) -> int | None:
+    """The process id of a client's kernel, when it runs on this machine."""
+    pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+    return pid if isinstance(pid, int) else None
+
+
 def kernel_peak(client: NotebookClient) -> int | None:
     """The kernel's peak memory (VmHWM) in bytes, read while it runs."""
     try:
@@ -202,7 +275,9 @@ class Lesson:
         self.failures: list[dict[str, Any]] = []
         self.expected: list[dict[str, Any]] = []
         self.drift: list[dict[str, Any]] = []
+        self.internet: list[dict[str, Any]] = []  # cells that reached for a host
         self.peak: int | None = None
+        self.net: tuple[Path, int] | None = None  # the kernel's network log, read so far
         self.stopped = ""
         self.current: tuple[int, Any] | None = None  # the cell running now
 
@@ -220,6 +295,8 @@ class Lesson:
             resources={"metadata": {"path": str(Path(self.path).parent)}},
         )  # fmt: skip
         with client.setup_kernel():
+            pid, folder = kernel_pid(client), os.environ.get("WIW_NETWORK")
+            self.net = (Path(folder) / f"{pid}.log", 0) if pid and folder else None
             for index, cell in enumerate(notebook.cells):
                 if cell.cell_type == "code" and not self.cell(client, index, cell, saved[index]):
                     break
@@ -240,12 +317,26 @@ class Lesson:
             raised = error_output(cell)  # a tagged cell records its error without raising
             self.judge(index, cell, raised.get("ename") if raised else None,
                        expected=(expected, how))  # fmt: skip
+        self.note_network(index)
         if self.args.compare_outputs and (changed := drift(index, cell, saved)):
             self.drift.append(changed)
         if len(self.failures) >= self.args.max_failures:
             self.stopped = f"stopped after {len(self.failures)} failing cells"
             return False
         return True
+
+    def note_network(self, index: int) -> None:
+        """Record the hosts a cell reached for; a failure of that cell names them too."""
+        if self.net is None:
+            return
+        hosts, offset = hosts_logged(*self.net)
+        self.net = (self.net[0], offset)
+        if not hosts:
+            return
+        self.internet.append({"cell": index + 1, "hosts": hosts})
+        for found in self.failures:
+            if found["cell"] == index + 1:
+                found["hosts"] = hosts
 
     def judge(
         self, index: int, cell: Any, raised: CellExecutionError | str | None, *,
@@ -291,6 +382,7 @@ def run_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
         "failures": lesson.failures,
         "expected": lesson.expected,
         "drift": lesson.drift,
+        "internet": lesson.internet,
         "peak_memory": lesson.peak,
         "stopped": lesson.stopped,
     }
@@ -368,6 +460,8 @@ def main() -> None:
     parser.add_argument("--max-failures", type=int, default=10)
     args = parser.parse_args()
     os.chdir(Path.home())
+    ipython = Path(os.environ.get("IPYTHONDIR") or Path.home() / ".ipython")
+    watch_network(Path(tempfile.mkdtemp(prefix="wiw-network-")), ipython)
     started = time.monotonic()
     # fork: this script arrives as `python3 -c`, so workers cannot re-import it.
     context = multiprocessing.get_context("fork")

@@ -8,7 +8,8 @@ with ``names`` in its message) or ``invalid`` (opening the folder raises a given
 Optional keys: ``strict_errors`` and ``compare_outputs`` (how cells are
 judged), ``expected_errors`` (cells that raised as meant) and
 ``expected_how`` (how each was known: its tag, or its saved error),
-``lessons`` (the files run as lessons, in order),
+``lessons`` (the files run as lessons, in order), ``offline`` (run with no network),
+``hosts`` (what the failing cell tried to reach), ``internet_cells`` (every cell that did),
 ``note`` (what the failing cell was expected to raise), ``also_failing``
 (other lessons that fail, each at a cell with an error), ``failing_cells``
 (every failing cell of the failing lesson) and ``drift_cells`` (cells whose
@@ -64,9 +65,12 @@ def test_case(
         "memory": expected.get("memory"),
         "strict_errors": expected.get("strict_errors", False),
         "compare_outputs": expected.get("compare_outputs", False),
+        "offline": expected.get("offline", False),
     }
     report = wiw.test_lessons(workshop, image, **options)
     check_report(report, expected, len(workshop.lessons))
+    if "internet_cells" in expected:  # every cell that reached for a host, failed or not
+        assert [u.cell for _, u in report.needs_internet] == expected["internet_cells"]
     if "drift_cells" in expected:
         assert [d.cell for r in report.results for d in r.drift] == expected["drift_cells"]
         plain = wiw.test_lessons(workshop, image, **{**options, "compare_outputs": False})
@@ -103,6 +107,8 @@ def check_report(report: wiw.LessonReport, expected: dict[str, Any], lessons: in
         assert failure.ename == expected["error"]
     if "evalue" in expected:
         assert expected["evalue"] in failure.evalue
+    if "hosts" in expected:  # the hosts the failing cell tried, seen, not parsed
+        assert failure.hosts == expected["hosts"], report.to_json()
     if "note" in expected:  # both errors named: the one raised and the one expected
         assert failure.note == expected["note"]
     if "failing_cells" in expected:

@@ -6,17 +6,23 @@ here the same images serve a class, and a learner works in them as in class.
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 import wiw
 from tests.support.engine import free_port
 from tests.support.learners import SimLearner
 from wiw import classroom as cls
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.cli.class_commands import _internet_warning
+from wiw.cli.main import main
+from wiw.lessons.internet import last_report
 
 CASES = Path(__file__).parents[1] / "cases"
 
@@ -94,3 +100,32 @@ def test_a_workshop_without_text_lessons_carries_no_jupytext(example_image: wiw.
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     assert found.stdout.strip() == "True"
+
+
+@pytest.fixture
+def own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A cache folder of this test's own (where wiw keeps each image's last report)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def test_wiw_test_offline_names_the_cell_and_host_and_wiw_up_is_told(
+    engine: wiw.Engine,
+    run_id: str,
+    made_images: list[str],
+    own_cache: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`wiw test --offline`: the download fails, its cell and host are named, and kept for up."""
+    image = case_image("needs_internet", engine, run_id, made_images)
+    code = main(["test", str(CASES / "needs_internet"), "--tag", image.ref, "--no-build",
+                 "--offline", "--json", str(own_cache / "r.json")], engine=engine)  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1  # a lesson failed without the internet
+    assert "lesson01.ipynb, cell 3: needs the internet (tried data.wiw-course.test)" in out
+    assert "lesson01.ipynb, cell 4: reaches for the internet (10.255.255.1)" in out
+    kept = last_report(image.id)
+    assert kept is not None
+    assert kept.offline
+    said = _internet_warning(image, argparse.Namespace(report=None))
+    assert "lesson01.ipynb cell 3 (data.wiw-course.test)" in said

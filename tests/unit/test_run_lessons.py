@@ -381,3 +381,75 @@ def test_r_version_is_read_from_r_itself_or_empty_without_r(
     assert RUN.r_version() == "4.2.2"
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert RUN.r_version() == ""
+
+
+def test_the_network_hook_logs_the_hosts_a_kernel_reaches(tmp_path: Path) -> None:
+    """Run in a Python of its own: names looked up are logged, its own machine's are not."""
+    import os
+    import subprocess
+
+    code = RUN.NETWORK_HOOK + (
+        "import socket\n"
+        "for host in ('localhost', '127.0.0.1', 'gone.wiw.test', 'gone.wiw.test'):\n"
+        "    try:\n        socket.getaddrinfo(host, 80)\n    except OSError:\n        pass\n"
+        "s = socket.socket()\ns.settimeout(0.1)\n"
+        "for address in (('192.0.2.1', 9),):  # an address the lesson gives itself\n"
+        "    try:\n        s.connect(address)\n    except OSError:\n        pass\n"
+    )
+    env = {**os.environ, "WIW_NETWORK": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+    (log,) = tmp_path.glob("*.log")
+    hosts, offset = RUN.hosts_logged(log, 0)
+    assert hosts == ["gone.wiw.test"]  # once, its own machine and a bare address left out
+    assert offset == log.stat().st_size
+    assert RUN.hosts_logged(log, offset) == ([], offset)
+    assert RUN.hosts_logged(tmp_path / "none.log", 0) == ([], 0)
+
+
+def test_without_the_folder_setting_the_hook_logs_nothing(tmp_path: Path) -> None:
+    """A kernel started without WIW_NETWORK (a learner's, in class) is not watched."""
+    import os
+    import subprocess
+
+    code = RUN.NETWORK_HOOK + "import socket\ntry:\n    socket.getaddrinfo('x.wiw.test', 80)\n"
+    code += "except OSError:\n    pass\nprint('ran')\n"
+    env = {k: v for k, v in os.environ.items() if k != "WIW_NETWORK"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.stdout.strip() == "ran"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_watch_network_puts_the_hook_in_ipythons_startup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook goes where IPython kernels run startup files; kernels learn the folder."""
+    monkeypatch.delenv("WIW_NETWORK", raising=False)
+    RUN.watch_network(tmp_path / "net", tmp_path / "ipython")
+    startup = tmp_path / "ipython" / "profile_default" / "startup" / "00-wiw-network.py"
+    assert startup.read_text() == RUN.NETWORK_HOOK
+    assert (tmp_path / "net").is_dir()
+    import os
+
+    assert os.environ["WIW_NETWORK"] == str(tmp_path / "net")
+    monkeypatch.delenv("WIW_NETWORK")
+
+
+def test_a_cells_hosts_are_recorded_and_given_to_its_failure(tmp_path: Path) -> None:
+    """What a cell reached for is noted for that cell, on its failure too, never on another."""
+    lesson = RUN.Lesson("a.ipynb", options())
+    log = tmp_path / "7.log"
+    lesson.net = (log, 0)
+    lesson.failures.append(RUN.failure("error", 2, new_code_cell("x"), ename="URLError"))
+    log.write_text("data.wiw.test\ndata.wiw.test\n")
+    lesson.note_network(2)
+    lesson.note_network(3)  # nothing new after cell 3
+    with log.open("a") as more:
+        more.write("other.wiw.test\n")
+    lesson.note_network(4)
+    assert lesson.internet == [{"cell": 3, "hosts": ["data.wiw.test"]},
+                               {"cell": 5, "hosts": ["other.wiw.test"]}]  # fmt: skip
+    assert lesson.failures[0]["hosts"] == ["data.wiw.test"]
+    unwatched = RUN.Lesson("b.ipynb", options())
+    unwatched.note_network(0)
+    assert unwatched.internet == []

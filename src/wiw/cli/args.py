@@ -38,6 +38,7 @@ from rich_argparse import ArgumentDefaultsRichHelpFormatter
 from wiw import errors
 from wiw.build.workshop import check_python
 from wiw.engine.labels import parse_ref
+from wiw.lessons.internet import internet_uses
 from wiw.planning import MIN_LEARNER_MEMORY, format_bytes, memory_bytes
 
 __all__ = [
@@ -371,10 +372,12 @@ class LessonsReport:
     Attributes:
         path: The file.
         lesson_peak: The largest memory one lesson's kernel used, in bytes, if measured.
+        internet: ``(lesson, cell, hosts)`` for each cell that reached for the network.
     """
 
     path: str
     lesson_peak: int | None
+    internet: tuple[tuple[str, int, list[str]], ...] = ()
 
 
 _REPORT = "must be a lesson report ('wiw test --json FILE' writes one)"
@@ -397,7 +400,7 @@ def lessons_report(text: str) -> LessonsReport:
     peak = data.get("lesson_peak") or data.get("peak_memory")
     if peak is not None and (isinstance(peak, bool) or not isinstance(peak, int) or peak < 0):
         refuse(f"{_REPORT}; the peak memory in {text!r} is not a number of bytes", _REPORT_HINT)
-    return LessonsReport(text, peak)
+    return LessonsReport(text, peak, tuple(internet_uses(data)))
 
 
 def suggest(word: str, choices: Sequence[str]) -> str:

@@ -6,6 +6,8 @@ import argparse
 import threading
 from pathlib import Path
 
+from rich.markup import escape
+
 from wiw import errors
 from wiw.build.context import describe_build, render_context
 from wiw.build.image import Image
@@ -38,6 +40,7 @@ from wiw.cli.table import Argument, Command
 from wiw.engine import labels as _labels
 from wiw.lab import Lab
 from wiw.lab.smoke import check_lab
+from wiw.lessons.internet import save_last
 from wiw.lessons.report import LessonReport
 from wiw.lessons.runner import test_lessons
 from wiw.planning import GIB, format_bytes
@@ -176,6 +179,33 @@ def _print_lessons(report: LessonReport, output: Output) -> None:
         for d in result.drift:
             out.print(f"[yellow]{result.lesson}, cell {d.cell}: the output changed[/]")
             out.print(d.diff, markup=False, highlight=False)
+    _print_internet(report, output)
+
+
+def _print_internet(report: LessonReport, output: Output) -> None:
+    """The cells that reached for the network, and whether they failed without it."""
+    failed = {(r.lesson, f.cell) for r in report.results for f in r.failures}
+    for lesson, use in report.needs_internet:
+        hosts = ", ".join(use.hosts)
+        if (lesson, use.cell) in failed and report.offline:
+            output.out.print(f"[red]{lesson}, cell {use.cell}: needs the internet[/] "
+                             f"(tried {escape(hosts)})")  # fmt: skip
+        else:
+            output.out.print(f"[yellow]{lesson}, cell {use.cell}: reaches for the internet[/] "
+                             f"({escape(hosts)})")  # fmt: skip
+    if report.needs_internet and not report.offline:
+        output.out.print("Check what they do without it: wiw test --offline.")
+
+
+def _keep_report(report: LessonReport, image: Image, output: Output) -> None:
+    """Keep the report as the image's last, for 'wiw up' to read."""
+    info = image.engine.image_info(image.ref)
+    if info is None:
+        return
+    try:
+        save_last(report, info.id)
+    except OSError as exc:  # a read-only cache costs the warning in 'wiw up' only
+        output.err.print(f"Could not keep the report for 'wiw up': {exc}", markup=False)
 
 
 def cmd_test(args: argparse.Namespace, output: Output) -> int:
@@ -192,7 +222,9 @@ def cmd_test(args: argparse.Namespace, output: Output) -> int:
             memory=args.memory,
             strict_errors=args.strict_errors,
             compare_outputs=args.compare_outputs,
+            offline=args.offline,
         )
+    _keep_report(report, image, output)
     drift = sum(len(r.drift) for r in report.results)
     output.emit("tested", ok=report.ok, failed=[r.lesson for r in report.failed], drift=drift)
     output.out.print(report.table())
@@ -333,6 +365,12 @@ BUILD_COMMANDS = (
             Argument(
                 "--compare-outputs",
                 "also report cells whose output differs from the saved one",
+                action="store_true",
+            ),
+            Argument(
+                "--offline",
+                "run the lessons with no network at all, as in a room without internet, and "
+                "name the cells that need it and the hosts they tried",
                 action="store_true",
             ),
             Argument(

@@ -9,6 +9,7 @@ import os
 import threading
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from wiw import classroom
@@ -45,6 +46,7 @@ from wiw.cli.shared import (
 from wiw.cli.table import Argument, Command
 from wiw.deploy.export import read_secret_file
 from wiw.errors import UsageError
+from wiw.lessons.internet import internet_warning, last_report
 from wiw.planning import LearnerLimits, format_bytes, plan_classroom
 
 __all__ = ["CLASS_COMMANDS", "JSON_OUT", "PASSWORD_ENV", "STATUS_SCHEMA"]
@@ -140,8 +142,21 @@ def cmd_up(args: argparse.Namespace, output: Output) -> int:
         backend="swarm" if args.swarm else "docker",
     )
     options = dataclasses.replace(options, limits=_plan(image, args, output))
+    if warning := _internet_warning(image, args):
+        output.err.print(f"[bold yellow]warning:[/] {escape(warning)}")
     with interrupt_on_termination():
         return _serve_classroom(image, options, tls, args, output)
+
+
+def _internet_warning(image: Image, args: argparse.Namespace) -> str:
+    """What the lesson report (--report, else the image's last) says of the internet."""
+    if args.report is not None:
+        return internet_warning(args.report.internet)
+    info = image.engine.image_info(image.ref)
+    last = last_report(info.id) if info else None
+    if last is None:
+        return ""
+    return internet_warning((lesson, use.cell, use.hosts) for lesson, use in last.needs_internet)
 
 
 def _serve_classroom(

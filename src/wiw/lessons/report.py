@@ -16,6 +16,7 @@ __all__ = [
     "FailureKind",
     "LessonReport",
     "LessonResult",
+    "NetworkUse",
     "OutputDrift",
     "parse_report",
 ]
@@ -45,6 +46,8 @@ class CellFailure:
         traceback: The traceback, with terminal colour codes removed.
         note: What was expected of the cell, when it was expected to raise
             (e.g. ``expected NameError, as saved``).
+        hosts: The hosts the cell looked up or connected to (Python lessons),
+            whether or not its error names them.
     """
 
     kind: FailureKind
@@ -54,6 +57,7 @@ class CellFailure:
     evalue: str
     traceback: str
     note: str = ""
+    hosts: list[str] = field(default_factory=list)
 
     @property
     def missing_module(self) -> str | None:
@@ -98,6 +102,19 @@ class OutputDrift:
 
 
 @dataclass(frozen=True)
+class NetworkUse:
+    """A cell that reached for the network: the hosts its Python looked up or connected to.
+
+    Attributes:
+        cell: The cell's number, counting every cell from 1.
+        hosts: The host names (or addresses), in the order first reached.
+    """
+
+    cell: int
+    hosts: list[str]
+
+
+@dataclass(frozen=True)
 class LessonResult:
     """The outcome of one lesson.
 
@@ -111,6 +128,8 @@ class LessonResult:
         drift: Cells whose output changed, when outputs were compared.
         peak_memory: The peak memory of this lesson's kernel, in bytes.
         stopped: Why the lesson stopped early, if it did.
+        internet: Cells that reached for a host beyond the container (seen
+            in Python lessons), whether they failed or not.
     """
 
     lesson: str
@@ -121,6 +140,7 @@ class LessonResult:
     drift: list[OutputDrift] = field(default_factory=list)
     peak_memory: int | None = None
     stopped: str = ""
+    internet: list[NetworkUse] = field(default_factory=list)
 
     @property
     def failure(self) -> CellFailure | None:
@@ -138,6 +158,7 @@ class LessonReport:
         duration: Seconds the whole run took.
         peak_memory: The whole test container's peak memory in bytes (several
             lessons run at once); see :attr:`lesson_peak` for one learner's need.
+        offline: Whether the lessons ran with no network at all (``--offline``).
         python: The Python version the lessons ran with.
         packages: The lessons' environment, ``name==version`` sorted by name
             (empty for images that have the runtime's environment only).
@@ -151,6 +172,7 @@ class LessonReport:
     python: str = ""
     packages: list[str] = field(default_factory=list)
     r: str = ""
+    offline: bool = False
 
     @property
     def ok(self) -> bool:
@@ -161,6 +183,11 @@ class LessonReport:
     def failed(self) -> list[LessonResult]:
         """The lessons that did not pass."""
         return [r for r in self.results if not r.passed]
+
+    @property
+    def needs_internet(self) -> list[tuple[str, NetworkUse]]:
+        """Each lesson's cells that reached for the network, in lesson order."""
+        return [(r.lesson, use) for r in self.results for use in r.internet]
 
     @property
     def lesson_peak(self) -> int | None:
@@ -179,6 +206,20 @@ class LessonReport:
             f"The lessons ran with Python {self.python} and {len(self.packages)} packages "
             f"of their own environment (the JSON report lists them).{r}"
         )
+
+    @classmethod
+    def from_json(cls, text: str) -> LessonReport:
+        """Read back a report :meth:`to_json` wrote.
+
+        Raises:
+            ValueError: The text is not such a report (``json.JSONDecodeError``,
+                or a ``KeyError``/``TypeError`` turned into ``ValueError``).
+        """
+        try:
+            data = json.loads(text)
+            return _report(str(data["image"]), data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a lesson report: {exc}") from exc
 
     def to_json(self) -> str:
         """Return the report as JSON text."""
@@ -216,6 +257,7 @@ def _result(data: dict[str, Any]) -> LessonResult:
         passed=data["passed"],
         duration=data["duration"],
         failures=[CellFailure(**f) for f in failures],
+        internet=[NetworkUse(u["cell"], list(u["hosts"])) for u in data.get("internet", [])],
         expected=[ExpectedError(**e) for e in data.get("expected", [])],
         drift=[OutputDrift(**d) for d in data.get("drift", [])],
         peak_memory=data.get("peak_memory"),
@@ -231,13 +273,19 @@ def parse_report(output: str, image: str, marker: str) -> LessonReport | None:
                 data = json.loads(line[len(marker) :])
             except json.JSONDecodeError:
                 return None  # cut short, e.g. the container was killed while printing
-            return LessonReport(
-                image,
-                [_result(r) for r in data["results"]],
-                data["duration"],
-                data.get("peak_memory"),
-                data.get("python", ""),
-                list(data.get("packages", [])),
-                str(data.get("r", "")),
-            )
+            return _report(image, data)
     return None
+
+
+def _report(image: str, data: dict[str, Any]) -> LessonReport:
+    """A report from the runner's JSON (or a saved report's)."""
+    return LessonReport(
+        image,
+        [_result(r) for r in data["results"]],
+        data["duration"],
+        data.get("peak_memory"),
+        data.get("python", ""),
+        list(data.get("packages", [])),
+        str(data.get("r", "")),
+        bool(data.get("offline", False)),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wiw import errors
@@ -47,6 +47,8 @@ __all__ = [
 MARKER = "WIW-REPORT "
 _MAX_CELL_TIMEOUT = 24 * 3600
 _MAX_PARALLEL = 64
+#: The engine's network of a container with no network (loopback only).
+OFFLINE_NETWORK = "none"
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,13 @@ def runner_spec(
     parallel: int,
     memory: str | None,
     judging: Judging | None = None,
+    offline: bool = False,
 ) -> ContainerSpec:
-    """Decide the throwaway container that runs the lessons, as plain data."""
+    """Decide the throwaway container that runs the lessons, as plain data.
+
+    ``offline``: the container has no network at all (loopback only), as a
+    room without internet would leave the lessons.
+    """
     script = support_file("lessons/run_lessons.py").read_text()
     return ContainerSpec(
         image=image.ref,
@@ -106,6 +113,7 @@ def runner_spec(
         ),
         memory=memory,
         pids_limit=1024,
+        network=OFFLINE_NETWORK if offline else None,
     )
 
 
@@ -120,6 +128,7 @@ def run_lessons(
     timeout: float = 1800.0,
     judging: Judging | None = None,
     engine: ContainerEngine | None = None,
+    offline: bool = False,
 ) -> LessonReport:
     """Execute lesson notebooks in a throwaway container of ``image``.
 
@@ -137,10 +146,12 @@ def run_lessons(
         timeout: Seconds the whole run may take.
         judging: How cells are judged (expected errors, output drift).
         engine: The engine; the image's engine if omitted.
+        offline: Run with no network at all, as in a room without internet.
 
     Returns:
         The report: per lesson pass or fail, every failing cell, the errors
-        that were meant, timings and each lesson's peak memory.
+        that were meant, timings, each lesson's peak memory, and the cells
+        that reached for the network (with the hosts they tried).
 
     Raises:
         wiw.errors.InvalidOption: A timeout or the parallelism is out of range.
@@ -159,6 +170,7 @@ def run_lessons(
         parallel=parallel,
         memory=memory,
         judging=judging,
+        offline=offline,
     )
     cid = engine.container_create(spec)
     try:
@@ -172,7 +184,7 @@ def run_lessons(
             f"Running the lessons in {image.ref} stopped without a report.",
             log_tail=output.splitlines()[-25:],
         )
-    return report
+    return replace(report, offline=offline)
 
 
 def _wait_for_exit(engine: ContainerEngine, cid: str, deadline: Deadline) -> str:
@@ -219,6 +231,7 @@ def test_lessons(
     timeout: float = 1800.0,
     strict_errors: bool = False,
     compare_outputs: bool = False,
+    offline: bool = False,
 ) -> LessonReport:
     """Execute every lesson of ``workshop`` inside ``image``, as a learner would, and report.
 
@@ -238,6 +251,9 @@ def test_lessons(
         strict_errors: Only cells tagged ``raises-exception`` may raise.
         compare_outputs: Also report cells whose output no longer matches the
             saved one (addresses, timings, dates and temporary paths aside).
+        offline: Run with no network at all, as in a room without internet:
+            the cells that need it fail, and the report names the hosts they
+            tried (:attr:`LessonReport.needs_internet`).
 
     Returns:
         Per-lesson results with timings, failures and peak memory.
@@ -251,6 +267,7 @@ def test_lessons(
         memory=memory,
         timeout=timeout,
         judging=Judging(strict_errors=strict_errors, compare_outputs=compare_outputs),
+        offline=offline,
     )
 
 
