@@ -145,7 +145,7 @@ def test_a_learner_whose_node_is_gone_is_told_not_given_an_empty_home(
     with pytest.raises(SWARM.NodeUnavailable) as caught:
         asyncio.run(ada.start())
     message = caught.value.jupyterhub_message
-    assert words in message
+    assert f", and {words}. Nothing is lost" in message
     assert f"'{ada.node_name}'" in message
     assert message.endswith(
         ". Nothing is lost: ask your instructor to bring it back, then reload this page."

@@ -220,6 +220,10 @@ def test_the_manifest_records_the_version_offered_in_every_case(
         "theirs.ipynb": sha256("v1"),
         "theirs.updated.ipynb": sha256("v1"),
     }
+    v2 = lessons(tmp_path / "v2", {"new.ipynb": "new v2"})
+    assert sync(home, v2, capsys=capsys)["updated"] == ["new.ipynb"]
+    manifest = json.loads((home / ".wiw" / "delivered.json").read_text())["files"]
+    assert manifest["new.ipynb"] == sha256("new v2")
 
 
 def test_lessons_in_new_subfolders_are_written_readable_in_one_step(
