@@ -10,9 +10,11 @@ source says: which cells run, in which kernel, and what is reported.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
+import struct
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -403,3 +405,61 @@ def test_the_kernels_peak_memory_is_its_processes_high_water_mark() -> None:
     assert peak is not None
     assert peak == pytest.approx(int(line.split()[1]) * 1024, rel=0.05)
     assert peak % 1024 == 0
+
+
+# --- What is compared of a cell's outputs --------------------------------------
+
+
+def test_a_cells_source_is_one_string() -> None:
+    """A list of lines joined as they are, a string as it is, no source as empty."""
+    assert RUN.source_of({"source": ["a = 1\n", "b = 2"]}) == "a = 1\nb = 2"
+    assert RUN.source_of({"source": "x"}) == "x"
+    assert RUN.source_of({}) == ""
+
+
+def test_a_cell_without_outputs_has_no_error_output() -> None:
+    """No outputs at all (a cell never run) is no error."""
+    assert RUN.error_output({}) is None
+
+
+def png_header(width: int, height: int) -> str:
+    """The first bytes of a PNG of this size, base64 as a notebook keeps it, and more."""
+    head = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + struct.pack(">II", width, height)
+    return base64.b64encode(head + b"\x08\x06\0\0\0" + b"\0" * 40).decode()
+
+
+def test_an_images_size_is_read_from_its_header() -> None:
+    """Width and height from the IHDR chunk; what is not a PNG has no size."""
+    assert RUN.png_size(png_header(640, 480)) == (640, 480)
+    assert RUN.png_size("not base64!") is None
+
+
+def test_outputs_without_data_compare_as_nothing() -> None:
+    """A display without data (a widget's placeholder) is left out of the comparison."""
+    assert RUN.comparable([{"output_type": "display_data"}]) == []
+
+
+def test_drift_shows_the_changed_lines_with_one_line_around() -> None:
+    """A unified diff from 'saved' to 'now', one line of context, at most 20 lines."""
+    saved = [new_output("stream", name="stdout", text="".join(f"{n}\n" for n in range(30)))]
+    now = "".join(f"{n}\n" if n != 5 else "five\n" for n in range(30))
+    cell = new_code_cell("x" * 250, outputs=[new_output("stream", name="stdout", text=now)])
+    found = RUN.drift(3, cell, saved)
+    assert found is not None
+    assert found["cell"] == 4
+    assert found["source"] == "x" * 200
+    assert found["diff"] == "\n".join(
+        ["--- saved", "+++ now", "@@ -5,3 +5,3 @@", " 4", "-5", "+five", " 6"]
+    )
+    lines = [new_output("stream", name="stdout", text=f"{n}\n") for n in range(30)]
+    changed = RUN.drift(0, new_code_cell("x", outputs=[]), lines)
+    assert changed is not None
+    assert len(changed["diff"].splitlines()) == 20
+
+
+def test_a_cell_that_was_not_run_has_drifted_from_its_saved_output() -> None:
+    """No outputs now, where some were saved: drift."""
+    saved = [new_output("stream", name="stdout", text="hello\n")]
+    found = RUN.drift(0, {"source": "print('hello')"}, saved)
+    assert found is not None
+    assert "-[stdout] hello" in found["diff"]
