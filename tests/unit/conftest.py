@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from wiw import network
+
+# Mutation testing (nox -s mutate) runs the tests traced, on a loaded machine:
+# time limits there say nothing about a mutant ([tool.mutmut] picks this profile).
+settings.register_profile("mutation", deadline=None)
 
 
 @pytest.fixture(autouse=True)
