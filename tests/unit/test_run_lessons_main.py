@@ -463,3 +463,41 @@ def test_a_cell_that_was_not_run_has_drifted_from_its_saved_output() -> None:
     found = RUN.drift(0, {"source": "print('hello')"}, saved)
     assert found is not None
     assert "-[stdout] hello" in found["diff"]
+
+
+# --- The lessons' environment ---------------------------------------------------
+
+
+def venv(folder: Path, config: str, packages: dict[str, str]) -> Path:
+    """A virtual environment as the image holds the lessons' one: its config, its packages."""
+    (folder / "pyvenv.cfg").write_text(config)
+    site = folder / "lib" / "python3.12" / "site-packages"
+    for name, version in packages.items():
+        info = site / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        )
+    return folder
+
+
+def test_packages_are_sorted_whatever_the_case_of_their_names(tmp_path: Path) -> None:
+    """'attrs' before 'Bokeh' before 'zope': by name, not by capital letters first."""
+    packages = {"zope": "5.0", "Bokeh": "3.4.1", "attrs": "23.2.0"}
+    found = RUN.lessons_environment(venv(tmp_path, "version = 3.12.1\n", packages))
+    assert found["packages"] == ["attrs==23.2.0", "Bokeh==3.4.1", "zope==5.0"]
+
+
+@pytest.mark.parametrize(
+    ("config", "python"),
+    [
+        ("home = /usr/bin\nversion_info = 3.12.1.final.0\n", "3.12.1.final.0"),  # uv's venvs
+        ("version = 3.11.2\nversion_info = 3.11.2.final.0\n", "3.11.2"),
+        ("home = /usr/bin\n", ""),
+    ],
+)
+def test_the_lessons_python_is_read_from_either_version_key(
+    tmp_path: Path, config: str, python: str
+) -> None:
+    """``version`` (venv) or ``version_info`` (uv); neither: not known."""
+    assert RUN.lessons_environment(venv(tmp_path, config, {}))["python"] == python
