@@ -273,3 +273,23 @@ def test_a_bad_email_is_quoted() -> None:
     """--tls-email: the text given, and what it must be."""
     with pytest.raises(argparse.ArgumentTypeError, match="must be an e-mail address, not 'ana'"):
         _cliargs.email("ana")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://class.example.org/", "https://[2001:db8::1]:8443/x", "https://a.example.org"]
+)
+def test_an_http_url_with_a_host_is_taken_as_written(url: str) -> None:
+    """http:// or https://, a host (a name or an address), no space."""
+    assert _cliargs.http_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "text", ["class.example.org", "ftp://class.example.org/", "https:///x", "http://[x",
+             "https://class.example.org/a b"],
+)  # fmt: skip
+def test_anything_else_is_refused_with_an_example(text: str) -> None:
+    """No scheme, another scheme, no host, a broken address, a space: refused, saying how."""
+    assert refusal(_cliargs.http_url, text) == (
+        f"must be a URL that starts with http:// or https://, not {text!r}"
+        "\nhint: Give the whole URL, e.g. https://workshop.example.org/."
+    )

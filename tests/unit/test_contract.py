@@ -181,3 +181,11 @@ def test_settings_are_what_the_hub_is_handed() -> None:
     """The contract's list of settings is exactly what wiw hands the hub's container."""
     assert set(contract.SETTINGS) == set(hub_env(Names("intro"), SETTINGS))
     assert len(contract.SETTINGS) == len(set(contract.SETTINGS))
+
+
+@pytest.mark.parametrize("name", ["<script>", "-ada", "", "ada/../bob"])
+def test_a_name_with_other_characters_is_refused_saying_which_are_allowed(name: str) -> None:
+    """The sentence the join page shows, as written."""
+    assert contract.name_problem(name) == (
+        "Please use letters, digits, spaces and - _ . ' only, starting with a letter."
+    )

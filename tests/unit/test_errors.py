@@ -339,3 +339,19 @@ def test_an_engine_error_with_log_lines_keeps_them_instead_of_stderr() -> None:
     )
     assert type(err) is errors.PortInUse
     assert (err.stderr, err.log_tail) == (None, ["a", "b"])
+
+
+def test_an_unreadable_requirement_without_a_reason_still_says_why() -> None:
+    """An empty reason is one empty 'why' line, before the file's evidence."""
+    error = errors.InvalidRequirement(
+        "bad line", path="requirements.txt", line=3, text="x", reason=""
+    )
+    assert error.evidence()[0] == "why: "
+
+
+def test_an_incomplete_collection_names_what_was_collected(tmp_path: Path) -> None:
+    """The folders written so far travel with the error, as text; the message is kept."""
+    error = errors.CollectIncomplete("2 homes out of reach", collected=[tmp_path / "ada", "bob"])
+    assert error.collected == [str(tmp_path / "ada"), "bob"]
+    assert error.message == "2 homes out of reach"
+    assert errors.CollectIncomplete("none").collected == []

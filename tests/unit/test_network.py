@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 from collections.abc import Callable
@@ -462,6 +463,10 @@ def test_lookup_gives_each_address_once(monkeypatch: pytest.MonkeyPatch) -> None
 
     def getaddrinfo(host: str, port: object, **kwargs: object) -> list[tuple[Any, ...]]:
         assert host == "class.example.org"
+        assert kwargs == {"type": socket.SOCK_STREAM}  # one answer per address and family
+        # Asked from a thread of its own, which never keeps wiw from exiting.
+        assert threading.current_thread().name == "wiw-lookup"
+        assert threading.current_thread().daemon is True
         v4 = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("203.0.113.10", 0))
         v6 = (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::10", 0, 0, 0))
         return [v4, v6, v4]
@@ -498,3 +503,18 @@ def test_a_resolver_that_hangs_gives_nothing_in_time(monkeypatch: pytest.MonkeyP
         assert real_lookup("slow.example.org", timeout=0.05) == ()
     finally:
         release.set()
+
+
+@pytest.mark.usefixtures("on_wifi")
+def test_a_name_is_looked_up_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only an IPv6 address's brackets are taken off: a name keeps every letter."""
+    monkeypatch.setattr(
+        network, "lookup", lambda name, timeout=0.0: ("192.0.2.1",) * (name == "MAILBOX")
+    )
+    assert check_host("MAILBOX") is None
+
+
+def test_addresses_with_a_zone_count_and_unreadable_ones_are_skipped() -> None:
+    """fe80::1%eth0 is fe80::1; an address that cannot be read does not hide the next."""
+    found = network._addresses([Interface("eth0", ("fe80::1%eth0", "not-an-address", "10.0.0.2"))])
+    assert found == {ipaddress.ip_address("fe80::1"), ipaddress.ip_address("10.0.0.2")}

@@ -166,9 +166,14 @@ def test_the_deprecated_test_method_forwards_with_a_warning(
     monkeypatch.setitem(module._LESSON_TESTER, "test", tester)
     write_lesson(tmp_path)
     workshop = Workshop(tmp_path)
-    with pytest.warns(DeprecationWarning, match=r"use wiw\.test_lessons\(workshop, image\)"):
+    with pytest.warns(DeprecationWarning, match=r"^Workshop\.test\(image\)") as warned:
         assert workshop.test("an image", cell_timeout=5) == "the report"
     assert calls == [(workshop, "an image", {"cell_timeout": 5})]
+    (warning,) = warned
+    assert str(warning.message) == (
+        "Workshop.test(image) is deprecated; use wiw.test_lessons(workshop, image)"
+    )
+    assert warning.filename == __file__  # the caller's line, not wiw's
 
 
 def test_lesson_testing_registers_itself_for_the_deprecated_method(
