@@ -12,9 +12,12 @@ Catch :class:`WiwError` to handle them all::
     │   ├── UntranslatableDependency an environment.yml package pip cannot install
     │   ├── UnsupportedPython       runtime.txt names a Python no base provides
     │   ├── PrivateFolder           the folder looks like a home directory
-    │   └── SourceError             a git repository could not be fetched
-    │       ├── SourceRefNotFound
-    │       └── SourceAuthRequired
+    │   ├── SourceError             a git repository could not be fetched
+    │   │   ├── SourceRefNotFound
+    │   │   └── SourceAuthRequired
+    │   └── DataError               a data.txt line is not one wiw can use
+    │       └── DataFetchFailed     a data file could not be fetched
+    │           └── DataMismatch    its SHA-256 is not the one data.txt gives
     ├── InvalidName                 an image name, tag or label is malformed
     ├── ImageOutdated               the image is missing or older than the folder
     ├── InvalidOption               a port, timeout or limit is out of range
@@ -52,6 +55,9 @@ __all__ = [
     "BuildFailed",
     "ClassTooBig",
     "CollectIncomplete",
+    "DataError",
+    "DataFetchFailed",
+    "DataMismatch",
     "EngineError",
     "EngineMissing",
     "EnginePermissionDenied",
@@ -290,6 +296,34 @@ class SourceAuthRequired(SourceError):
     hint = (
         "Give a URL this machine can read without a password (a public HTTPS URL, or an "
         "SSH URL with a key loaded in ssh-agent), or set up git's credential helper first."
+    )
+
+
+class DataError(WorkshopError):
+    """A line of ``data.txt`` is not one wiw can use (its URL, SHA-256 or file name)."""
+
+    hint = (
+        "Write one file a line: its URL, 'sha256:' and its 64 hex digits, and optionally "
+        "the path it takes in the lessons, e.g. "
+        "'https://example.org/penguins.csv sha256:3f5a… data/penguins.csv'."
+    )
+
+
+class DataFetchFailed(DataError):
+    """A file ``data.txt`` lists could not be downloaded on this machine."""
+
+    hint = (
+        "Check the URL and that this machine reaches it. wiw keeps each file it fetched "
+        "(by its SHA-256), so later builds need no network."
+    )
+
+
+class DataMismatch(DataFetchFailed):
+    """A file ``data.txt`` lists was downloaded, but its SHA-256 is not the one given."""
+
+    hint = (
+        "The file changed, or data.txt's SHA-256 is wrong. If the new file is the one you "
+        "want, put its SHA-256 (shown above) in data.txt."
     )
 
 

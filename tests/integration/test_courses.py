@@ -7,7 +7,9 @@ here the same images serve a class, and a learner works in them as in class.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import secrets
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,9 @@ import pytest
 
 import wiw
 from tests.support.engine import free_port
+from tests.support.httpstub import StubServer, serving
 from tests.support.learners import SimLearner
+from tests.support.workshops import write_lesson
 from wiw import classroom as cls
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
 from wiw.cli.class_commands import _internet_warning
@@ -129,3 +133,49 @@ def test_wiw_test_offline_names_the_cell_and_host_and_wiw_up_is_told(
     assert kept.offline
     said = _internet_warning(image, argparse.Namespace(report=None))
     assert "lesson01.ipynb cell 3 (data.wiw-course.test)" in said
+
+
+def test_data_listed_in_data_txt_is_in_the_image_and_lessons_run_offline(
+    engine: wiw.Engine,
+    made_images: list[str],
+    own_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """data.txt's file is in the image, before the lessons: they read it with no network.
+
+    It is fetched on this machine (a loopback server stands in for the web),
+    checked and cached, then copied in a layer of its own.
+    """
+    body = b"x,y\n1,2\n3,4\n"
+    folder = own_cache / "course"
+    folder.mkdir()
+    write_lesson(folder, "lesson01.ipynb",
+                 "import csv\nrows = list(csv.DictReader(open('data/points.csv')))",
+                 "assert sum(int(r['y']) for r in rows) == 6, rows")  # fmt: skip
+    with serving(monkeypatch, StubServer()) as web:
+        web.routes["/sets/points.csv"] = (200, body)
+        digest = hashlib.sha256(body).hexdigest()
+        (folder / "data.txt").write_text(f"{web.root}/sets/points.csv sha256:{digest}\n")
+        workshop = wiw.Workshop(folder, name="data-course")
+        ref = f"wiw-test/data-course:{secrets.token_hex(4)}"
+        made_images.append(ref)
+        image = wiw.Image.build(workshop, tag=ref, engine=engine, show_progress=False)
+        assert [path for path, _ in web.seen] == ["/sets/points.csv"]  # fetched once, here
+    report = wiw.test_lessons(workshop, image, offline=True)
+    assert report.ok, report.to_json()
+    assert report.needs_internet == []
+    # Editing a lesson copies the data again no more (its layer is before the lessons'),
+    # and needs no network: the cache has the file.
+    write_lesson(folder, "lesson01.ipynb", "print(open('data/points.csv').read().count(','))")
+    steps: dict[str, list[str]] = {}
+    wiw.Image.build(
+        wiw.Workshop(folder, name="data-course"),
+        tag=ref,
+        engine=engine,
+        show_progress=False,
+        on_progress=lambda e: steps.setdefault(e.description, []).append(e.line),
+    )
+    data_step = next(lines for step, lines in steps.items() if "workshop/data/" in step)
+    lessons_step = next(lines for step, lines in steps.items() if "workshop/lessons/" in step)
+    assert any("Using cache" in line for line in data_step), data_step
+    assert not any("Using cache" in line for line in lessons_step), lessons_step

@@ -58,6 +58,8 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "workshop/r/packages.txt",
         "workshop/r/install.R",
         "workshop/text-lessons.lock",
+        "workshop/data/",
+        "workshop/data.txt",
         "workshop/package/.wiw-package",
         "workshop/lessons/lesson01.ipynb",
         "workshop/lessons/data/points.csv",
@@ -119,7 +121,12 @@ def test_written_context_matches_rendered_files(tmp_path: Path) -> None:
     dest = tmp_path / "ctx"
     context.write(dest)
     for name in context.files:
-        assert (dest / name).read_bytes() == context.read(name)
+        if name.endswith("/"):  # a folder the Dockerfile copies from, even when empty
+            assert (dest / name).is_dir()
+            assert context.read(name) == b""
+        else:
+            assert (dest / name).read_bytes() == context.read(name)
+    assert list((dest / "workshop" / "data").iterdir()) == []  # no data.txt: an empty folder
     assert (dest / "wiw/wiw-start").stat().st_mode & 0o111
     assert not (dest / "Dockerfile").stat().st_mode & 0o111
 

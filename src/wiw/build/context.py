@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import wiw.contract
+from wiw.build.data import cached
 from wiw.build.rlang import R_BASES, choose_r_base
 from wiw.build.workshop import DEPENDENCY_FILES, Environment, Workshop
 from wiw.errors import UnsupportedPython
@@ -25,6 +26,7 @@ __all__ = [
     "DEFAULT_BASE_IMAGE",
     "PYTHON_BASES",
     "BuildContext",
+    "add_data",
     "build_arg_flags",
     "choose_base",
     "describe_build",
@@ -109,6 +111,9 @@ class BuildContext:
         """Write the context into the (empty) folder ``dest``."""
         for name, source in sorted(self.files.items()):
             target = dest / name
+            if name.endswith("/"):  # a folder that must exist, even empty
+                target.mkdir(parents=True, exist_ok=True)
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(source, bytes):
                 target.write_bytes(source)
@@ -161,12 +166,26 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
     files.update(_package_files(workshop, content))
     for name, path in content:
         files[f"workshop/lessons/{name}"] = path
+    # data.txt's files are added when the build fetches them (add_data); what
+    # they are (digest and path) is part of the context from the start.
+    files["workshop/data/"] = b""
+    files["workshop/data.txt"] = "".join(f"{d.sha256} {d.name}\n" for d in env.data).encode()
     asked_by = env.python_from if env.python == env.runtime_python else "--python"
     base, python = choose_base(env.python, base_image, asked_by=asked_by)
     if _r_picks_base(env, base_image):
         base = choose_r_base(env.r.version if env.r else None)[0]  # with its own python3
     build_args = {"BASE_IMAGE": base, **({"PYTHON_VERSION": python} if python else {})}
     return BuildContext(files=files, build_args=build_args)
+
+
+def add_data(context: BuildContext, fetched: Mapping[str, Path]) -> BuildContext:
+    """The context with data.txt's files, fetched (:func:`wiw.build.data.fetch_all`), added.
+
+    They go under ``workshop/data/`` at their path among the lessons, where the
+    Dockerfile copies them from in a layer before the lessons'.
+    """
+    files = {**context.files, **{f"workshop/data/{name}": path for name, path in fetched.items()}}
+    return BuildContext(files=files, build_args=context.build_args)
 
 
 def _package_files(workshop: Workshop, content: list[tuple[str, Path]]) -> dict[str, Path]:
@@ -299,6 +318,7 @@ def describe_build(
         lines += [f"  {flag} {value}" for flag, value in zip(flags[::2], flags[1::2], strict=True)]
     lines += _translation(workshop.environment)
     lines += _r_lines(workshop.environment, context.build_args.get("BASE_IMAGE"))
+    lines += _data_lines(workshop.environment)
     lines += [f"warning: {warning}" for warning in workshop.dependency_warnings]
     return lines
 
@@ -310,6 +330,17 @@ def _translation(env: Environment) -> list[str]:
     lines = [f"{env.conda.source.name}, translated into the lessons' requirements:"]
     lines += [f"  {line}" for line in env.conda.requirements] or ["  (none)"]
     lines += [f"note: {note}" for note in env.conda.notes]
+    return lines
+
+
+def _data_lines(env: Environment) -> list[str]:
+    """What data.txt brings: each file's path among the lessons, its URL, and if it is cached."""
+    if not env.data:
+        return []
+    lines = [f"data.txt: {len(env.data)} file(s) fetched on this machine, put among the lessons:"]
+    for entry in env.data:
+        where = "cached" if cached(entry) else "to fetch"
+        lines.append(f"  {entry.name} <- {entry.url} ({where})")
     return lines
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from wiw import errors
 from wiw._version import __version__
-from wiw.build.context import BuildContext, build_arg_flags, render_context
+from wiw.build.context import BuildContext, add_data, build_arg_flags, render_context
+from wiw.build.data import fetch_all
 from wiw.build.progress import BuildProgress, BuildTracker, ProgressCallback, RichBuildDisplay
 from wiw.build.prune import select_prunable
 from wiw.build.workshop import Workshop
@@ -178,11 +179,14 @@ class Image:
         check_free_disk(image.engine, min_free)
         context = render_context(workshop, base_image=base_image)
         _ensure_base(image.engine, context)
+        digest = context.digest  # what data.txt brings counts by its SHA-256s
+        if workshop.environment.data:
+            context = add_data(context, fetch_all(workshop.environment.data))
         labels = {
             **_labels.labels_for(workshop.name, "image", __version__),
             _labels.REF: image.ref,
             _labels.SERVER: "own" if workshop.environment.dockerfile else "wiw",
-            _labels.CONTEXT: context.digest,
+            _labels.CONTEXT: digest,
             **({_labels.SOURCE: workshop.source} if workshop.source else {}),
         }
         if show_progress is None:

@@ -15,6 +15,7 @@ import nbformat
 
 from wiw import errors
 from wiw.build.conda import Translation, translate_file
+from wiw.build.data import DataFile, read_data
 from wiw.build.requirements import (
     RequirementLine,
     RequirementWarning,
@@ -40,7 +41,7 @@ __all__ = [
 # Files that describe the environment (Binder's conventions) rather than lessons.
 ENV_FILES = (
     "requirements.txt", "apt.txt", "postBuild", "runtime.txt",
-    "environment.yml", "environment.yaml", "install.R", "DESCRIPTION",
+    "environment.yml", "environment.yaml", "install.R", "DESCRIPTION", "data.txt",
 )  # fmt: skip
 PACKAGE_FILES = ("pyproject.toml", "setup.py")
 # Formats other tools understand but wiw does not, and what to use instead.
@@ -106,6 +107,8 @@ class Environment:
             its ``python=X.Y`` counts when there is no ``runtime.txt``.
         r: What R lessons need (see :mod:`wiw.build.rlang`): set by ``install.R``,
             ``DESCRIPTION``, an R ``runtime.txt``, or a lesson in R.
+        data: The files ``data.txt`` lists, fetched at build time and put
+            among the lessons (see :mod:`wiw.build.data`).
     """
 
     folder: Path
@@ -120,6 +123,7 @@ class Environment:
     requirement_lines: tuple[RequirementLine, ...] = field(default=(), repr=False)
     conda: Translation | None = None
     r: RSetup | None = None
+    data: tuple[DataFile, ...] = ()
 
 
 def detect_environment(root: Path) -> Environment:
@@ -169,6 +173,7 @@ def detect_environment(root: Path) -> Environment:
         requirement_lines=_requirement_lines(root, requirements, conda, dockerfile),
         conda=conda,
         r=None if dockerfile else _r_setup(found("install.R"), found("DESCRIPTION"), r_runtime),
+        data=read_data(data) if (data := found("data.txt")) and not dockerfile else (),
     )
 
 
@@ -317,6 +322,7 @@ class Workshop:
                 f"No lesson notebooks (*.ipynb, or text notebooks with a Jupytext header) in "
                 f"{self.path}"
             )
+        _check_data_paths(self)
         in_r = [lesson for lesson in lessons if _lesson_language(lesson) == "r"]
         if in_r and environment.r is None and environment.dockerfile is None:
             object.__setattr__(self, "environment", replace(environment, r=RSetup()))
@@ -381,6 +387,18 @@ class Workshop:
     def size(self) -> int:
         """The lesson content's size in bytes (what the build context carries)."""
         return self.selection.size
+
+
+def _check_data_paths(workshop: Workshop) -> None:
+    """Refuse a data.txt path that a file of the workshop already has."""
+    content = {p.relative_to(workshop.path).as_posix() for p in workshop.content_files()}
+    for entry in workshop.environment.data:
+        if entry.name in content:
+            raise errors.DataError(
+                f"data.txt, line {entry.line}: {entry.name} is a file of the workshop already.",
+                hint="Give the fetched file another path (the third field of its line), or "
+                "remove the workshop's own copy.",
+            )
 
 
 def _lesson_language(path: Path) -> str:

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from wiw import errors
 from wiw.build.context import describe_build, render_context
+from wiw.build.data import DataFile, fetch_all
 from wiw.build.image import Image
 from wiw.build.workshop import Workshop
 from wiw.cli import doctor
@@ -83,6 +84,7 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
         for line in describe_build(found, context, base_image=args.base_image):
             output.out.print(line, markup=False)
         return 0
+    _fetch_data(found, output)
     image = Image.build(
         found,
         tag=args.tag,
@@ -100,6 +102,16 @@ def cmd_build(args: argparse.Namespace, output: Output) -> int:
             f"in {record.duration:.1f} s ({record.cached_steps}/{record.steps} steps cached)"
         )
     return 0
+
+
+def _fetch_data(found: Workshop, output: Output) -> None:
+    """Fetch what data.txt lists before the build, saying so for each file not yet cached."""
+
+    def say(entry: DataFile, is_cached: bool) -> None:
+        if not is_cached:
+            output.err.print(f"Fetching {entry.url} for {entry.name}", markup=False)
+
+    fetch_all(found.environment.data, say=say)
 
 
 def cmd_run(args: argparse.Namespace, output: Output) -> int:
