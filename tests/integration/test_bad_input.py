@@ -139,8 +139,6 @@ CASES = [
                                                       "dependencies: [graphviz]\n"}))),
     Case("pipfile", "Pipfile", wiw.UnsupportedFile, "pipenv requirements",
          lambda t, i: wiw.Workshop(workshop(t / "w", {"Pipfile": "[packages]\n"}))),
-    Case("postbuild-not-executable", "postBuild", wiw.WorkshopError, "chmod +x",
-         lambda t, i: wiw.Workshop(workshop(t / "w", {"postBuild": "#!/bin/sh\n"}))),
     Case("runtime-garbage", "runtime.txt", wiw.WorkshopError, "python-3.11",
          lambda t, i: wiw.Workshop(workshop(t / "w", {"runtime.txt": "ruby-3"}))),
     Case("runtime-not-offered", "2.7", wiw.UnsupportedPython, "python-3.13",

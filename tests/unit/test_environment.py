@@ -111,12 +111,14 @@ def test_unsupported_formats_name_the_file_and_the_alternative(tmp_path: Path, n
     assert "Instead" in str(caught.value)
 
 
-def test_post_build_must_be_executable(tmp_path: Path) -> None:
-    """A postBuild without the executable bit is refused with the chmod to run."""
+def test_a_post_build_without_its_executable_bit_is_run_as_well(tmp_path: Path) -> None:
+    """As in Binder: the build marks it executable before it runs it (a Git checkout may not)."""
     folder = workshop_with(tmp_path / "w", {"postBuild": "#!/bin/sh\n"})
-    with pytest.raises(errors.WorkshopError) as caught:
-        Workshop(folder)
-    assert "chmod +x" in str(caught.value)
+    workshop = Workshop(folder)
+    assert workshop.environment.post_build == folder / "postBuild"
+    context = render_context(workshop)
+    assert context.read("workshop/package/postBuild") == b"#!/bin/sh\n"
+    assert "chmod +x postBuild && ./postBuild" in context.dockerfile
 
 
 @pytest.mark.parametrize(("text", "version"), [("python-3.11", "3.11"), ("python-3", "3")])

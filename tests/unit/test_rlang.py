@@ -194,3 +194,43 @@ def test_the_build_lists_are_plain_text_one_name_a_line(tmp_path: Path) -> None:
     workshop = course(tmp_path / "c", {"install.R": 'install.packages("glue")\n'})
     lines = render_context(workshop).read("workshop/r/packages.txt").decode().splitlines()
     assert lines == ["IRkernel", "glue"]
+
+
+def test_a_description_beside_r_makes_the_workshop_an_r_package(tmp_path: Path) -> None:
+    """DESCRIPTION naming its Package, at the top, beside R/: installed with R CMD INSTALL."""
+    folder = tmp_path / "c"
+    course(folder, {"DESCRIPTION": "Package: course\nVersion: 0.1\nImports: glue\n",
+                    "NAMESPACE": "export(f)\n"}, language="R")  # fmt: skip
+    (folder / "R").mkdir()
+    (folder / "R" / "f.R").write_text("f <- function() 1\n")
+    workshop = Workshop(folder)
+    assert workshop.environment.r is not None
+    assert workshop.environment.r.package
+    context = render_context(workshop)
+    assert {n for n in context.files if n.startswith("workshop/r/package/")} == {
+        "workshop/r/package/DESCRIPTION",
+        "workshop/r/package/NAMESPACE",
+        "workshop/r/package/R/f.R",
+    }
+    assert "R package: the workshop's own (DESCRIPTION), installed with R CMD INSTALL." in (
+        describe_build(workshop, context)
+    )
+
+
+@pytest.mark.parametrize(
+    ("description", "r_folder"),
+    [("Imports: glue\n", True), ("Package: course\n", False), ("Package:\n", True)],
+)
+def test_without_a_package_name_or_r_folder_it_is_no_package(
+    tmp_path: Path, description: str, r_folder: bool
+) -> None:
+    """Only a DESCRIPTION with a Package name, and an R/ folder, make a package to install."""
+    folder = tmp_path / "c"
+    course(folder, {"DESCRIPTION": description})
+    if r_folder:
+        (folder / "R").mkdir()
+        (folder / "R" / "f.R").write_text("f <- 1\n")
+    workshop = Workshop(folder)
+    assert workshop.environment.r is not None
+    assert not workshop.environment.r.package
+    assert not [n for n in render_context(workshop).files if n.startswith("workshop/r/package/")]

@@ -157,6 +157,8 @@ def render_context(workshop: Workshop, *, base_image: str | None = None) -> Buil
     files["workshop/requirements.txt"] = translated or env.requirements or b""
     files["workshop/apt.txt"] = env.apt or b""
     files.update(_r_files(env))
+    if env.r and env.r.package:
+        files.update(_r_package_files(workshop))
     # Text lessons: Jupytext, pinned beside the runtime, in their images only.
     files["workshop/text-lessons.lock"] = (
         support / "text-lessons.lock" if workshop.text_lessons else b""
@@ -214,6 +216,23 @@ def _r_files(env: Environment) -> dict[str, bytes | Path]:
         "workshop/r/packages.txt": env.r.packages_text().encode() if env.r else b"",
         "workshop/r/install.R": (env.r.install_r if env.r else None) or b"",
     }
+
+
+# What of an R package's folder R CMD INSTALL reads (besides DESCRIPTION and NAMESPACE).
+R_PACKAGE_FOLDERS = ("R", "data", "inst", "man", "src")
+
+
+def _r_package_files(workshop: Workshop) -> dict[str, bytes | Path]:
+    """The workshop's own R package, for R CMD INSTALL: DESCRIPTION, NAMESPACE, R/ and such."""
+    files: dict[str, bytes | Path] = {}
+    for name in ("DESCRIPTION", "NAMESPACE"):
+        if (workshop.path / name).is_file():
+            files[f"workshop/r/package/{name}"] = workshop.path / name
+    for path in workshop.content_files():
+        relative = path.relative_to(workshop.path)
+        if relative.parts[0] in R_PACKAGE_FOLDERS and path.suffix != ".ipynb":
+            files[f"workshop/r/package/{relative.as_posix()}"] = path
+    return files
 
 
 def _r_picks_base(env: Environment, base_image: str | None) -> bool:
@@ -352,6 +371,8 @@ def _r_lines(env: Environment, base: str | None) -> list[str]:
     which = f"R {have} (Debian's, in {base})" if have else f"the R of {base}'s apt"
     asked = f"; runtime.txt asks for R {env.r.version}" if env.r.version else ""
     lines = [f"R lessons: {which}{asked}, with the IRkernel."]
+    if env.r.package:
+        lines.append("R package: the workshop's own (DESCRIPTION), installed with R CMD INSTALL.")
     if env.r.packages:
         lines.append(
             f"R packages ({', '.join(env.r.sources)}): {', '.join(env.r.packages)}: Debian's "

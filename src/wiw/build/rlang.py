@@ -30,6 +30,7 @@ __all__ = [
     "RSetup",
     "choose_r_base",
     "debian_package",
+    "names_a_package",
     "parse_r_runtime",
     "read_description",
     "read_install_r",
@@ -63,6 +64,9 @@ class RSetup:
         sources: The files the packages were read from (``install.R``, ``DESCRIPTION``).
         install_r: The course's ``install.R``, run at build time, if it has one.
         notes: What was read but is not used, in words.
+        package: The course is an R package itself (a ``DESCRIPTION`` naming
+            its ``Package`` beside an ``R/`` folder), installed into the image
+            as repo2docker does.
     """
 
     packages: tuple[str, ...] = ()
@@ -70,6 +74,7 @@ class RSetup:
     sources: tuple[str, ...] = ()
     install_r: Path | None = None
     notes: tuple[str, ...] = ()
+    package: bool = False
 
     def packages_text(self) -> str:
         """The package list the image build reads: one name a line, the IRkernel first."""
@@ -109,6 +114,11 @@ def read_description(text: str) -> list[str]:
             if _PACKAGE.match(package) and package not in BASE_PACKAGES and package not in found:
                 found.append(package)
     return found
+
+
+def names_a_package(text: str) -> bool:
+    """Whether a ``DESCRIPTION`` file describes an R package (it has a ``Package`` field)."""
+    return any(line.startswith("Package:") and line[8:].strip() for line in text.splitlines())
 
 
 def parse_r_runtime(text: str) -> tuple[str | None, str | None] | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
@@ -23,7 +22,13 @@ from wiw.build.requirements import (
     read_requirements,
     requirement_warnings,
 )
-from wiw.build.rlang import RSetup, parse_r_runtime, read_description, read_install_r
+from wiw.build.rlang import (
+    RSetup,
+    names_a_package,
+    parse_r_runtime,
+    read_description,
+    read_install_r,
+)
 from wiw.build.selection import Excluded, Selection, refuse_home, select
 from wiw.build.text_lessons import read_header
 
@@ -133,8 +138,7 @@ def detect_environment(root: Path) -> Environment:
         wiw.errors.UnsupportedFile: A file in a format wiw does not read is present.
         wiw.errors.InvalidRequirement: A line of ``requirements.txt`` is not
             something pip can read.
-        wiw.errors.WorkshopError: ``postBuild`` is not executable or ``runtime.txt``
-            is malformed.
+        wiw.errors.WorkshopError: ``runtime.txt`` is malformed.
     """
     folder = next((root / d for d in BINDER_DIRS if (root / d).is_dir()), root)
     for name, instead in UNSUPPORTED.items():
@@ -146,11 +150,8 @@ def detect_environment(root: Path) -> Environment:
     def found(name: str, where: Path = folder) -> Path | None:
         return where / name if (where / name).is_file() else None
 
+    # A postBuild without its executable bit runs as well (the build marks it), as in Binder.
     post_build = found("postBuild")
-    if post_build and not os.access(post_build, os.X_OK):
-        raise errors.WorkshopError(
-            f"{post_build} is not executable.", hint=f"Run 'chmod +x {post_build}'."
-        )
     runtime = found("runtime.txt")
     requirements, dockerfile = found("requirements.txt"), found("Dockerfile")
     conda_file = found("environment.yml") or found("environment.yaml")
@@ -172,7 +173,9 @@ def detect_environment(root: Path) -> Environment:
         dockerfile=dockerfile,
         requirement_lines=_requirement_lines(root, requirements, conda, dockerfile),
         conda=conda,
-        r=None if dockerfile else _r_setup(found("install.R"), found("DESCRIPTION"), r_runtime),
+        r=None
+        if dockerfile
+        else _r_setup(found("install.R"), found("DESCRIPTION"), r_runtime, package_root=root),
         data=read_data(data) if (data := found("data.txt")) and not dockerfile else (),
     )
 
@@ -183,11 +186,25 @@ def _r_runtime(runtime: Path) -> tuple[str | None, str | None] | None:
 
 
 def _r_setup(
-    install_r: Path | None, description: Path | None, runtime: tuple[str | None, str | None] | None
+    install_r: Path | None,
+    description: Path | None,
+    runtime: tuple[str | None, str | None] | None,
+    *,
+    package_root: Path,
 ) -> RSetup | None:
-    """What the R lessons need, from install.R, DESCRIPTION and runtime.txt; None without R."""
+    """What the R lessons need, from install.R, DESCRIPTION and runtime.txt; None without R.
+
+    A DESCRIPTION at the top of the workshop that names its package, beside
+    an ``R/`` folder, makes the workshop an R package, installed as such.
+    """
     if not (install_r or description or runtime):
         return None
+    package = bool(
+        description
+        and description.parent == package_root
+        and (package_root / "R").is_dir()
+        and names_a_package(description.read_text(encoding="utf-8", errors="replace"))
+    )
     packages: list[str] = []
     for path, read in ((install_r, read_install_r), (description, read_description)):
         if path is not None:
@@ -204,6 +221,7 @@ def _r_setup(
         sources=tuple(p.name for p in (install_r, description) if p is not None),
         install_r=install_r,
         notes=notes,
+        package=package,
     )
 
 
