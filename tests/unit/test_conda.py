@@ -184,3 +184,10 @@ def test_a_translated_line_pip_cannot_read_is_named_in_the_environment_file(
     with pytest.raises(errors.InvalidRequirement) as caught:
         course(tmp_path / "w", {"environment.yml": env})
     assert "environment.yml (translated)" in str(caught.value)
+
+
+def test_condas_dask_bundle_is_dask_with_its_complete_extra() -> None:
+    """The dask of conda-forge brings pyarrow, distributed and bokeh, as dask[complete] does."""
+    translation = translate({"dependencies": ["dask=2025.1", "dask-core"]}, SOURCE)
+    assert translation.requirements == ("dask[complete]==2025.1.*", "dask")
+    assert "dask is called dask[complete] on PyPI" in translation.notes

@@ -45,6 +45,9 @@ CONDA_TO_PYPI = {
     "jupyter_contrib_nbextensions": "jupyter-contrib-nbextensions",
     "tensorflow-base": "tensorflow",
     "geopandas-base": "geopandas",
+    # conda-forge's dask is a bundle (dask-core, distributed, pyarrow, bokeh…): pip's extra.
+    "dask": "dask[complete]",
+    "dask-core": "dask",
 }
 #: conda packages that are programs or libraries, not on PyPI: the Debian package instead.
 NOT_ON_PYPI = {
