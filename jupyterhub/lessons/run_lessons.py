@@ -46,11 +46,14 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 TAG = "raises-exception"
+# The image's kernel for each language a notebook may say it is in.
+LANGUAGE_KERNELS = {"python": "python3", "r": "ir"}
 TEXT_SUFFIXES = (".md", ".py")  # text lessons (wiw.build.text_lessons.TEXT_SUFFIXES)
 KERNEL_STARTUP = 180  # seconds a kernel may take to answer at first
 LESSONS_ENV = Path("/opt/lessons")  # the lessons' environment (wiw.contract.LESSONS_ENV)
@@ -249,6 +252,14 @@ def hosts_logged(log: Path, offset: int) -> tuple[list[str], int]:
     return hosts, offset + len(data)
 
 
+def installed_kernels() -> set[str]:
+    """The kernels this image offers, by name (none known when they cannot be listed)."""
+    try:
+        return set(KernelSpecManager().find_kernel_specs())
+    except Exception:  # a broken kernelspec folder: go by the notebook's name
+        return set()
+
+
 def kernel_pid(client: NotebookClient) -> int | None:
     """The process id of a client's kernel, when it runs on this machine."""
     pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
@@ -279,6 +290,7 @@ class Lesson:
         self.peak: int | None = None
         self.net: tuple[Path, int] | None = None  # the kernel's network log, read so far
         self.stopped = ""
+        self.note = ""  # how the lesson was run, when not as it asks
         self.current: tuple[int, Any] | None = None  # the cell running now
 
     def run(self) -> None:
@@ -290,8 +302,7 @@ class Lesson:
         client = NotebookClient(
             notebook, timeout=self.args.timeout, interrupt_on_timeout=True,
             startup_timeout=KERNEL_STARTUP,
-            kernel_name=self.args.kernel or notebook.metadata.get("kernelspec", {}).get(
-                "name", "python3"),
+            kernel_name=self.kernel(notebook),
             resources={"metadata": {"path": str(Path(self.path).parent)}},
         )  # fmt: skip
         with client.setup_kernel():
@@ -301,6 +312,26 @@ class Lesson:
                 if cell.cell_type == "code" and not self.cell(client, index, cell, saved[index]):
                     break
             self.peak = kernel_peak(client)
+
+    def kernel(self, notebook: Any) -> str:
+        """The kernel to run the lesson in: the one asked for, or the notebook's.
+
+        A notebook saved with a kernel the image lacks (a conda environment's,
+        a course's own name) runs in the image's kernel for its language, and
+        the lesson's note says so.
+        """
+        spec = notebook.metadata.get("kernelspec", {})
+        name = str(self.args.kernel or spec.get("name") or "python3")
+        if self.args.kernel:
+            return name
+        language = str(spec.get("language") or notebook.metadata.get("language_info", {})
+                       .get("name") or "").lower()  # fmt: skip
+        instead = LANGUAGE_KERNELS.get(language)
+        known = installed_kernels()
+        if name in known or instead not in known:
+            return name
+        self.note = f"its kernel {name!r} is not in the image: it ran in {instead!r}"
+        return str(instead)
 
     def cell(self, client: NotebookClient, index: int, cell: Any, saved: list[Any]) -> bool:
         """Run one cell and judge it; return whether to go on."""
@@ -385,6 +416,7 @@ def run_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
         "internet": lesson.internet,
         "peak_memory": lesson.peak,
         "stopped": lesson.stopped,
+        "note": lesson.note,
     }
 
 

@@ -179,7 +179,7 @@ def test_without_any_lesson_memory_the_table_says_so() -> None:
     assert (data["python"], data["packages"]) == ("", [])
     assert data["results"][0] == {
         "lesson": "a.ipynb", "passed": True, "duration": 1.5, "failures": [], "expected": [],
-        "drift": [], "peak_memory": None, "stopped": "", "internet": [],
+        "drift": [], "peak_memory": None, "stopped": "", "internet": [], "note": "",
     }  # fmt: skip
 
 

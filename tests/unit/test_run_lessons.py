@@ -453,3 +453,39 @@ def test_a_cells_hosts_are_recorded_and_given_to_its_failure(tmp_path: Path) -> 
     unwatched = RUN.Lesson("b.ipynb", options())
     unwatched.note_network(0)
     assert unwatched.internet == []
+
+
+KERNEL_CASES = [
+    # (the notebook's kernelspec, the image's kernels, --kernel, the kernel used, a note?)
+    ({"name": "python3", "language": "python"}, {"python3"}, None, "python3", False),
+    ({"name": "conda-env-x-py", "language": "python"}, {"python3"}, None, "python3", True),
+    ({"name": "phys-581", "language": "R"}, {"python3", "ir"}, None, "ir", True),
+    ({"name": "julia-1.9", "language": "julia"}, {"python3"}, None, "julia-1.9", False),
+    ({"name": "conda-env-x-py", "language": "python"}, set(), None, "conda-env-x-py", False),
+    ({"name": "weird", "language": "python"}, {"python3"}, "mine", "mine", False),
+    ({}, {"python3"}, None, "python3", False),
+]
+
+
+@pytest.mark.parametrize("case", KERNEL_CASES)
+def test_a_kernel_the_image_lacks_gives_way_to_the_one_for_its_language(
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[dict[str, str], set[str], str | None, str, bool],
+) -> None:
+    """A kernel the image lacks gives way to the image's kernel for the language, noted.
+
+    That is a conda environment's kernel name, or a course's own; --kernel, a
+    kernel the image has, or a language without a kernel stay as they are.
+    """
+    spec, known, asked, used, noted = case
+    monkeypatch.setattr(RUN, "installed_kernels", lambda: known)
+    lesson = RUN.Lesson("a.ipynb", options(kernel=asked))
+    notebook = new_notebook()
+    if spec:
+        notebook.metadata["kernelspec"] = spec
+    assert lesson.kernel(notebook) == used
+    assert bool(lesson.note) == noted
+    if noted:
+        assert (
+            lesson.note == f"its kernel {spec['name']!r} is not in the image: it ran in {used!r}"
+        )

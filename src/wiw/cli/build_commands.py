@@ -185,6 +185,8 @@ def _print_lessons(report: LessonReport, output: Output) -> None:
                 out.print(f.traceback, markup=False, highlight=False)
         if result.stopped:
             out.print(f"{result.lesson}: {result.stopped}", markup=False)
+        if result.note:
+            out.print(f"{result.lesson}: {result.note}", markup=False)
         for e in result.expected:
             meant = f"{result.lesson}, cell {e.cell}: {e.ename}, expected error, {e.how}"
             out.print(meant, markup=False)

@@ -130,6 +130,8 @@ class LessonResult:
         stopped: Why the lesson stopped early, if it did.
         internet: Cells that reached for a host beyond the container (seen
             in Python lessons), whether they failed or not.
+        note: How the lesson was run when not as it asks (its kernel is not in
+            the image, and the image's kernel for its language ran it).
     """
 
     lesson: str
@@ -141,6 +143,7 @@ class LessonResult:
     peak_memory: int | None = None
     stopped: str = ""
     internet: list[NetworkUse] = field(default_factory=list)
+    note: str = ""
 
     @property
     def failure(self) -> CellFailure | None:
@@ -262,6 +265,7 @@ def _result(data: dict[str, Any]) -> LessonResult:
         drift=[OutputDrift(**d) for d in data.get("drift", [])],
         peak_memory=data.get("peak_memory"),
         stopped=data.get("stopped", ""),
+        note=str(data.get("note", "")),
     )
 
 
