@@ -232,9 +232,10 @@ def test_only_the_public_app_serves_tls(tls: dict[str, str], certificate: dict[s
 def test_without_tls_the_public_app_is_plain(tls: dict[str, str]) -> None:
     """No certificate given: no TLS anywhere; the server serves the app it is given, as asked."""
     app = SimpleNamespace(wiw_public=True)
-    server = PROXY._server(app, None, xheaders=True)
+    server = PROXY._server(app, True, xheaders=True)  # no_keep_alive, then a keyword
     assert server.ssl_options is None
     assert server.request_callback is app
+    assert server.conn_params.no_keep_alive is True
     assert server.xheaders is True
 
 

@@ -501,3 +501,81 @@ def test_the_lessons_python_is_read_from_either_version_key(
 ) -> None:
     """``version`` (venv) or ``version_info`` (uv); neither: not known."""
     assert RUN.lessons_environment(venv(tmp_path, config, {}))["python"] == python
+
+
+# --- Failures as reported ------------------------------------------------------------
+
+
+def test_a_failure_keeps_the_start_of_the_source_and_the_end_of_the_traceback() -> None:
+    """400 characters of source, 1000 of the error's value, the last 4000 of the traceback."""
+    cell = new_code_cell("s" * 500)
+    found = RUN.failure("error", 0, cell, ename="E", evalue="v" * 1200, tb="a" * 10 + "t" * 4000)
+    assert found["source"] == "s" * 400
+    assert found["evalue"] == "v" * 1000
+    assert found["traceback"] == "t" * 4000
+    assert RUN.failure("no-error", 2, cell, ename="E")["evalue"] == ""
+
+
+def test_an_exception_without_a_message_has_an_empty_value() -> None:
+    """Its value is the last line of its text: none here; its traceback is Python's."""
+    try:
+        raise ValueError
+    except ValueError as exc:
+        found = RUN.from_exception(exc, "unreadable", None, None)
+    assert found["evalue"] == ""
+    assert found["traceback"].startswith("Traceback (most recent call last):\n")
+    assert found["traceback"].endswith("\nValueError\n")
+
+
+def test_a_cell_without_metadata_has_no_expectation() -> None:
+    """Neither tagged nor saved with an error: nothing is expected of it."""
+    assert RUN.expectation({"cell_type": "code", "outputs": []}, [], False) == (None, "")
+
+
+def test_drift_compares_every_output_of_a_cell() -> None:
+    """Two outputs saved, the second changed: the diff shows that line."""
+    first = new_output("stream", name="stdout", text="one\n")
+    saved = [first, new_output("stream", name="stdout", text="two\n")]
+    cell = new_code_cell("x", outputs=[first, new_output("stream", name="stdout", text="2\n")])
+    found = RUN.drift(0, cell, saved)
+    assert found is not None
+    assert found["diff"].splitlines()[2:] == [
+        "@@ -1,2 +1,2 @@",
+        " [stdout] one",
+        "-[stdout] two",
+        "+[stdout] 2",
+    ]
+
+
+def saved_error_lesson(folder: Path, source: str) -> str:
+    """A lesson whose one code cell was saved raising ValueError."""
+    notebook = new_notebook(cells=[new_code_cell(source, outputs=[error_output("ValueError")])])
+    path = folder / "saved-error.ipynb"
+    nbformat.write(notebook, path)
+    return str(path)
+
+
+def error_output(ename: str) -> Any:
+    """An error output, as a cell's saved outputs hold it."""
+    return new_output("error", ename=ename, evalue="bad", traceback=[f"{ename}: bad"])
+
+
+def test_a_saved_error_is_expected_again_unless_errors_are_strict(
+    kernel: type[Kernel], tmp_path: Path
+) -> None:
+    """The same error raised again passes; with --strict-errors it fails."""
+    path = saved_error_lesson(tmp_path, "boom")
+    assert RUN.run_one(path, options())["expected"] == [
+        {"cell": 1, "ename": "ValueError", "how": "as saved"}
+    ]
+    strict = RUN.run_one(path, options(strict_errors=True))
+    assert strict["failure"]["kind"] == "error"
+
+
+def test_a_saved_error_that_no_longer_happens_fails_naming_the_cell(
+    kernel: type[Kernel], tmp_path: Path
+) -> None:
+    """The cell now runs cleanly: 'no-error', with its source."""
+    result = RUN.run_one(saved_error_lesson(tmp_path, "ok"), options())
+    (found,) = result["failures"]
+    assert (found["kind"], found["cell"], found["source"]) == ("no-error", 1, "ok")
