@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import struct
+import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -579,3 +580,41 @@ def test_a_saved_error_that_no_longer_happens_fails_naming_the_cell(
     result = RUN.run_one(saved_error_lesson(tmp_path, "ok"), options())
     (found,) = result["failures"]
     assert (found["kind"], found["cell"], found["source"]) == ("no-error", 1, "ok")
+
+
+# --- The image's R ---------------------------------------------------------------------
+
+
+def fake_r(folder: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ``R`` on PATH running this shell script."""
+    folder.mkdir(exist_ok=True)
+    (folder / "R").write_text(f"#!/bin/sh\n{script}\n")
+    (folder / "R").chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+
+
+def test_r_is_asked_its_version_and_read_whatever_its_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``R --version``'s first line, even from an R that exits non-zero; other text: none."""
+    answer = "echo 'R version 4.3.1 (2023-06-16) -- \"Beagle Scouts\"'"
+    fake_r(tmp_path / "a", f'[ "$1" = "--version" ] && {answer}; exit 3', monkeypatch)
+    assert RUN.r_version() == "4.3.1"
+    fake_r(tmp_path / "b", "echo 'usage: R [options]'", monkeypatch)
+    assert RUN.r_version() == ""
+
+
+def test_an_r_that_hangs_is_given_a_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report does not wait for an R that never answers: its version is then unknown."""
+    fake_r(tmp_path, "sleep 600", monkeypatch)
+    asked: list[dict[str, Any]] = []
+
+    def run(command: list[str], **options: Any) -> Any:
+        asked.append(options)
+        raise subprocess.TimeoutExpired(command, options["timeout"])
+
+    monkeypatch.setattr(RUN.subprocess, "run", run)
+    assert RUN.r_version() == ""
+    assert [o["timeout"] for o in asked] == [60]
