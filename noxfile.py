@@ -92,6 +92,16 @@ def pythons(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def courses(session: nox.Session) -> None:
+    """The course cases CI leaves out: a further case of each kind (tests/cases, "more").
+
+    CI builds one case of each kind of course; this builds the others too.
+    """
+    _install(session, "test")
+    session.run("pytest", "-m", "courses", "tests/integration/test_cases.py", *session.posargs)
+
+
+@nox.session(default=False)
 def multinode(session: nox.Session) -> None:
     """A class on a Swarm of three nodes (nested engines on this machine), through a restart.
 

@@ -11,6 +11,7 @@ judged), ``expected_errors`` (cells that raised as meant) and
 ``lessons`` (the files run as lessons, in order), ``offline`` (run with no network),
 ``hosts`` (what the failing cell tried to reach), ``internet_cells`` (every cell that did),
 ``lesson_note`` (the note of the one lesson: a kernel the image lacks, replaced),
+``more`` (a further case of a kind CI already builds one of: only in ``nox -s courses``),
 ``note`` (what the failing cell was expected to raise), ``also_failing``
 (other lessons that fail, each at a cell with an error), ``failing_cells``
 (every failing cell of the failing lesson) and ``drift_cells`` (cells whose
@@ -36,7 +37,16 @@ def load(case: str) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def cases() -> list[Any]:
+    """Every case; those marked ``"more"`` (a further case of a kind) only in nox -s courses."""
+    return [
+        pytest.param(p.name, marks=[pytest.mark.courses] if load(p.name).get("more") else [])
+        for p in sorted(CASES.iterdir())
+        if p.is_dir()
+    ]
+
+
+@pytest.mark.parametrize("case", cases())
 def test_case(
     case: str, engine: wiw.Engine, run_id: str, made_images: list[str], example_image: wiw.Image
 ) -> None:
