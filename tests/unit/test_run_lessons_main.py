@@ -17,6 +17,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -63,6 +64,9 @@ def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorded:
     monkeypatch.setattr(RUN, "r_version", lambda: "4.2.2")
     (tmp_path / "home").mkdir()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("IPYTHONDIR", raising=False)
+    monkeypatch.setenv("WIW_NETWORK", "")  # main sets it for the kernels: restored after
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.chdir(tmp_path)  # restored after the test
     return seen
 
@@ -77,6 +81,7 @@ def test_the_report_is_one_line_after_the_marker(
     recorded: Recorded, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Each lesson's result in the order given, with the image's facts, after the marker."""
+    monkeypatch.setattr(RUN, "time", Clock(0.1234567))
     run_main(monkeypatch, "b.ipynb", "a.ipynb", "--marker", "@@WIW@@")
     out = capsys.readouterr().out
     assert out.startswith("@@WIW@@")
@@ -88,7 +93,53 @@ def test_the_report_is_one_line_after_the_marker(
     assert report["python"] == "3.12.1"
     assert report["packages"] == []
     assert report["r"] == "4.2.2"
-    assert 0 <= report["duration"] < 60
+    assert report["duration"] == 0.123
+
+
+def test_the_kernels_log_the_hosts_they_reach(
+    recorded: Recorded, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An IPython startup file in the learner's IPython folder; a fresh folder for the logs."""
+    run_main(monkeypatch, "a.ipynb", "--marker", "M")
+    startup = tmp_path / "home" / ".ipython" / "profile_default" / "startup"
+    assert (startup / "00-wiw-network.py").read_text() == RUN.NETWORK_HOOK
+    logs = Path(os.environ["WIW_NETWORK"])
+    assert logs.parent == tmp_path
+    assert logs.name.startswith("wiw-network-")
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    run_main(monkeypatch, "a.ipynb", "--marker", "M")
+    assert (tmp_path / "ipython" / "profile_default" / "startup" / "00-wiw-network.py").exists()
+
+
+def test_the_hosts_a_kernel_logged_are_read_once_each_from_an_offset(tmp_path: Path) -> None:
+    """In order, once each, from where the last reading ended; bytes that are not UTF-8 too."""
+    log = tmp_path / "kernel.log"
+    log.write_bytes(b"pypi.org\nexample.org\npypi.org\n\n")
+    hosts, offset = RUN.hosts_logged(log, 0)
+    assert (hosts, offset) == (["pypi.org", "example.org"], len(log.read_bytes()))
+    with log.open("ab") as handle:
+        handle.write(b"caf\xe9.example\n")
+    assert RUN.hosts_logged(log, offset) == (["caf\ufffd.example"], offset + 13)
+    assert RUN.hosts_logged(tmp_path / "none.log", 5) == ([], 5)
+
+
+def test_the_network_log_folder_is_made_as_deep_as_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both the log folder and IPython's startup folder, whatever exists yet."""
+    monkeypatch.setenv("WIW_NETWORK", "")  # restored after the test
+    RUN.watch_network(tmp_path / "logs" / "of" / "kernels", tmp_path / "ipython")
+    assert (tmp_path / "logs" / "of" / "kernels").is_dir()
+    assert os.environ["WIW_NETWORK"] == str(tmp_path / "logs" / "of" / "kernels")
+
+
+def test_a_kernels_process_is_known_only_when_it_runs_here() -> None:
+    """The provisioner's pid when it is a number; none for a remote or missing kernel."""
+    here = SimpleNamespace(km=SimpleNamespace(provisioner=SimpleNamespace(pid=4242)))
+    assert RUN.kernel_pid(here) == 4242
+    remote = SimpleNamespace(km=SimpleNamespace(provisioner=SimpleNamespace(pid="remote")))
+    assert RUN.kernel_pid(remote) is None
+    assert RUN.kernel_pid(SimpleNamespace(km=SimpleNamespace())) is None
 
 
 def test_the_defaults_each_lesson_runs_with(
@@ -379,7 +430,7 @@ def test_a_lessons_report_names_every_field(
     report = RUN.run_one(path, options())
     assert report.items() >= {
         "lesson": path, "passed": True, "duration": 0.123, "failure": None, "failures": [],
-        "expected": [], "drift": [], "peak_memory": None, "stopped": "",
+        "expected": [], "drift": [], "peak_memory": None, "stopped": "", "internet": [],
     }.items()  # fmt: skip
 
 
@@ -515,6 +566,8 @@ def test_a_failure_keeps_the_start_of_the_source_and_the_end_of_the_traceback() 
     assert found["evalue"] == "v" * 1000
     assert found["traceback"] == "t" * 4000
     assert RUN.failure("no-error", 2, cell, ename="E")["evalue"] == ""
+    nothing = RUN.failure("no-kernel", None, None, ename="NoSuchKernel")
+    assert (nothing["cell"], nothing["source"], nothing["traceback"]) == (None, "", "")
 
 
 def test_an_exception_without_a_message_has_an_empty_value() -> None:
