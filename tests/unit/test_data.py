@@ -11,7 +11,15 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from wiw import errors
 from wiw.build.context import add_data, describe_build, render_context
-from wiw.build.data import DataFile, cache_root, cached, fetch, fetch_all, parse_data
+from wiw.build.data import (
+    DataFile,
+    cache_root,
+    cached,
+    fetch,
+    fetch_all,
+    is_manifest,
+    parse_data,
+)
 from wiw.build.workshop import Workshop
 
 DIGEST = "ab" * 32
@@ -131,7 +139,7 @@ def test_the_cache_lives_under_xdg_cache_home(monkeypatch: pytest.MonkeyPatch) -
 
 def course(folder: Path, data: str, *, extra: dict[str, str] | None = None) -> Workshop:
     """A workshop with one lesson, a data.txt and ``extra`` files."""
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(new_notebook(cells=[new_code_cell("1")]), folder / "lesson.ipynb")
     (folder / "data.txt").write_text(data)
     for name, text in (extra or {}).items():
@@ -170,3 +178,37 @@ def test_a_data_path_the_workshop_has_already_is_refused(tmp_path: Path) -> None
     with pytest.raises(errors.DataError, match=r"line 1: data/points.csv is a file of the work"):
         course(tmp_path / "w", f"https://example.test/points.csv sha256:{DIGEST}\n",
                extra={"data/points.csv": "x\n"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "listed"),
+    [
+        ("1 2 3\n4 5 6\n", False),  # numbers a lesson loads
+        ("# temperatures\n12.5\n", False),
+        ("", False),
+        ("see https://example.test/x.csv sha256:00\n", False),  # a URL, but not first
+        (f"# data\n\nhttps://example.test/x.csv sha256:{DIGEST}\n", True),
+        (f"FILE:///srv/x.csv sha256:{DIGEST}\n", True),
+    ],
+)
+def test_a_data_txt_is_a_list_to_fetch_only_when_it_starts_with_a_url(
+    text: str, listed: bool, tmp_path: Path
+) -> None:
+    """Lessons keep their own data in data.txt too: then it is content, delivered as it is."""
+    assert is_manifest(text) is listed
+    workshop = course(tmp_path / "w", text)
+    content = {p.name for p in workshop.content_files()}
+    assert ("data.txt" in content) is not listed
+    assert bool(workshop.environment.data) is listed
+
+
+def test_a_list_in_binder_leaves_the_lessons_data_txt_as_content(tmp_path: Path) -> None:
+    """binder/data.txt lists the downloads; the data.txt at the top is the lessons' own."""
+    workshop_folder = tmp_path / "w"
+    (workshop_folder / "binder").mkdir(parents=True)
+    (workshop_folder / "binder" / "data.txt").write_text(
+        f"https://example.test/x.csv sha256:{DIGEST}\n"
+    )
+    workshop = course(workshop_folder, "1 2 3\n")
+    assert [d.name for d in workshop.environment.data] == ["data/x.csv"]
+    assert "data.txt" in {p.name for p in workshop.content_files()}

@@ -13,7 +13,8 @@ need no network), and puts it at its path among the lessons, in an image
 layer of its own before the lessons' (editing a lesson copies no data
 again). Learners get it in their home with the lessons; the lesson reads
 the file instead of the URL. The path defaults to ``data/`` and the URL's
-file name.
+file name. A ``data.txt`` whose first line is not a URL is the lessons' own
+data, not such a list (:func:`is_manifest`).
 """
 
 from __future__ import annotations
@@ -32,9 +33,19 @@ from urllib.parse import unquote, urlsplit
 
 from wiw import errors
 
-__all__ = ["DataFile", "cache_root", "cached", "fetch", "fetch_all", "parse_data", "read_data"]
+__all__ = [
+    "DataFile",
+    "cache_root",
+    "cached",
+    "fetch",
+    "fetch_all",
+    "is_manifest",
+    "parse_data",
+    "read_data",
+]
 
 _SHA = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
+_MANIFEST_LINE = re.compile(r"^(?:https?|file)://\S+\s", re.IGNORECASE)
 _SCHEMES = ("https", "http", "file")
 _TIMEOUT = 60.0  # seconds without a byte before a download is given up
 _CHUNK = 1 << 16
@@ -116,6 +127,19 @@ def parse_data(text: str, *, file: str = "data.txt") -> tuple[DataFile, ...]:
             )
         found[entry.name] = entry
     return tuple(found.values())
+
+
+def is_manifest(text: str) -> bool:
+    """Whether a ``data.txt`` lists files to fetch: its first line (comments aside) is a URL.
+
+    Lessons often keep data of their own in a file of that name; such a file
+    is content, delivered with the lessons, not a list of downloads.
+    """
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            return bool(_MANIFEST_LINE.match(line))
+    return False
 
 
 def read_data(path: Path) -> tuple[DataFile, ...]:

@@ -14,7 +14,7 @@ import nbformat
 
 from wiw import errors
 from wiw.build.conda import Translation, translate_file
-from wiw.build.data import DataFile, read_data
+from wiw.build.data import DataFile, is_manifest, parse_data
 from wiw.build.requirements import (
     RequirementLine,
     RequirementWarning,
@@ -176,8 +176,16 @@ def detect_environment(root: Path) -> Environment:
         r=None
         if dockerfile
         else _r_setup(found("install.R"), found("DESCRIPTION"), r_runtime, package_root=root),
-        data=read_data(data) if (data := found("data.txt")) and not dockerfile else (),
+        data=_data(found("data.txt"), dockerfile),
     )
+
+
+def _data(path: Path | None, dockerfile: Path | None) -> tuple[DataFile, ...]:
+    """The files data.txt lists to fetch; none when it is the lessons' own data (no URLs)."""
+    if path is None or dockerfile is not None:
+        return ()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return parse_data(text, file=path.name) if is_manifest(text) else ()
 
 
 def _r_runtime(runtime: Path) -> tuple[str | None, str | None] | None:
@@ -333,7 +341,10 @@ class Workshop:
         if python is not None:
             environment = replace(environment, python=check_python(python))
         object.__setattr__(self, "environment", environment)
-        object.__setattr__(self, "selection", select(self.path, DEPENDENCY_FILES))
+        # A data.txt of the lessons' own (not a list of downloads) is content.
+        manifest = environment.data and environment.folder == self.path
+        skip = DEPENDENCY_FILES if manifest else DEPENDENCY_FILES - {"data.txt"}
+        object.__setattr__(self, "selection", select(self.path, skip))
         lessons = self.lessons
         if not lessons:
             raise errors.NoLessons(
