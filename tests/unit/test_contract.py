@@ -189,3 +189,27 @@ def test_a_name_with_other_characters_is_refused_saying_which_are_allowed(name: 
     assert contract.name_problem(name) == (
         "Please use letters, digits, spaces and - _ . ' only, starting with a letter."
     )
+
+
+def test_the_services_hold_exactly_the_scopes_their_work_needs() -> None:
+    """The wiw service reads who is active and where homes are; the culler also stops servers.
+
+    Each role is held by its service alone, under the name the hub's
+    configuration gives it (``c.JupyterHub.services``).
+    """
+    assert sorted(contract.service_scopes()) == [
+        "admin:server_state", "list:users", "read:servers", "read:users", "read:users:activity",
+    ]  # fmt: skip
+    assert sorted(contract.culler_scopes()) == [
+        "delete:servers", "list:users", "read:servers", "read:users:activity",
+    ]  # fmt: skip
+    service, instructor, culler = contract.hub_roles("teacher")
+    assert service == {
+        "name": "wiw-service",
+        "services": ["wiw"],
+        "scopes": contract.service_scopes(),
+    }
+    assert instructor["users"] == ["teacher"]
+    assert culler == {
+        "name": "idle-culler", "services": ["idle-culler"], "scopes": contract.culler_scopes(),
+    }  # fmt: skip
