@@ -191,3 +191,73 @@ def test_condas_dask_bundle_is_dask_with_its_complete_extra() -> None:
     translation = translate({"dependencies": ["dask=2025.1", "dask-core"]}, SOURCE)
     assert translation.requirements == ("dask[complete]==2025.1.*", "dask")
     assert "dask is called dask[complete] on PyPI" in translation.notes
+
+
+COURSE = Path("course/environment.yml")
+HINT = (
+    "wiw installs environment.yml's packages from PyPI. Programs and libraries go "
+    "in apt.txt (Debian packages); what neither has needs a Dockerfile in the folder."
+)
+
+
+@pytest.mark.parametrize(
+    ("entry", "why"),
+    [
+        ("(numpy)", "it is not a conda package specification"),
+        ("numpy>=1.2,<<2", "its version is not one pip can read"),
+        (42, "it is not a package name"),
+        ("cudatoolkit=11.8", "it is not a Python package on PyPI (use a Dockerfile)"),
+    ],
+)
+def test_a_refused_package_names_the_file_the_entry_and_why(entry: Any, why: str) -> None:
+    """One sentence: the file, the entry as written, the reason; the hint says where to go."""
+    with pytest.raises(errors.UntranslatableDependency) as refused:
+        translate({"dependencies": ["pandas", entry]}, COURSE)
+    assert refused.value.message == f"{COURSE}: '{entry}' cannot be installed with pip: {why}."
+    assert refused.value.hint == HINT
+
+
+def test_every_pip_section_is_kept_in_order_after_condas_packages() -> None:
+    """Two pip: sections (a merged file) both count; conda's packages after them still do."""
+    found = translate(
+        {"dependencies": ["numpy", {"pip": ["rich"]}, {"pip": ["typer==0.12"]}, "pandas"]}, SOURCE
+    )
+    assert found.requirements == ("numpy", "pandas", "rich", "typer==0.12")
+
+
+def test_a_build_string_is_left_out_and_said() -> None:
+    """The note names the entry and its build string."""
+    found = translate({"dependencies": ["numpy=1.26.4=py311h64a7726_0"]}, COURSE)
+    assert found.requirements == ("numpy==1.26.4",)
+    assert found.notes == (
+        "numpy=1.26.4=py311h64a7726_0: the build string py311h64a7726_0 is conda's; left out",
+    )
+
+
+@pytest.mark.parametrize(
+    ("conda", "pip"),
+    [("numpy 1.26.*", "numpy==1.26.*"), ("numpy >= 1.2, < 2", "numpy>=1.2,<2"),
+     ("numpy=1.26.4", "numpy==1.26.4"), ("numpy=1.26", "numpy==1.26.*"),
+     ("numpy=1.*", "numpy==1.*")],
+)  # fmt: skip
+def test_conda_versions_become_pips(conda: str, pip: str) -> None:
+    """The space form, ranges written with spaces, an exact release, a prefix."""
+    assert translate({"dependencies": [conda]}, COURSE).requirements == (pip,)
+
+
+def test_an_environment_without_dependencies_says_where_they_go() -> None:
+    """The hint names the key."""
+    with pytest.raises(errors.UnsupportedFile) as refused:
+        translate({"name": "course"}, COURSE)
+    assert refused.value.hint == "An environment.yml lists its packages under 'dependencies:'."
+
+
+def test_a_file_that_is_not_yaml_says_how_to_write_one(tmp_path: Path) -> None:
+    """The hint points at conda's own export."""
+    path = tmp_path / "environment.yml"
+    path.write_text("name: x\n  dependencies: [\n", encoding="utf-8")
+    with pytest.raises(errors.UnsupportedFile) as refused:
+        translate_file(path)
+    assert refused.value.hint == (
+        "Check its indentation; 'conda env export --from-history' writes a clean one."
+    )
