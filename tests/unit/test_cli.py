@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
 import re
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import zxingcpp
 from PIL import Image
+from rich.console import Console
 
 from tests.support.cli import run
 from tests.support.workshops import write_lesson
@@ -411,3 +413,13 @@ def test_a_command_is_added_with_its_help_checks_and_common_options() -> None:
     assert "debug" not in vars(parser.parse_args(["go"]))
     assert parser.parse_args(["go", "--debug", "--far", "x"]).debug is True
     assert "--debug" not in commands.choices["stay"].format_help()
+
+
+def test_a_warning_prints_its_message_as_written_after_a_coloured_label() -> None:
+    """'warning:' and the message on one line; brackets in the message are not markup."""
+    output = Output()
+    output.err = Console(file=io.StringIO(), force_terminal=True, color_system="standard",
+                         highlight=False, width=200)  # fmt: skip
+    output.warn("[bold]lesson 2[/] is 90% done")
+    written = output.err.file.getvalue()  # type: ignore[attr-defined]
+    assert written == "\x1b[33mwarning:\x1b[0m [bold]lesson 2[/] is 90% done\n"

@@ -238,3 +238,16 @@ def test_the_classroom_reads_learners_and_health_through_the_client(hub: FakeHub
         )
     ]
     assert hub.seen[-1][1]["Authorization"] == f"token {token}"
+
+
+def test_a_page_without_pagination_details_is_the_last(hub: FakeHub) -> None:
+    """A page object with items but no _pagination ends the list."""
+    hub.answer(USERS.format(0).removeprefix(f"/{PREFIX}/"), {"items": [{"name": "ada"}]})
+    assert list(HubAPI(hub.base, TOKEN).users()) == [{"name": "ada"}]
+
+
+def test_the_client_shows_its_class_and_its_hidden_url() -> None:
+    """Its repr names the class; the join prefix and the token stay hidden."""
+    shown = repr(HubAPI(f"http://127.0.0.1:8000/{PREFIX}/", TOKEN))
+    assert shown.startswith("HubAPI('http://127.0.0.1:8000/")
+    assert PREFIX not in shown
