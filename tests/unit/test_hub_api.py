@@ -142,6 +142,7 @@ def test_a_closed_connection_is_unreachable(hub: FakeHub) -> None:
         list(HubAPI(hub.base, TOKEN).users())
     assert caught.value.message.startswith(DID_NOT_ANSWER)
     assert isinstance(caught.value, errors.HubError)
+    assert not caught.value.hint  # the caller says what to do
     assert_no_secret(caught.value)
 
 
