@@ -56,6 +56,7 @@ TAG = "raises-exception"
 LANGUAGE_KERNELS = {"python": "python3", "r": "ir"}
 TEXT_SUFFIXES = (".md", ".py")  # text lessons (wiw.build.text_lessons.TEXT_SUFFIXES)
 KERNEL_STARTUP = 180  # seconds a kernel may take to answer at first
+STARTUP_DEATH = "Kernel died before replying to kernel_info"  # jupyter_client's words
 LESSONS_ENV = Path("/opt/lessons")  # the lessons' environment (wiw.contract.LESSONS_ENV)
 # What always differs between two runs of the same cell, and what it becomes.
 NOISE = (
@@ -392,13 +393,28 @@ class Lesson:
         self.failures.append(found)
 
 
-def run_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Run one lesson in its own folder and describe the outcome; never raises."""
-    started = time.monotonic()
+def attempt(path: str, args: argparse.Namespace) -> tuple[Lesson, BaseException | None]:
+    """Run one lesson once; return it, and what stopped it short (None when nothing did)."""
     lesson = Lesson(path, args)
     try:
         lesson.run()
     except Exception as exc:  # the kernel died, is missing, or the notebook is unreadable
+        return lesson, exc
+    return lesson, None
+
+
+def run_one(path: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one lesson in its own folder and describe the outcome; never raises.
+
+    A kernel that dies before it first answers, before any cell ran, is
+    started once more: kernels starting side by side may pick the same free
+    port, and only one of them can have it.
+    """
+    started = time.monotonic()
+    lesson, exc = attempt(path, args)
+    if exc is not None and lesson.current is None and STARTUP_DEATH in str(exc):
+        lesson, exc = attempt(path, args)
+    if exc is not None:
         names = {c.__name__ for c in type(exc).__mro__}
         kind = ("timeout" if "CellTimeoutError" in names else "kernel-died"
                 if "DeadKernelError" in names else "no-kernel" if "NoSuchKernel" in names

@@ -489,3 +489,28 @@ def test_a_kernel_the_image_lacks_gives_way_to_the_one_for_its_language(
         assert (
             lesson.note == f"its kernel {spec['name']!r} is not in the image: it ran in {used!r}"
         )
+
+
+@pytest.mark.parametrize(
+    ("deaths", "after_a_cell", "runs", "passed"),
+    [(1, False, 2, True), (2, False, 2, False), (1, True, 1, False), (0, False, 1, True)],
+)
+def test_a_kernel_that_dies_before_it_answers_is_started_once_more(
+    monkeypatch: pytest.MonkeyPatch, deaths: int, after_a_cell: bool, runs: int, passed: bool
+) -> None:
+    """Only a death before any cell ran, and only once: a second one is reported."""
+    tries: list[int] = []
+
+    def run(self: Any) -> None:
+        tries.append(1)
+        if after_a_cell:
+            self.current = (0, new_code_cell("x"))
+        if len(tries) <= deaths:
+            raise RuntimeError(RUN.STARTUP_DEATH)
+
+    monkeypatch.setattr(RUN.Lesson, "run", run)
+    result = RUN.run_one("a.ipynb", options())
+    assert len(tries) == runs
+    assert result["passed"] is passed
+    if not passed:
+        assert result["failure"]["evalue"] == RUN.STARTUP_DEATH
