@@ -336,14 +336,19 @@ class Classroom:
         self.loop.close()
 
 
-@pytest.fixture
-def classroom(monkeypatch: pytest.MonkeyPatch) -> Iterator[Classroom]:
-    """The patched proxy in front of a learner's server."""
-    served = Classroom(monkeypatch)
+def serve(monkeypatch: pytest.MonkeyPatch, **options: str) -> Iterator[Classroom]:
+    """The patched proxy (with ``options``) for a fixture to yield, closed after its test."""
+    served = Classroom(monkeypatch, **options)
     try:
         yield served
     finally:
         served.close()
+
+
+@pytest.fixture
+def classroom(monkeypatch: pytest.MonkeyPatch) -> Iterator[Classroom]:
+    """The patched proxy in front of a learner's server."""
+    yield from serve(monkeypatch)
 
 
 def test_a_compressed_answer_passes_through_as_it_is(classroom: Classroom) -> None:
@@ -409,11 +414,7 @@ def test_a_path_nothing_serves_is_logged_without_an_error(
 @pytest.fixture
 def broken(monkeypatch: pytest.MonkeyPatch) -> Iterator[Classroom]:
     """The proxy, with its error target at a path the hub does not serve."""
-    served = Classroom(monkeypatch, error_pages="missing")
-    try:
-        yield served
-    finally:
-        served.close()
+    yield from serve(monkeypatch, error_pages="missing")
 
 
 def test_an_error_page_that_fails_gives_the_plain_error(
@@ -430,11 +431,7 @@ def test_an_error_page_that_fails_gives_the_plain_error(
 @pytest.fixture
 def plain(monkeypatch: pytest.MonkeyPatch) -> Iterator[Classroom]:
     """The proxy without an error target, as configurable-http-proxy runs by default."""
-    served = Classroom(monkeypatch, error_pages="")
-    try:
-        yield served
-    finally:
-        served.close()
+    yield from serve(monkeypatch, error_pages="")
 
 
 @pytest.mark.parametrize(("path", "code"), [("/favicon.ico", 404), ("/user/bob/lab", 503)])
