@@ -3,15 +3,26 @@
 Two folders travel with wiw: ``jupyterhub/`` (the image's Dockerfile and
 the code that runs inside the image, in a subfolder for where it runs: see
 its README.md) and ``example_workshop/`` (the lessons that
-``wiw init`` copies).
+``wiw init`` copies). Beside them, where wiw keeps what it fetched or
+learned on this machine: :func:`cache_dir`.
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import os
 from pathlib import Path
 
-__all__ = ["example_dir", "support_dir", "support_file"]
+__all__ = ["cache_dir", "example_dir", "support_dir", "support_file"]
+
+
+def cache_dir(name: str) -> Path:
+    """Wiw's cache folder ``name`` on this machine: ``$XDG_CACHE_HOME/wiw/NAME``.
+
+    ``~/.cache`` stands for ``$XDG_CACHE_HOME`` when it is not set.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "wiw" / name
 
 
 def _shipped(folder: str, marker: str) -> Path:

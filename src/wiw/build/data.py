@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from wiw import errors
+from wiw.resources import cache_dir
 
 __all__ = [
     "DataFile",
@@ -71,8 +72,7 @@ class DataFile:
 
 def cache_root() -> Path:
     """Where fetched data is kept, by SHA-256 (``$XDG_CACHE_HOME/wiw/data``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wiw" / "data"
+    return cache_dir("data")
 
 
 def _refuse(where: str, text: str, why: str) -> errors.DataError:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from wiw import errors
 from wiw.build.workshop import slugify
+from wiw.resources import cache_dir
 
 __all__ = ["Source", "cache_root", "fetch", "is_git_url"]
 
@@ -70,8 +71,7 @@ def is_git_url(text: str) -> bool:
 
 def cache_root() -> Path:
     """Where fetched repositories are kept (``$XDG_CACHE_HOME/wiw/sources``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wiw" / "sources"
+    return cache_dir("sources")
 
 
 def _git(args: list[str], *, cwd: Path, url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import warnings
@@ -193,6 +194,11 @@ def _r_runtime(runtime: Path) -> tuple[str | None, str | None] | None:
     return parse_r_runtime(runtime.read_text(encoding="utf-8", errors="replace"))
 
 
+def _text(path: Path | None) -> str:
+    """A dependency file's text ("" when there is no such file)."""
+    return path.read_text(encoding="utf-8", errors="replace") if path else ""
+
+
 def _r_setup(
     install_r: Path | None,
     description: Path | None,
@@ -207,17 +213,17 @@ def _r_setup(
     """
     if not (install_r or description or runtime):
         return None
+    install_text, description_text = _text(install_r), _text(description)
     package = bool(
         description
         and description.parent == package_root
         and (package_root / "R").is_dir()
-        and names_a_package(description.read_text(encoding="utf-8", errors="replace"))
+        and names_a_package(description_text)
     )
     packages: list[str] = []
-    for path, read in ((install_r, read_install_r), (description, read_description)):
-        if path is not None:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            packages += [p for p in read(text) if p not in packages]
+    for name in (*read_install_r(install_text), *read_description(description_text)):
+        if name not in packages:
+            packages.append(name)
     version, date = runtime or (None, None)
     notes = (
         f"runtime.txt's snapshot date {date} is not used: packages come from Debian's "
@@ -356,12 +362,13 @@ class Workshop:
         if in_r and environment.r is None and environment.dockerfile is None:
             object.__setattr__(self, "environment", replace(environment, r=RSetup()))
 
-    @property
+    @functools.cached_property
     def lessons(self) -> list[Path]:
         """The lessons, sorted by their path within the folder.
 
         Notebooks (``*.ipynb``), and text notebooks: Markdown files and
-        scripts with a Jupytext header (see :mod:`wiw.build.text_lessons`).
+        scripts with a Jupytext header (see :mod:`wiw.build.text_lessons`),
+        read once, when first asked for.
         """
         return sorted(
             p for p in self.content_files() if p.suffix == ".ipynb" or read_header(p) is not None

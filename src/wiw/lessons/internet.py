@@ -12,20 +12,19 @@ the class starts when a lesson needs the internet.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from wiw.lessons.report import LessonReport
+from wiw.resources import cache_dir
 
 __all__ = ["internet_uses", "internet_warning", "last_report", "reports_root", "save_last"]
 
 
 def reports_root() -> Path:
     """Where the last report of each image is kept (``$XDG_CACHE_HOME/wiw/reports``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "wiw" / "reports"
+    return cache_dir("reports")
 
 
 def _path(image_id: str) -> Path:
