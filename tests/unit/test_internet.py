@@ -91,6 +91,36 @@ def test_the_warning_names_cells_and_hosts_up_to_a_limit() -> None:
     assert "wiw test --offline" in said
 
 
+def test_a_newer_report_of_the_same_image_replaces_the_last() -> None:
+    """Each 'wiw test' of an image keeps its report: the second one is what is read back."""
+    image = "sha256:" + "ab" * 32
+    save_last(report(("a.ipynb", 1, ["x.test"])), image)
+    newer = report(("b.ipynb", 2, ["y.test"]))
+    path = save_last(newer, image)
+    assert last_report(image) == newer
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no scratch file left
+
+
+def test_a_cell_of_a_lesson_without_a_name_is_still_counted() -> None:
+    """A result that does not say its lesson still counts, as '?'."""
+    data = {"results": [{"internet": [{"cell": 4, "hosts": ["x.test"]}]}]}
+    assert internet_uses(data) == [("?", 4, ["x.test"])]
+
+
+def test_the_warning_shows_five_cells_by_default_then_how_many_more() -> None:
+    """Five cells are named; a sixth is counted as 'and 1 more'; five are all named."""
+    uses = [(f"l{n}.ipynb", n, [f"h{n}.test", "cdn.test"]) for n in range(1, 7)]
+    said = internet_warning(uses)
+    assert "l5.ipynb cell 5 (h5.test, cdn.test) and 1 more. " in said
+    assert "l6.ipynb" not in said
+    assert internet_warning(uses[:5]).count(" more") == 0
+    assert internet_warning(uses[:1]) == (
+        "The last lesson report says 1 cell(s) reach for the internet: "
+        "l1.ipynb cell 1 (h1.test, cdn.test). In a room without internet they fail: fetch "
+        "their data at build time (data.txt), and check with 'wiw test --offline'."
+    )
+
+
 def test_wiw_up_warns_from_the_report_given_or_the_images_last(tmp_path: Path) -> None:
     """--report FILE speaks first; without it, the last report kept for the image's id."""
     fake = FakeEngine()
