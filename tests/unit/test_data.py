@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from tests.support.httpstub import SLOW, StubServer, serving
 from wiw import errors
+from wiw.build import data as data_module
 from wiw.build.context import add_data, describe_build, render_context
 from wiw.build.data import (
     DataFile,
@@ -19,6 +23,7 @@ from wiw.build.data import (
     fetch_all,
     is_manifest,
     parse_data,
+    read_data,
 )
 from wiw.build.workshop import Workshop
 
@@ -51,30 +56,55 @@ def test_lines_give_url_digest_and_path_with_comments_aside() -> None:
     [
         ("https://example.test/x.csv", "is not 'URL sha256:DIGEST [PATH]'"),
         (f"https://example.test/x.csv sha256:{DIGEST} a b", "is not 'URL sha256:DIGEST [PATH]'"),
-        ("https://example.test/x.csv md5:abc", "has no 'sha256:' and 64 hex digits"),
-        (f"https://example.test/x.csv sha256:{DIGEST[:-1]}", "has no 'sha256:' and 64 hex"),
-        (f"ftp://example.test/x.csv sha256:{DIGEST}", "has a URL wiw does not fetch"),
-        (f"example.test/x.csv sha256:{DIGEST}", "has a URL wiw does not fetch"),
-        (f"https://example.test/ sha256:{DIGEST}", "has no file name in its URL"),
-        (f"https://example.test/x sha256:{DIGEST} /etc/x", "must give a path inside"),
-        (f"https://example.test/x sha256:{DIGEST} ../x", "must give a path inside"),
-        (f"https://example.test/x sha256:{DIGEST} data/", "must give a path inside"),
-        (f"https://example.test/x sha256:{DIGEST} .secret/x", "gives a hidden path"),
+        ("https://example.test/x.csv md5:abc", "has no 'sha256:' and 64 hex digits after its URL"),
+        (
+            f"https://example.test/x.csv sha256:{DIGEST[:-1]}",
+            "has no 'sha256:' and 64 hex digits after its URL",
+        ),
+        (
+            f"ftp://example.test/x.csv sha256:{DIGEST}",
+            "has a URL wiw does not fetch (use https, http, file)",
+        ),
+        (
+            f"example.test/x.csv sha256:{DIGEST}",
+            "has a URL wiw does not fetch (use https, http, file)",
+        ),
+        (
+            f"https://example.test/ sha256:{DIGEST}",
+            "has no file name in its URL: give the path it takes",
+        ),
+        (
+            f"https://example.test/x sha256:{DIGEST} /etc/x",
+            "must give a path inside the lessons' folder, e.g. data/x.csv",
+        ),
+        (
+            f"https://example.test/x sha256:{DIGEST} ../x",
+            "must give a path inside the lessons' folder, e.g. data/x.csv",
+        ),
+        (
+            f"https://example.test/x sha256:{DIGEST} data/",
+            "must give a path inside the lessons' folder, e.g. data/x.csv",
+        ),
+        (
+            f"https://example.test/x sha256:{DIGEST} .secret/x",
+            "gives a hidden path: wiw leaves hidden files out of lessons",
+        ),
     ],
 )
 def test_a_malformed_line_is_refused_naming_it(line: str, says: str) -> None:
     """The file, the line number, the line itself, and what is wrong with it."""
     with pytest.raises(errors.DataError) as caught:
         parse_data(f"# first\n{line}\n", file="data.txt")
-    assert caught.value.message.startswith(f"data.txt, line 2: {line!r} ")
-    assert says in caught.value.message
+    assert caught.value.message == f"data.txt, line 2: {line!r} {says}."
     assert "sha256:" in (caught.value.hint or "")
 
 
 def test_two_lines_for_one_path_are_refused() -> None:
     """Both fetched to data/x.csv: the second line names the first."""
     text = f"https://a.test/x.csv sha256:{DIGEST}\nhttps://b.test/x.csv sha256:{DIGEST}\n"
-    with pytest.raises(errors.DataError, match=r"line 2: .* gives data/x.csv, as line 1 does"):
+    with pytest.raises(
+        errors.DataError, match=r"^data.txt, line 2: .* gives data/x.csv, as line 1"
+    ):
         parse_data(text)
 
 
@@ -212,3 +242,76 @@ def test_a_list_in_binder_leaves_the_lessons_data_txt_as_content(tmp_path: Path)
     workshop = course(workshop_folder, "1 2 3\n")
     assert [d.name for d in workshop.environment.data] == ["data/x.csv"]
     assert "data.txt" in {p.name for p in workshop.content_files()}
+
+
+def test_a_long_line_is_shown_cut_at_200_characters() -> None:
+    """A refused line of 300 characters: its first 200 in the message, enough to find it."""
+    line = "https://example.test/" + "x" * 280
+    with pytest.raises(errors.DataError) as caught:
+        parse_data(line)
+    assert (
+        caught.value.message
+        == f"data.txt, line 1: {line[:200]!r} is not 'URL sha256:DIGEST [PATH]'."
+    )
+
+
+def test_a_data_file_is_read_as_utf8_and_named_in_its_errors(tmp_path: Path) -> None:
+    """read_data: bytes that are not UTF-8 in a comment are no error; a refusal names the file."""
+    listed = tmp_path / "data.txt"
+    listed.write_bytes(b"# caf\xe9\nhttps://example.test/a.csv sha256:" + DIGEST.encode() + b"\n")
+    assert read_data(listed) == (DataFile("https://example.test/a.csv", DIGEST, "data/a.csv", 2),)
+    other = tmp_path / "more-data.txt"
+    other.write_text("https://example.test/a.csv\n")
+    with pytest.raises(errors.DataError, match=r"^more-data\.txt, line 1: "):
+        read_data(other)
+
+
+@pytest.fixture
+def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubServer]:
+    """A web server on loopback that answers as each test says."""
+    with serving(monkeypatch, StubServer()) as server:
+        yield server
+
+
+def test_a_download_says_it_is_wiw_and_comes_in_chunks(web: StubServer, tmp_path: Path) -> None:
+    """The server sees wiw's User-Agent; progress is told as the file arrives, not once."""
+    body = bytes(range(256)) * 1024  # 256 KiB
+    web.routes["/big.bin"] = (200, body)
+    entry = DataFile(f"{web.root}/big.bin", sha(body), "data/big.bin", 1)
+    seen: list[int] = []
+    path = fetch(entry, cache=tmp_path / "cache", progress=seen.append)
+    assert path.read_bytes() == body
+    assert [headers.get("User-Agent") for _, headers in web.seen] == ["wiw"]
+    assert len(seen) > 1
+    assert sum(seen) == len(body)
+
+
+def test_a_server_that_stops_answering_is_given_up(
+    web: StubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No byte within the timeout: DataFetchFailed, and no scratch file left in the cache."""
+    monkeypatch.setattr(data_module, "_TIMEOUT", 0.2)
+    web.routes["/slow.csv"] = SLOW
+    entry = DataFile(f"{web.root}/slow.csv", DIGEST, "data/slow.csv", 3)
+    with pytest.raises(errors.DataFetchFailed, match="timed out"):
+        fetch(entry, cache=tmp_path / "cache")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_download_in_progress_is_a_hidden_scratch_file_in_the_cache(tmp_path: Path) -> None:
+    """While it comes, a '.fetching-' file is in the cache, never a file under its digest."""
+    cache = tmp_path / "cache"
+    during: list[tuple[str, list[str]]] = []
+    for name in ("a.csv", "b.csv"):  # the second into the cache folder the first made
+        (tmp_path / name).write_bytes(name.encode())
+        entry = DataFile((tmp_path / name).as_uri(), sha(name.encode()), f"data/{name}", 1)
+
+        def look(_: int, digest: str = entry.sha256) -> None:
+            during.append((digest, os.listdir(cache)))
+
+        fetch(entry, cache=cache, progress=look)
+    assert len(during) == 2
+    for digest, names in during:
+        assert digest not in names
+        assert [n for n in names if n.startswith(".fetching-")] != []
+    assert sorted(os.listdir(cache)) == sorted([sha(b"a.csv"), sha(b"b.csv")])

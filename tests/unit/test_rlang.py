@@ -234,3 +234,30 @@ def test_without_a_package_name_or_r_folder_it_is_no_package(
     assert workshop.environment.r is not None
     assert not workshop.environment.r.package
     assert not [n for n in render_context(workshop).files if n.startswith("workshop/r/package/")]
+
+
+def test_a_commented_out_install_line_is_not_read_whatever_its_comment_holds() -> None:
+    """Everything after the first '#' is a comment, a second '#' in it included."""
+    text = '# install.packages("old") # not any more\ninstall.packages("new")  # kept\n'
+    assert read_install_r(text) == ["new"]
+
+
+def test_description_continuation_lines_need_one_space_only() -> None:
+    """A field continued on a line indented by one space, or a stray indented first line."""
+    text = " stray continuation\nImports: jsonlite,\n glue\nDepends: R (>= 4.1),\n\tcli\n"
+    assert read_description(text) == ["cli", "jsonlite", "glue"]
+
+
+def test_a_package_field_without_a_space_names_a_package(tmp_path: Path) -> None:
+    """'Package:pkg' is a package name, as R reads DESCRIPTION; 'Package:' alone is none."""
+    (tmp_path / "R").mkdir()
+    (tmp_path / "R" / "f.R").write_text("f <- function() 1\n")
+    (tmp_path / "DESCRIPTION").write_text("Package:pkg\nVersion: 1\n")
+    nbformat.write(new_notebook(cells=[new_code_cell("1")]), tmp_path / "lesson.ipynb")
+    r = Workshop(tmp_path).environment.r
+    assert r is not None
+    assert r.package
+    (tmp_path / "DESCRIPTION").write_text("Package:\nVersion: 1\n")
+    r = Workshop(tmp_path).environment.r
+    assert r is not None
+    assert not r.package

@@ -145,3 +145,28 @@ def test_the_jupytext_lock_keeps_the_runtimes_pins() -> None:
         k: runtime[k] for k in text if k in runtime
     }
     assert len([k for k in text if k in runtime]) >= 5
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("spaces.md", MYST.replace("---\n", "--- \n")),  # an editor's trailing spaces
+        ("spaces.py", PERCENT.replace("# ---\n", "# ---  \n")),
+        ("bare.py", PERCENT.replace("#\n", "#no space\n")),  # read as a blank line
+    ],
+)
+def test_headers_as_editors_leave_them_are_read(tmp_path: Path, name: str, text: str) -> None:
+    """Trailing spaces after the markers, a commented line without its space: still a header."""
+    path = tmp_path / name
+    path.write_text(text)
+    assert read_header(path) is not None
+
+
+def test_an_empty_file_or_bytes_that_are_not_utf8_do_not_stop_the_reading(tmp_path: Path) -> None:
+    """An empty .md is no lesson; a Latin-1 byte after the header leaves the header read."""
+    (tmp_path / "empty.md").write_bytes(b"")
+    assert read_header(tmp_path / "empty.md") is None
+    (tmp_path / "latin.md").write_bytes(MYST.encode() + "Caf\u00e9\n".encode("latin-1"))
+    header = read_header(tmp_path / "latin.md")
+    assert header is not None
+    assert header.format_name == "myst"
