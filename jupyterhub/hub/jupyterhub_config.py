@@ -27,7 +27,9 @@ from traitlets import default
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wiw_auth import JoinAuthenticator, PasswordAuthenticator
-from wiw_contract import RUNTIME, hub_roles
+from wiw_contract import RUNTIME, SEAT_LABEL, hub_roles, seat_prefix
+from wiw_seats import confinement, forget_taken, hand_over, record_taken, seat_address, seat_key
+from wiw_seats import take_seat as ready_seats
 from wiw_static import precompressed
 from wiw_swarm import NOT_FOUND, PinnedToNode
 
@@ -52,6 +54,7 @@ WORKSHOP = need("WIW_WORKSHOP")
 HOME = need("WIW_HOME")
 STATE_DIR = Path(need("WIW_STATE_DIR"))
 HOME_VOLUME = need("WIW_HOME_VOLUME")
+NETWORK = need("WIW_NETWORK")
 LEARNER_LABELS = json.loads(need("WIW_LEARNER_LABELS"))
 HOME_LABELS = json.loads(need("WIW_HOME_LABELS"))
 LEARNER_LABEL = need("WIW_LEARNER_LABEL")  # on each home volume: whose it is
@@ -87,6 +90,8 @@ c.JupyterHub.cleanup_servers = False  # a restarted hub finds learners' servers 
 c.JupyterHub.active_server_limit = int(need("WIW_MAX_LEARNERS"))
 c.JupyterHub.concurrent_spawn_limit = 0  # the queue below does the limiting
 CONCURRENT_SPAWNS = int(need("WIW_CONCURRENT_SPAWNS"))
+SEATS = int(need("WIW_SEATS"))  # spare seats to keep ready (wiw_seats.py); 0: none
+_SEATING = asyncio.Lock()  # one seat is taken at a time: never the same seat twice
 
 
 def current_image() -> str:
@@ -127,26 +132,98 @@ class StartQueue(_Spawner):
 
 
 class QueuedDockerSpawner(StartQueue, DockerSpawner):
-    """A container per learner on this engine."""
+    """A container per learner on this engine; a learner who joins takes a ready seat, if any.
+
+    A seat's home becomes the learner's for good: its volume's name is kept
+    in the spawner's state (the hub's database), so every later start of
+    theirs mounts it.
+    """
+
+    seat_home = ""  # the home volume of the seat this learner took, if they took one
+    _to_seat = False
+
+    @property
+    def home_volume(self) -> str:
+        """The learner's home volume: their seat's, or one named after them."""
+        return self.seat_home or super().home_volume
 
     async def start(self) -> tuple[str, int]:
         """Make the learner's home volume, labelled, before their first start.
 
         Docker would make it from the mount with its labels; Podman's Docker
-        API makes it without them, and wiw finds homes by their labels.
+        API makes it without them, and wiw finds homes by their labels. A
+        learner without a home yet takes a seat instead, when one is ready.
         """
+        if not await self._volume_exists(self.home_volume):
+            self._to_seat = SEATS > 0
+            if not self._to_seat:
+                await self._create_home()
+        return await super().start()
+
+    async def _volume_exists(self, name: str) -> bool:
         try:
-            await self.docker("inspect_volume", self.home_volume)
+            await self.docker("inspect_volume", name)
         except Exception as exc:
             if getattr(exc, "status_code", None) != NOT_FOUND:
                 raise
-            await self.docker("create_volume", name=self.home_volume, labels=self.home_labels())
-        return await super().start()
+            return False
+        return True
+
+    async def _create_home(self) -> None:
+        await self.docker("create_volume", name=self.home_volume, labels=self.home_labels())
+
+    async def create_object(self) -> dict[str, Any]:
+        """The learner's container: a ready seat renamed to theirs, or a new one."""
+        if self._to_seat:
+            self._to_seat = False
+            async with _SEATING:
+                seat = await self._take_a_seat()
+            if seat is not None:
+                return seat
+            await self._create_home()  # no seat ready: a server of their own, as without seats
+        return await super().create_object()
+
+    async def _take_a_seat(self) -> dict[str, Any] | None:
+        """Take the first ready seat that accepts this learner's settings."""
+        env = self.get_env()
+        async for seat in ready_seats(self.docker, labels=LEARNER_LABELS, workshop=WORKSHOP,
+                                      image=self.image, state_dir=STATE_DIR):  # fmt: skip
+            sid = seat["Config"]["Labels"][SEAT_LABEL]
+            try:
+                await self.docker("rename", seat["Id"], self.object_name)
+            except Exception:  # noqa: S112 - another start took it first: the next
+                continue
+            record_taken(STATE_DIR, sid, self.user.name)
+            try:
+                await asyncio.to_thread(
+                    hand_over, seat_address(seat, NETWORK), seat_key(seat), env
+                )
+            except OSError:
+                self.log.warning("Seat %s did not start %s's server; removed", sid, self.user.name)
+                forget_taken(STATE_DIR, sid)
+                await self.docker("remove_container", seat["Id"], force=True)
+                continue
+            self.seat_home = seat_prefix(WORKSHOP) + sid  # the seat's home volume
+            self.log.info("%s took seat %s", self.user.name, sid)
+            return dict(seat)
+        return None
+
+    def get_state(self) -> dict[str, Any]:
+        """The state, with the seat's home when the learner took one (kept after stops too)."""
+        state = super().get_state()
+        if self.seat_home:
+            state["seat_home"] = self.seat_home
+        return state
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Restore the state: the seat's home too, so that it stays theirs."""
+        super().load_state(state)
+        self.seat_home = str(state.get("seat_home", ""))
 
     @property
     def mounts(self) -> list[dict[str, Any]]:
         """The learner's home: a named volume labelled with whose it is."""
-        return [{"type": "volume", "source": HOME_VOLUME, "target": HOME,
+        return [{"type": "volume", "source": self.home_volume, "target": HOME,
                  "labels": self.home_labels()}]  # fmt: skip
 
 
@@ -191,7 +268,7 @@ for door in ("JoinAuthenticator", "PasswordAuthenticator"):
 c.JupyterHub.spawner_class = QueuedSwarmSpawner if SWARM else QueuedDockerSpawner
 c.DockerSpawner.image = need("WIW_IMAGE")
 c.DockerSpawner.pull_policy = "skip" if SWARM else "never"  # nodes pull what they lack
-c.DockerSpawner.network_name = need("WIW_NETWORK")
+c.DockerSpawner.network_name = NETWORK
 c.DockerSpawner.use_internal_ip = True
 c.DockerSpawner.remove = True  # files live on the learner's volume, not in the container
 c.DockerSpawner.name_template = need("WIW_LEARNER_NAME")
@@ -200,11 +277,7 @@ c.DockerSpawner.cmd = [f"{RUNTIME}/bin/jupyterhub-singleuser"]
 c.DockerSpawner.notebook_dir = HOME
 c.DockerSpawner.mem_limit = int(need("WIW_MEM_LIMIT"))  # bytes
 c.DockerSpawner.cpu_limit = float(need("WIW_CPU_LIMIT"))
-c.DockerSpawner.extra_host_config = {
-    "pids_limit": int(need("WIW_PIDS_LIMIT")),
-    "security_opt": ["no-new-privileges:true"],
-    "cap_drop": ["ALL"],
-}
+c.DockerSpawner.extra_host_config = confinement(int(need("WIW_PIDS_LIMIT")))  # seats too
 
 
 class FreshLookups(ThreadedResolver):
@@ -259,5 +332,11 @@ c.JupyterHub.services = [
         ],
     },
 ]
+if SEATS and not SWARM:  # keeps spare seats ready: learners take them as they join
+    c.JupyterHub.services.append({
+        "name": "wiw-seats",
+        "command": [sys.executable, str(Path(__file__).with_name("wiw_seats.py"))],
+        "environment": {k: v for k, v in os.environ.items() if k.startswith("WIW_")},
+    })  # fmt: skip
 # Roles decided in the contract: wiw's service, the instructor, the culler.
 c.JupyterHub.load_roles = hub_roles(INSTRUCTOR)

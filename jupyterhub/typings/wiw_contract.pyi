@@ -9,6 +9,11 @@ from wiw.contract import (
     LESSONS_ENV,
     MAX_NAME,
     RUNTIME,
+    SEAT_LABEL,
+    SEAT_PATH,
+    SEAT_PORT,
+    SEATS_STATUS,
+    SEATS_TAKEN,
     SETTINGS,
     SOCKET,
     STATE_DIR,
@@ -18,6 +23,7 @@ from wiw.contract import (
     instructor_scopes,
     name_problem,
     powers,
+    seat_prefix,
     service_scopes,
 )
 
@@ -31,6 +37,11 @@ __all__ = [
     "LESSONS_ENV",
     "MAX_NAME",
     "RUNTIME",
+    "SEATS_STATUS",
+    "SEATS_TAKEN",
+    "SEAT_LABEL",
+    "SEAT_PATH",
+    "SEAT_PORT",
     "SETTINGS",
     "SOCKET",
     "STATE_DIR",
@@ -40,5 +51,6 @@ __all__ = [
     "instructor_scopes",
     "name_problem",
     "powers",
+    "seat_prefix",
     "service_scopes",
 ]

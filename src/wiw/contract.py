@@ -26,6 +26,11 @@ __all__ = [
     "LESSONS_ENV",
     "MAX_NAME",
     "RUNTIME",
+    "SEATS_STATUS",
+    "SEATS_TAKEN",
+    "SEAT_LABEL",
+    "SEAT_PATH",
+    "SEAT_PORT",
     "SETTINGS",
     "SOCKET",
     "STATE_DIR",
@@ -35,6 +40,7 @@ __all__ = [
     "instructor_scopes",
     "name_problem",
     "powers",
+    "seat_prefix",
     "service_scopes",
 ]
 
@@ -50,6 +56,12 @@ HUB_CONFIG = "/etc/jupyterhub/jupyterhub_config.py"
 INSTRUCTOR = "instructor"  # the instructor's account on the hub; no learner may take it
 SOCKET = "/var/run/docker.sock"
 MAX_NAME = 40  # characters in a learner's name
+# Seats: learners' servers started before anyone arrives (wiw_seats.py in the hub).
+SEAT_LABEL = "org.wiw.seat"  # on a seat's container and home volume: the seat's id
+SEAT_PORT = 8888  # where a seat waits for its learner, then their server listens
+SEAT_PATH = "/wiw-seat"  # a seat's one address while it waits
+SEATS_STATUS = "seats.json"  # in STATE_DIR: how many seats are ready, warming and taken
+SEATS_TAKEN = "seats-taken.json"  # in STATE_DIR: each taken seat's learner
 
 # Every setting the hub reads from its environment; a missing one stops it.
 SETTINGS = (
@@ -57,7 +69,7 @@ SETTINGS = (
     "WIW_STATE_DIR", "WIW_HOME", "WIW_LEARNER_NAME", "WIW_HOME_VOLUME", "WIW_LEARNER_LABELS",
     "WIW_HOME_LABELS", "WIW_LEARNER_LABEL", "WIW_AUTH", "WIW_MAX_LEARNERS",
     "WIW_CONCURRENT_SPAWNS", "WIW_CULL_AFTER", "WIW_MEM_LIMIT", "WIW_CPU_LIMIT",
-    "WIW_PIDS_LIMIT", "WIW_BACKEND", "WIW_TLS", "WIW_INSTRUCTOR",
+    "WIW_PIDS_LIMIT", "WIW_BACKEND", "WIW_TLS", "WIW_INSTRUCTOR", "WIW_SEATS",
 )  # fmt: skip
 
 # Letters of any script, digits, spaces and a few marks people use in names.
@@ -92,6 +104,15 @@ def hub_roles(instructor: str = INSTRUCTOR) -> list[dict[str, Any]]:
         {"name": "wiw-instructor", "users": [instructor], "scopes": instructor_scopes()},
         {"name": "idle-culler", "services": ["idle-culler"], "scopes": culler_scopes()},
     ]
+
+
+def seat_prefix(workshop: str) -> str:
+    """The name of every seat's container and home volume starts with this.
+
+    Not a learner's prefix (``wiw-W-learner-``, ``wiw-W-home-``): no name a
+    learner gives can make a seat's name, nor a seat's a learner's.
+    """
+    return f"wiw-{workshop}-seat-"
 
 
 def powers(scopes: list[str]) -> set[str]:

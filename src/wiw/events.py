@@ -26,7 +26,7 @@ __all__ = ["EVENTS", "EventName", "EventStream"]
 
 EventName = Literal[
     "building", "built", "testing", "tested", "pushing", "pushed",
-    "starting", "ready", "stopped", "failed", "updating", "updated",
+    "starting", "ready", "seats", "stopped", "failed", "updating", "updated",
 ]  # fmt: skip
 EVENTS: tuple[str, ...] = get_args(EventName)
 

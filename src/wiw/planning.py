@@ -125,6 +125,8 @@ class ClassPlan:
         cpu_per_learner: CPU-seconds one learner costs from joining to their
             first output.
         arrival_window: Seconds in which the class is expected to arrive.
+        seats: Learners' servers started ahead (``--seats``); each holds an idle
+            server's memory, on top of the learners, while nobody takes it.
     """
 
     requested: int
@@ -135,6 +137,7 @@ class ClassPlan:
     host_cpus: int
     cpu_per_learner: float = CPU_PER_LEARNER
     arrival_window: float = ARRIVAL_WINDOW
+    seats: int = 0
 
     @property
     def joins_per_minute(self) -> float:
@@ -157,8 +160,8 @@ class ClassPlan:
 
     @property
     def fits(self) -> bool:
-        """Whether the requested class fits."""
-        return self.requested <= self.fit
+        """Whether the requested class fits, with its seats."""
+        return self.requested + self.seats <= self.fit
 
     def require_fit(self) -> None:
         """Raise unless the requested class fits.
@@ -171,9 +174,13 @@ class ClassPlan:
 
     def summary(self) -> str:
         """One paragraph for the instructor: memory, CPU, and the limits."""
-        verdict = "fits" if self.fits else "does NOT fit"
+        verdict = "fit" if self.seats else "fits"
+        verdict = verdict if self.fits else f"do{'' if self.seats else 'es'} NOT fit"
+        seats = f" and {self.seats} seats" if self.seats else ""
+        if self.seats and not self.fits and self.requested <= self.fit:
+            seats += f" (only {self.fit - self.requested} seats fit beside the learners)"
         text = (
-            f"{self.requested} learners {verdict}: this machine "
+            f"{self.requested} learners{seats} {verdict}: this machine "
             f"({format_bytes(self.host_memory)}, {self.host_cpus} CPUs) holds about "
             f"{self.fit} at {format_bytes(self.per_learner)} each, and its CPUs start "
             f"about {self.joins_per_minute:.0f} learners a minute "
@@ -200,6 +207,7 @@ def plan_classroom(
     cpus: float = 1.0,
     arrival_window: float = ARRIVAL_WINDOW,
     cpu_per_learner: float = CPU_PER_LEARNER,
+    seats: int = 0,
 ) -> ClassPlan:
     """Size a classroom from the lessons' measured memory and the machine's memory and CPUs.
 
@@ -212,6 +220,7 @@ def plan_classroom(
         cpus: CPU limit per learner.
         arrival_window: Seconds in which the class is expected to arrive.
         cpu_per_learner: CPU-seconds one learner costs to their first output.
+        seats: Learners' servers started ahead, counted on top of the learners.
 
     Returns:
         The plan: how many fit in memory, how fast the CPUs let them in, and
@@ -220,7 +229,7 @@ def plan_classroom(
     Raises:
         wiw.errors.InvalidOption: A count or size is not positive.
     """
-    if learners < 1 or host_memory <= 0 or host_cpus < 1 or arrival_window <= 0:
+    if learners < 1 or seats < 0 or host_memory <= 0 or host_cpus < 1 or arrival_window <= 0:
         raise errors.InvalidOption(
             f"Cannot plan for {learners} learners on {host_memory} bytes and {host_cpus} CPUs.",
             hint="The class size, the memory and the CPU count must all be positive.",
@@ -231,5 +240,6 @@ def plan_classroom(
     limit_mib = max(512, -(-2 * per_learner // MIB // 128) * 128)  # 2x expected, 128 MiB steps
     limits = LearnerLimits(memory=f"{limit_mib}m", cpus=min(cpus, float(host_cpus)))
     return ClassPlan(
-        learners, fit, per_learner, limits, host_memory, host_cpus, cpu_per_learner, arrival_window
-    )
+        learners, fit, per_learner, limits, host_memory, host_cpus, cpu_per_learner,
+        arrival_window, seats,
+    )  # fmt: skip

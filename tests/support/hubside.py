@@ -22,6 +22,8 @@ SUPPORT_MODULES = {
     "wiw_auth": "hub/wiw_auth.py",
     "wiw_proxy": "hub/wiw_proxy.py",
     "wiw_swarm": "hub/wiw_swarm.py",
+    "wiw_seats": "hub/wiw_seats.py",
+    "wiw_seat": "server/wiw_seat.py",
     "jupyter_server_config": "server/jupyter_server_config.py",
     "wiw_sync": "server/wiw_sync.py",
     "wiw_static": "shared/wiw_static.py",

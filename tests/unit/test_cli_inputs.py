@@ -306,11 +306,11 @@ def test_build_builds_into_the_engine_given(fake: FakeEngine) -> None:
     ("argv", "first_call"),
     [
         (["prune", "--dry-run"], "images_labelled"),
-        (["down", "intro"], "services_labelled"),
+        (["down", "intro"], "container_remove"),
         (["status", "intro"], "container_running"),
         (["url", "intro"], "container_running"),
         (["collect", "intro", "work"], "container_info"),
-        (["destroy", "intro", "--yes"], "services_labelled"),
+        (["destroy", "intro", "--yes"], "container_remove"),
         (["run", IMAGE], "image_info"),
         (["smoke", IMAGE], "image_info"),
         (["up", IMAGE, "--force"], "host_resources"),

@@ -41,6 +41,8 @@ def test_context_holds_support_files_dependencies_and_lessons(tmp_path: Path) ->
         "wiw/wiw_precompress.py",
         "wiw/wiw_static.py",
         "wiw/wiw_swarm.py",
+        "wiw/wiw_seats.py",
+        "wiw/wiw_seat.py",
         "wiw/page_config.json",
         "wiw/text-lessons-viewers.json",
         "wiw/jupyter_server_config.py",

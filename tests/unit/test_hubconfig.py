@@ -178,7 +178,7 @@ def test_settings_reach_jupyterhub_and_dockerspawner(
     learner = namespace["QueuedDockerSpawner"]()
     learner.user = types.SimpleNamespace(name="ada lovelace")
     (mount,) = learner.mounts
-    assert mount["source"] == "wiw-intro-home-{username}"
+    assert mount["source"] == "wiw-intro-home-ada lovelace"  # the template, for this learner
     assert mount["target"] == "/home/learner"
     assert mount["labels"]["org.wiw.role"] == "learner-home"
     assert mount["labels"]["org.wiw.learner"] == "ada lovelace"  # whose home it is

@@ -26,6 +26,7 @@ from wiw.contract import (
     RUNTIME,
     SOCKET,
     STATE_DIR,
+    seat_prefix,
 )
 from wiw.engine import labels as _labels
 from wiw.engine.types import ContainerSpec
@@ -74,6 +75,11 @@ class Names:
         return f"wiw-{self.workshop}-home-"
 
     @property
+    def seat_prefix(self) -> str:
+        """Seats' containers and home volumes start with this (never a learner's prefix)."""
+        return seat_prefix(self.workshop)
+
+    @property
     def home_template(self) -> str:
         """A learner's home volume, with DockerSpawner's ``{username}`` field."""
         return f"{self.home_prefix}{{username}}"
@@ -99,6 +105,7 @@ class HubSettings:
         pids: Each learner's process limit.
         backend: ``docker`` or ``swarm``.
         tls: Whether the hub serves HTTPS (its certificate is on the state volume).
+        seats: Spare seats the hub keeps ready (learners' servers started ahead).
     """
 
     image: str
@@ -111,6 +118,7 @@ class HubSettings:
     pids: int
     backend: Backend
     tls: bool = False
+    seats: int = 0
 
 
 def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
@@ -140,6 +148,7 @@ def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
         "WIW_BACKEND": settings.backend,
         "WIW_TLS": "1" if settings.tls else "0",
         "WIW_INSTRUCTOR": INSTRUCTOR,
+        "WIW_SEATS": str(settings.seats),
     }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +35,7 @@ from wiw.classroom.contract import (
 )
 from wiw.classroom.delivery import Delivered, deliver_lessons
 from wiw.classroom.hub_api import HubAPI
+from wiw.classroom.seats import Seats, read_seats, seat_homes, taken_seats
 from wiw.classroom.state import (
     STATE_FILE,
     ClassroomState,
@@ -45,6 +47,7 @@ from wiw.classroom.state import (
     write_state,
 )
 from wiw.classroom.swarm import collect_from_nodes, placements
+from wiw.contract import SEAT_LABEL
 from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import ContainerSpec
@@ -99,6 +102,9 @@ class ClassroomOptions:
         backend: ``"docker"`` (a container per learner on this engine) or
             ``"swarm"`` (a Swarm service per learner, placed on any node of
             the swarm this engine manages).
+        seats: Learners' servers to keep started ahead, so that learners who
+            arrive together each find one ready (0: none; not on Swarm yet).
+            Refilled as learners take them, within ``max_learners``.
     """
 
     max_learners: int = 30
@@ -109,16 +115,26 @@ class ClassroomOptions:
     limits: LearnerLimits = field(default_factory=LearnerLimits)
     docker_socket: str | None = None
     backend: Literal["docker", "swarm"] = "docker"
+    seats: int = 0
 
     def __post_init__(self) -> None:
         _check_range("The learner cap", self.max_learners, 0, _MAX_LEARNERS)
         _check_range("The number of servers starting at once", self.concurrent_spawns, 1,
                      _MAX_SPAWNS)  # fmt: skip
         _check_range("The idle time before culling", self.cull_after, _MIN_CULL, _MAX_CULL)
+        self._check_seats()
         if self.auth == "shared-password" and len(self.password or "") < _MIN_PASSWORD:
             raise errors.InvalidOption(
                 "A shared-password classroom needs a password of 8 characters or more.",
                 hint="Choose a class password of at least 8 characters.",
+            )
+
+    def _check_seats(self) -> None:
+        _check_range("The number of seats", self.seats, 0, self.max_learners or _MAX_SPAWNS)
+        if self.seats and self.backend == "swarm":
+            raise errors.InvalidOption(
+                "Seats are not offered on a Swarm class yet.",
+                hint="Start the Swarm class without seats: learners' servers start as they join.",
             )
 
 
@@ -419,14 +435,57 @@ class Classroom:
         return learners
 
     def _memory_by_learner(self) -> dict[str, int]:
-        """Memory in use now by each learner's running container, by learner name."""
-        owners = {}
+        """Memory in use now by each learner's running container, by learner name.
+
+        A taken seat's container was started before its learner was known: its
+        learner is the one the hub recorded for the seat.
+        """
+        owners, seated = {}, {}
         for cid in self.engine.containers_labelled(f"{_labels.WORKSHOP}={self.names.workshop}"):
             info = self.engine.container_info(cid)
             if info and info.running and info.labels.get(_labels.ROLE) == "learner":
                 owners[info.id] = info.env.get("JUPYTERHUB_USER", "")
-        used = self.engine.memory_usage(list(owners))
+                if SEAT_LABEL in info.labels:
+                    seated[info.id] = info.labels[SEAT_LABEL]
+        if seated:
+            taken = taken_seats(self.engine, self.names, lambda: self.state.image)
+            owners.update({cid: taken.get(seat, "") for cid, seat in seated.items()})
+        used = self.engine.memory_usage([cid for cid, owner in owners.items() if owner])
         return {owners[cid]: size for cid, size in used.items()}
+
+    def seats(self) -> Seats | None:
+        """The class's seats now (ready, starting, taken), or None when it keeps none."""
+        return read_seats(self.engine, self.names)
+
+    def wait_for_seats(
+        self, timeout: float = 300.0, progress: Callable[[Seats], None] | None = None
+    ) -> Seats | None:
+        """Wait until the spare seats are ready (or the class needs no more); return them.
+
+        Args:
+            timeout: Seconds to wait at most.
+            progress: Called with the seats each time their count changes.
+
+        Raises:
+            wiw.errors.TokenTimeout: The seats were not ready in time.
+        """
+        seen: list[Seats | None] = [None]
+
+        def ready() -> Seats | None:
+            seats = self.seats()
+            if seats is not None and seats != seen[0] and progress is not None:
+                progress(seats)
+            seen[0] = seats
+            return seats if seats is not None and seats.starting == 0 else None
+
+        try:
+            return poll(ready, timeout=check_timeout(timeout), what="the seats", interval=1.0)
+        except WaitTimeout:
+            raise errors.TokenTimeout(
+                f"The seats of {self.names.workshop} were not all ready in time ({seen[0]}).",
+                hint="Learners can join now; their servers start as they arrive. See the "
+                f"hub's log ('wiw logs {self.names.workshop}').",
+            ) from None
 
     def update(self, image: Image, *, restore_deleted: bool = False) -> list[Delivered]:
         """Switch the class to a new image of its workshop and deliver its lessons to everyone.
@@ -502,6 +561,7 @@ def _settings(image: str, options: ClassroomOptions, *, tls: bool = False) -> Hu
         pids=options.limits.pids,
         backend=options.backend,
         tls=tls,
+        seats=options.seats,
     )
 
 
@@ -577,6 +637,7 @@ def down(workshop: str, *, engine: ContainerEngine) -> None:
     """Stop a workshop's classroom: remove its containers and network, keep every volume."""
     names = Names(workshop)
     label = f"{_labels.WORKSHOP}={workshop}"
+    engine.container_remove(names.hub)  # first: its seat service would start new seats
     for sid in engine.services_labelled(label):
         engine.service_remove(sid)
     for cid in engine.containers_labelled(label):
@@ -590,14 +651,21 @@ def attach(workshop: str, *, engine: ContainerEngine) -> Classroom:
 
 
 def learner_volumes(workshop: str, *, engine: ContainerEngine) -> dict[str, str]:
-    """Map each learner of a workshop (their account name) to their home volume."""
+    """Map each learner of a workshop (their account name) to their home volume.
+
+    A learner who took a seat has the seat's home; free seats' homes are nobody's.
+    """
     names = Names(workshop)
     found = engine.volumes_labelled(f"{_labels.WORKSHOP}={workshop}")
-    return {
+    homes = {
         labels.get(_labels.LEARNER) or name.removeprefix(names.home_prefix): name
         for name, labels in sorted(found.items())
         if name.startswith(names.home_prefix)
     }
+    if any(name.startswith(names.seat_prefix) for name in found):
+        taken = taken_seats(engine, names, lambda: _any_image_of(workshop, engine))
+        homes.update(seat_homes(found, names, taken))
+    return homes
 
 
 def _collect_on_swarm(workshop: str, dest: Path, *, engine: ContainerEngine) -> list[Path]:

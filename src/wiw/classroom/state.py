@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -288,6 +289,26 @@ def _saved_text(engine: ContainerEngine, names: Names, image: str) -> str | None
     cid = _helper(engine, image, names)
     try:
         return read_file(engine, cid, f"{STATE_DIR}/{STATE_FILE}")
+    finally:
+        engine.container_remove(cid)
+
+
+def read_hub_file(
+    engine: ContainerEngine, names: Names, name: str, image: Callable[[], str]
+) -> str | None:
+    """A file of wiw's on the hub's volume (``STATE_DIR/name``), or None if it is not there.
+
+    Read from the hub's container while there is one, or else through a
+    helper made from ``image()`` (called only then).
+    """
+    path = f"{STATE_DIR}/{name}"
+    if engine.container_info(names.hub) is not None:
+        return read_file(engine, names.hub, path)
+    if engine.volume_labels(names.hub_volume) is None:
+        return None
+    cid = _helper(engine, image(), names)
+    try:
+        return read_file(engine, cid, path)
     finally:
         engine.container_remove(cid)
 

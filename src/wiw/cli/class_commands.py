@@ -16,6 +16,7 @@ from wiw import classroom
 from wiw.build.image import Image
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
 from wiw.classroom.listing import class_name
+from wiw.classroom.seats import Seats
 from wiw.classroom.state import TLSFiles
 from wiw.cli.args import (
     count,
@@ -66,6 +67,7 @@ def _plan(image: Image, args: argparse.Namespace, output: Output) -> LearnerLimi
         lesson_peak=peak,
         cpus=args.cpus,
         arrival_window=args.arrival_window,
+        seats=args.seats,
     )
     if not args.force:
         plan.require_fit()
@@ -128,8 +130,23 @@ def _tls_pair(args: argparse.Namespace) -> None:
         )
 
 
+def _seats_fit(args: argparse.Namespace) -> None:
+    """Refuse --seats beyond --max-learners, and on --swarm (not offered there yet)."""
+    if args.seats and args.swarm:
+        refuse(
+            "--seats is not offered with --swarm yet",
+            "Leave out --seats: on a Swarm, learners' servers start as they join.",
+        )
+    if args.max_learners and args.seats > args.max_learners:
+        refuse(
+            f"--seats {args.seats} is more than --max-learners {args.max_learners}",
+            "Seats are learners' servers started ahead: keep --seats within --max-learners.",
+        )
+
+
 def cmd_up(args: argparse.Namespace, output: Output) -> int:
     """Start the classroom hub: one join URL, a server per learner."""
+    _seats_fit(args)
     tls = _tls(args)  # the files' contents checked before anything starts
     image, found = target(args, output.engine)
     args.source = workshop_source(found, args.workshop)
@@ -140,6 +157,7 @@ def cmd_up(args: argparse.Namespace, output: Output) -> int:
         auth="shared-password" if password is not None else "temporary",
         password=password,
         backend="swarm" if args.swarm else "docker",
+        seats=args.seats,
     )
     options = dataclasses.replace(options, limits=_plan(image, args, output))
     if warning := _internet_warning(image, args):
@@ -188,6 +206,8 @@ def _serve_classroom(
             f"Instructor URL (for you only, not in the QR code): {room.instructor_url}",
             markup=False,
         )
+        if options.seats:
+            _wait_for_seats(room, output)
         if args.detach:
             stop = f"wiw down {room.names.workshop}"
             output.err.print(f"Running. Stop with '{stop}' (files are kept).")
@@ -204,6 +224,18 @@ def _serve_classroom(
     room.stop()
     output.emit("stopped", workshop=room.names.workshop)
     return 0
+
+
+def _wait_for_seats(room: Classroom, output: Output) -> None:
+    """Say how the seats come along, and when they are ready."""
+
+    def progress(seats: Seats) -> None:
+        output.err.print(f"seats: {seats.ready} ready, {seats.starting} starting", markup=False)
+
+    seats = room.wait_for_seats(progress=progress if output.show_progress else None)
+    if seats is not None:
+        output.emit("seats", **seats.to_dict())
+        output.err.print(f"Seats ready: {seats.ready} (learners who join now start at once).")
 
 
 def cmd_url(args: argparse.Namespace, output: Output) -> int:
@@ -276,12 +308,14 @@ def cmd_status(args: argparse.Namespace, output: Output) -> int:
     """Show who has joined a running classroom and whose server runs."""
     room = Classroom.attach(class_name(args.workshop), engine=output.engine)
     learners = room.learners()
+    seats = room.seats()
     if args.json:
         data = {
             "schema": STATUS_SCHEMA,
             "class": room.names.workshop,
             "join_url": room.join_url,
             "learners": [dataclasses.asdict(learner) for learner in learners],
+            "seats": seats.to_dict() if seats else None,
         }
         output.out.print_json(data=data)
         return 0
@@ -295,6 +329,8 @@ def cmd_status(args: argparse.Namespace, output: Output) -> int:
         node = (learner.node or "",) if on_nodes else ()
         table.add_row(learner.name, state, learner.last_activity or "", used, *node)
     output.out.print(table)
+    if seats:
+        output.out.print(f"seats: {seats.ready} ready, {seats.taken} taken of {seats.total}")
     return 0
 
 
@@ -386,6 +422,14 @@ _UP_SIZING = (
         "memory limit per learner, e.g. 2g (default: from the plan)",
         type=memory,
         metavar="SIZE",
+    ),
+    Argument(
+        "--seats",
+        "learners' servers to start before the class arrives, refilled as learners take "
+        "them (default: none)",
+        type=count(0, 1000),
+        default=0,
+        metavar="N",
     ),
     *LEARNER_LIMITS,
 )

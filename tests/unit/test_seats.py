@@ -1,0 +1,234 @@
+"""Seats: how many the hub keeps, which one a learner may take, and the seat's own door.
+
+The hub's side (``jupyterhub/hub/wiw_seats.py``, ``jupyterhub/server/wiw_seat.py``)
+runs here over the Docker API's answers as plain data and over a real
+socket on loopback; ``tests/integration/test_seats.py`` runs a seated
+class on a real engine.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.support.engine import free_port
+from tests.support.hubside import load_support_module
+from wiw import errors
+from wiw.classroom.contract import Names
+from wiw.classroom.lifecycle import ClassroomOptions
+from wiw.classroom.seats import Seats, seat_homes
+from wiw.contract import SEAT_LABEL
+from wiw.planning import plan_classroom
+
+SEATS = load_support_module("wiw_seats")
+SEAT = load_support_module("wiw_seat")
+PREFIX = "wiw-intro-seat-"
+
+
+def listed(
+    sid: str, *, name: str | None = None, image: str = "sha256:a", created: int = 1
+) -> dict[str, Any]:
+    """A seat's container as the engine's API lists it (``GET /containers/json``)."""
+    labels = {SEAT_LABEL: sid, "org.wiw.role": "learner"}
+    return {"Id": f"c-{sid}", "Names": [f"/{name or PREFIX + sid}"], "ImageID": image,
+            "Created": created, "Labels": labels}  # fmt: skip
+
+
+@given(
+    spare=st.integers(0, 50), cap=st.integers(0, 60), learners=st.integers(0, 60),
+    waiting=st.integers(0, 50), starting=st.integers(0, 50),
+)  # fmt: skip
+def test_seats_are_refilled_within_the_cap_a_few_at_a_time(
+    spare: int, cap: int, learners: int, waiting: int, starting: int
+) -> None:
+    """Never more free seats than asked, nor beyond the cap; at most two starting at once."""
+    starting = min(starting, waiting)
+    more = SEATS.seats_to_start(
+        spare=spare, cap=cap, learners=learners, waiting=waiting, starting=starting
+    )
+    assert more >= 0
+    assert waiting + more <= max(waiting, spare)
+    if cap:
+        assert learners + waiting + more <= max(cap, learners + waiting)
+    assert starting + more <= max(starting, SEATS.MAX_STARTING)
+
+
+def test_a_class_that_keeps_five_seats() -> None:
+    """Five asked: two start at a time; a full class keeps none; a cap of 0 means no cap."""
+    assert SEATS.seats_to_start(spare=5, cap=10, learners=0, waiting=0, starting=0) == 2
+    assert SEATS.seats_to_start(spare=5, cap=10, learners=0, waiting=4, starting=1) == 1
+    assert SEATS.seats_to_start(spare=5, cap=10, learners=7, waiting=2, starting=0) == 1
+    assert SEATS.seats_to_start(spare=5, cap=10, learners=10, waiting=0, starting=0) == 0
+    assert SEATS.seats_to_start(spare=5, cap=0, learners=100, waiting=3, starting=0) == 2
+
+
+def test_only_free_ready_seats_of_the_current_image_are_offered_oldest_first() -> None:
+    """A taken seat (renamed), an old image's or one not answering yet is never offered."""
+    seats = SEATS.seats_of([
+        listed("b", created=2), listed("a", created=1), listed("old", image="sha256:0"),
+        listed("taken", name="wiw-intro-learner-ada"), listed("cold"),
+        {"Id": "c-x", "Names": ["/other"], "Labels": {}},
+    ])  # fmt: skip
+    assert [s.id for s in seats] == ["a", "cold", "old", "taken", "b"]  # by age, then id
+    assert [s.id for s in SEATS.free(seats, "intro")] == ["a", "cold", "old", "b"]
+    offered = SEATS.ready_seats(seats, "intro", "sha256:a", ready=["a", "b", "taken", "old"])
+    assert [s.id for s in offered] == ["a", "b"]
+
+
+def test_taken_seats_are_recorded_whole_and_read_back(tmp_path: Path) -> None:
+    """Each record replaces the file at once (root-only); a seat handed back is forgotten."""
+    assert SEATS.read_taken(tmp_path) == {}
+    SEATS.record_taken(tmp_path, "a1", "Ada")
+    SEATS.record_taken(tmp_path, "b2", "Émilie")
+    assert SEATS.read_taken(tmp_path) == {"a1": "Ada", "b2": "Émilie"}
+    assert (tmp_path / "seats-taken.json").stat().st_mode & 0o777 == 0o600
+    SEATS.forget_taken(tmp_path, "a1")
+    assert SEATS.read_taken(tmp_path) == {"b2": "Émilie"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seats-taken.json"]
+    (tmp_path / "seats-taken.json").write_text("not json")
+    assert SEATS.read_taken(tmp_path) == {}
+
+
+def test_a_seat_has_the_confinement_of_every_learner() -> None:
+    """No capabilities, no new privileges, the process limit: seats as learners."""
+    assert SEATS.confinement(256) == {
+        "pids_limit": 256, "security_opt": ["no-new-privileges:true"], "cap_drop": ["ALL"]
+    }  # fmt: skip
+
+
+def test_the_key_and_address_come_from_docker_inspect() -> None:
+    """What the spawner reads of a seat: its address on the class's network, its key."""
+    inspected = {
+        "NetworkSettings": {"Networks": {"wiw-intro": {"IPAddress": "172.20.0.5"}}},
+        "Config": {"Env": ["PATH=/bin", "WIW_SEAT_KEY=k=ey", "HOME=/home/learner"]},
+    }
+    assert SEATS.seat_address(inspected, "wiw-intro") == "172.20.0.5"
+    assert SEATS.seat_key(inspected) == "k=ey"
+    assert SEATS.seat_key({"Config": {"Env": None}}) == ""
+
+
+@pytest.fixture
+def waiting_seat() -> Iterator[tuple[Any, int]]:
+    """A seat's door on a loopback port, answering in a thread until the test ends."""
+    port = free_port()
+    seat = SEAT.Waiting("the-key", port=port)
+    seat.server_address = ("127.0.0.1", port)
+    thread = threading.Thread(target=seat.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield seat, port
+    finally:
+        seat.shutdown()
+        seat.server_close()
+
+
+def ask(port: int, method: str, path: str, body: bytes = b"", key: str = "") -> int:
+    """One request to the seat; its status."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Authorization": f"token {key}"} if key else {}
+    connection.request(method, path, body=body or None, headers=headers)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def taken_by(seat: Any) -> dict[str, str] | None:
+    """The settings a seat took, if any."""
+    learner: dict[str, str] | None = seat.learner
+    return learner
+
+
+def test_the_seat_takes_its_learner_only_with_its_key_and_only_once(
+    waiting_seat: tuple[Any, int],
+) -> None:
+    """Anyone may ask if it is ready; only the key hands a learner over, and only one learner."""
+    seat, port = waiting_seat
+    learner = json.dumps({"env": {"JUPYTERHUB_USER": "Ada"}}).encode()
+    assert ask(port, "GET", "/wiw-seat") == 200
+    assert ask(port, "GET", "/other") == 404
+    assert ask(port, "POST", "/wiw-seat", learner) == 403
+    assert ask(port, "POST", "/wiw-seat", learner, key="the-ke") == 403
+    assert ask(port, "POST", "/wiw-seat", b"[1]", key="the-key") == 400
+    assert ask(port, "POST", "/wiw-seat", b'{"env": {"A": 1}}', key="the-key") == 400
+    assert taken_by(seat) is None
+    assert ask(port, "POST", "/wiw-seat", learner, key="the-key") == 202
+    assert taken_by(seat) == {"JUPYTERHUB_USER": "Ada"}
+    other = json.dumps({"env": {"JUPYTERHUB_USER": "Eve"}}).encode()
+    assert ask(port, "POST", "/wiw-seat", other, key="the-key") == 409
+    assert taken_by(seat) == {"JUPYTERHUB_USER": "Ada"}
+
+
+def test_the_hub_hands_a_learner_over(waiting_seat: tuple[Any, int]) -> None:
+    """``hand_over`` (the spawner's side) is what the seat's door takes."""
+    seat, port = waiting_seat
+    SEATS.hand_over("127.0.0.1", "the-key", {"JUPYTERHUB_USER": "Grace"}, port=port)
+    with pytest.raises(OSError, match="409"):
+        SEATS.hand_over("127.0.0.1", "the-key", {"JUPYTERHUB_USER": "Eve"}, port=port)
+    assert seat.learner == {"JUPYTERHUB_USER": "Grace"}
+
+
+def test_extensions_enabled_in_the_server_configuration(tmp_path: Path) -> None:
+    """The seat imports the extensions the server will load: enabled ones only."""
+    (tmp_path / "a.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {"jupyterlab": True, "off": False}}}))  # fmt: skip
+    (tmp_path / "b.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {"jupyter_lsp": True}}}))  # fmt: skip
+    (tmp_path / "broken.json").write_text("{")
+    assert SEAT.extensions(tmp_path) == ["jupyter_lsp", "jupyterlab"]
+
+
+def test_warming_up_never_imports_jupyterhub(tmp_path: Path) -> None:
+    """JupyterHub's modules read the learner's settings when imported: never ahead of them."""
+    assert SEAT.HUB not in SEAT.requirement_modules("wiw")
+    assert "jupyterhub" not in [m.split(".")[0] for m in SEAT.SERVER_MODULES]
+    assert {"rich", "qrcode"} <= set(SEAT.requirement_modules("wiw"))  # wiw's own, as a sample
+    assert SEAT.requirement_modules("no-such-distribution") == []
+
+
+def test_seat_homes_are_learners_only_once_taken() -> None:
+    """A taken seat's home is its learner's; a free seat's and a look-alike are nobody's."""
+    names = Names("intro")
+    volumes = {
+        f"{PREFIX}a1": {SEAT_LABEL: "a1"},
+        f"{PREFIX}b2": {SEAT_LABEL: "b2"},
+        "wiw-intro-home-seat-c3": {SEAT_LABEL: "c3"},
+    }
+    taken = {"a1": "Ada", "c3": "Eve"}
+    assert seat_homes(volumes, names, taken) == {"Ada": f"{PREFIX}a1"}
+
+
+def test_the_seats_status_as_the_hub_writes_it() -> None:
+    """``seats.json`` read back; total counts free and taken seats."""
+    seats = Seats.from_json('{"ready": 3, "starting": 1, "taken": 4, "spare": 5, "ready_ids": []}')
+    assert seats == Seats(ready=3, starting=1, taken=4, spare=5)
+    assert seats.to_dict() == {"ready": 3, "taken": 4, "total": 8, "starting": 1, "spare": 5}
+
+
+def test_seats_are_within_the_cap_and_not_on_swarm() -> None:
+    """More seats than the cap, or seats on Swarm, are refused with a hint."""
+    assert ClassroomOptions(max_learners=10, seats=10).seats == 10
+    with pytest.raises(errors.InvalidOption, match="seats"):
+        ClassroomOptions(max_learners=10, seats=11)
+    with pytest.raises(errors.InvalidOption, match="Swarm") as refused:
+        ClassroomOptions(seats=2, backend="swarm")
+    assert refused.value.hint
+
+
+def test_the_plan_counts_the_seats() -> None:
+    """Seats hold memory beside the learners; the plan says how many fit."""
+    alone = plan_classroom(learners=10, host_memory=8 * 2**30, host_cpus=2)
+    room = alone.fit - 10
+    fits = plan_classroom(learners=10, host_memory=8 * 2**30, host_cpus=2, seats=room)
+    assert fits.fits
+    assert f"10 learners and {room} seats fit" in fits.summary()
+    over = plan_classroom(learners=10, host_memory=8 * 2**30, host_cpus=2, seats=room + 1)
+    assert not over.fits
+    assert f"only {room} seats fit beside the learners" in over.summary()
