@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wiw import errors
 from wiw.cli import args as _cliargs
 from wiw.cli.args import CommandParser, count, decimal, memory, port, seconds, suggest
 
@@ -293,3 +294,76 @@ def test_anything_else_is_refused_with_an_example(text: str) -> None:
         f"must be a URL that starts with http:// or https://, not {text!r}"
         "\nhint: Give the whole URL, e.g. https://workshop.example.org/."
     )
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "said"),
+    [
+        (_cliargs.python_version, "3.12.1",
+         "must be a Python version such as 3.12, not '3.12.1'"
+         "\nhint: Give the major and minor version only."),
+        (_cliargs.version_tag, "latest",
+         "must be an explicit version tag (letters, digits, '.', '_', '-'; not 'latest'), "
+         "not 'latest'\nhint: Use a date or a version, e.g. 2026-11-25."),
+        (_cliargs.workshop_text, "  ",
+         "must be a workshop folder, or a workshop's name, not '  '"
+         "\nhint: Give the folder that holds the lessons, e.g. '.' for the current one."),
+        (_cliargs.host_name, "http://ws.example.org:8000/join",
+         "must be a DNS name or an IP address without http://, not "
+         "'http://ws.example.org:8000/join'"
+         "\nhint: Give the name alone, e.g. ws.example.org; the port goes in --port."),
+        (_cliargs.host_name, "http://[x",
+         "must be a DNS name or an IP address without http://, not 'http://[x'"
+         "\nhint: Give the name alone, e.g. workshop.example.org; the port goes in --port."),
+        (_cliargs.host_name, "ws.example.org:8000",
+         "must be a DNS name or an IP address (no http://, port or path), not "
+         "'ws.example.org:8000'"),
+        (_cliargs.image_ref, "Wiw/Intro",
+         "must be an image reference such as wiw/intro:2026-11, not 'Wiw/Intro'"
+         f"\nhint: {errors.InvalidName.hint}"),
+        (_cliargs.image_ref, "sha256:!", "must be an image reference such as wiw/intro:2026-11, "
+         f"not 'sha256:!'\nhint: {errors.InvalidName.hint}"),
+    ],
+)  # fmt: skip
+def test_each_refusal_says_its_rule_then_what_to_do(
+    parse: Callable[[str], object], text: str, said: str
+) -> None:
+    """The rule with the value as typed, and the hint line when there is one, word for word."""
+    assert refusal(parse, text) == said
+
+
+def test_a_qr_text_is_shown_whole_up_to_80_characters_then_by_its_start() -> None:
+    """2000 characters are taken; longer is refused, shown whole up to 80, else cut at 60."""
+    assert _cliargs.qr_text("x" * 2000) == "x" * 2000
+    eighty = "a b" + "c" * 77
+    assert refusal(_cliargs.qr_text, eighty) == (
+        f"must be a URL of 1 to 2000 characters without spaces, not {eighty!r}"
+    )
+    long = "y" * 2001
+    assert refusal(_cliargs.qr_text, long) == (
+        f"must be a URL of 1 to 2000 characters without spaces, not {long[:60]!r}... "
+        "(2001 characters)"
+    )
+
+
+def test_an_image_id_is_taken_as_given() -> None:
+    """sha256: and 12 to 64 hex digits: an image's id, kept as written."""
+    assert _cliargs.image_ref("sha256:0123456789ab") == "sha256:0123456789ab"
+
+
+def test_an_unknown_option_or_a_stray_argument_is_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An unknown --flag=value is named without its value; '-' and '-5' are stray arguments."""
+    parser = command_line()
+    assert parse_error(capsys, parser, "--prot=80")[0] == (
+        "error: wiw has no option --prot. Did you mean '--port'?"
+    )
+    assert (
+        parse_error(capsys, parser, "run", "-")[0]
+        == "error: wiw run takes no further argument '-'."
+    )
+    assert parse_error(capsys, parser, "run", "-5")[0] == (
+        "error: wiw run takes no further argument '-5'."
+    )
+    assert parse_error(capsys, parser, "run", "-x")[0] == "error: wiw run has no option -x."
