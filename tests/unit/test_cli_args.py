@@ -367,3 +367,15 @@ def test_an_unknown_option_or_a_stray_argument_is_named(
         "error: wiw run takes no further argument '-5'."
     )
     assert parse_error(capsys, parser, "run", "-x")[0] == "error: wiw run has no option -x."
+
+
+def test_a_refusal_with_its_own_hint_points_to_the_help_after_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The error line, then the type's hint and 'See ... --help.' on one line; no usage."""
+    parser = CommandParser(prog="wiw build")
+    parser.add_argument("--python", type=_cliargs.python_version)
+    assert parse_error(capsys, parser, "--python", "3.12.1") == [
+        "error: --python must be a Python version such as 3.12, not '3.12.1'",
+        "hint: Give the major and minor version only. See 'wiw build --help'.",
+    ]
