@@ -13,9 +13,12 @@ import matplotlib.pyplot as plt
 
 def draw_charts(results: dict[str, Any], out: Path) -> list[Path]:
     """Draw every chart of a run into ``out``; return their paths."""
+    burst = [_burst(results, out)] if "burst" in results else []
+    if "builds" not in results:  # --only burst
+        return burst
     return [
         _builds(results, out), _phases(results, out), _arrivals(results, out),
-        _bytes(results, out), _cost(results, out), _sweep(results, out),
+        _bytes(results, out), _cost(results, out), _sweep(results, out), *burst,
     ]  # fmt: skip
 
 
@@ -125,6 +128,26 @@ def _sweep(results: dict[str, Any], out: Path) -> Path:
     ax.set_title(f"Class capacity (P4 = {learners['capacity']['P4']})")
     ax.legend(fontsize=8)
     return _save(fig, out / "capacity.png")
+
+
+def _burst(results: dict[str, Any], out: Path) -> Path:
+    burst = results["burst"]
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    styles = {"without_seats": ("#b0b0b0", "x"), "with_seats": ("#2171b5", "o"),
+              "alone_on_a_seat": ("#e6550d", "s")}  # fmt: skip
+    for name, arrivals in burst["arrivals"].items():
+        colour, marker = styles[name]
+        ok = [(a["arrival"], a["first_output"]) for a in arrivals if a["first_output"]]
+        p95 = burst["p95_first_output_s"][name]
+        label = f"{name.replace('_', ' ')} (p95 {p95:.1f} s)" if p95 else name.replace("_", " ")
+        ax.scatter([x for x, _ in ok], [y for _, y in ok], s=16, color=colour, marker=marker,
+                   label=label)  # fmt: skip
+    ax.set_xlabel("arrival (s)")
+    ax.set_ylabel("arrival → first output (s)")
+    ax.set_title(f"{burst['learners']} learners arriving within {burst['window_s']:g} s "
+                 f"(B1 = {burst['B1']}, B2 = {burst['B2']})")  # fmt: skip
+    ax.legend(fontsize=8)
+    return _save(fig, out / "burst.png")
 
 
 def _save(fig: Any, path: Path) -> Path:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import time
@@ -83,13 +84,18 @@ async def _kernel_and_cell(base: str, token: str) -> float:
 
 
 def class_run(image: wiw.Image, learners: int, window: float, *, code: str,
-              assets: list[str], seed: int) -> dict[str, Any]:  # fmt: skip
-    """A simulated class; its phases, and the CPU and memory each learner cost."""
-    options = wiw.ClassroomOptions(max_learners=learners + 5, concurrent_spawns=4)
+              assets: list[str], seed: int, seats: int = 0) -> dict[str, Any]:  # fmt: skip
+    """A simulated class; its phases, and the CPU and memory each learner cost.
+
+    With ``seats``, the class keeps that many seats, all ready before anyone arrives.
+    """
+    options = wiw.ClassroomOptions(max_learners=learners + 5, concurrent_spawns=4, seats=seats)
     room = wiw.Classroom.start(image, options)
     meter = Meter()
     try:
         join_url = room.wait_until_ready(timeout=180)
+        if seats:
+            room.wait_for_seats(timeout=60 + 10 * seats)
         hub_id = room.engine.container_info(room.names.hub)
         assert hub_id is not None
         meter.read([hub_id.id])
@@ -116,6 +122,38 @@ def class_run(image: wiw.Image, learners: int, window: float, *, code: str,
     summary["arrivals"] = [{"arrival": o.arrival, "first_output": o.phases.get("first_output"),
                             "status": o.status} for o in outcomes]  # fmt: skip
     return summary
+
+
+def burst(image: wiw.Image, learners: int, window: float, *, code: str,
+          assets: list[str], seed: int) -> dict[str, Any]:  # fmt: skip
+    """A class arriving at once, with a seat for everyone and without; one learner alone.
+
+    B1: burst p95 (arrival -> first output) with seats / one learner alone on a
+    ready seat. B2: burst p95 with seats / burst p95 without.
+    """
+    run = functools.partial(class_run, image, code=code, assets=assets, seed=seed)
+    alone = run(1, 0.0, seats=1)
+    seated = run(learners, window, seats=learners)
+    unseated = run(learners, window)
+
+    def p95(run: dict[str, Any]) -> float | None:
+        value = run["phases"].get("first_output", {}).get("p95")
+        return float(value) if value is not None and run["errors"] == 0 else None
+
+    runs = {"alone_on_a_seat": alone, "with_seats": seated, "without_seats": unseated}
+    first = {name: p95(run) for name, run in runs.items()}
+    return {
+        "learners": learners, "window_s": window, "p95_first_output_s": first,
+        "errors": {name: run["errors"] for name, run in runs.items()},
+        "arrivals": {name: run["arrivals"] for name, run in runs.items()},
+        "cpu_s_per_learner": {n: run["cpu"]["total_s_per_learner"] for n, run in runs.items()},
+        "B1": _ratio(first["with_seats"], first["alone_on_a_seat"]),
+        "B2": _ratio(first["with_seats"], first["without_seats"]),
+    }  # fmt: skip
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return round(top / bottom, 3) if top is not None and bottom else None
 
 
 def capacity_sweep(image: wiw.Image, rates: list[int], *, seconds: float, code: str,

@@ -27,8 +27,16 @@ from traitlets import default
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wiw_auth import JoinAuthenticator, PasswordAuthenticator
-from wiw_contract import RUNTIME, SEAT_LABEL, hub_roles, seat_prefix
-from wiw_seats import confinement, forget_taken, hand_over, record_taken, seat_address, seat_key
+from wiw_contract import RUNTIME, SEAT_LABEL, SEATS_STATUS, hub_roles, seat_prefix
+from wiw_seats import (
+    LEARNER_SHARES,
+    confinement,
+    forget_taken,
+    hand_over,
+    record_taken,
+    seat_address,
+    seat_key,
+)
 from wiw_seats import take_seat as ready_seats
 from wiw_static import precompressed
 from wiw_swarm import NOT_FOUND, PinnedToNode
@@ -76,6 +84,7 @@ c.JupyterHub.tornado_settings = {
     "static_handler_class": precompressed(CacheControlStaticFilesHandler)
 }
 c.ConfigurableHTTPProxy.command = [sys.executable, str(Path(__file__).with_name("wiw_proxy.py"))]
+need("WIW_SHORT_URL")  # the proxy reads it, with the short address from the state file
 c.JupyterHub.hub_ip = "0.0.0.0"  # noqa: S104 - reachable by learners' containers only
 c.JupyterHub.hub_connect_ip = need("WIW_HUB_NAME")
 
@@ -91,6 +100,7 @@ c.JupyterHub.active_server_limit = int(need("WIW_MAX_LEARNERS"))
 c.JupyterHub.concurrent_spawn_limit = 0  # the queue below does the limiting
 CONCURRENT_SPAWNS = int(need("WIW_CONCURRENT_SPAWNS"))
 SEATS = int(need("WIW_SEATS"))  # spare seats to keep ready (wiw_seats.py); 0: none
+(STATE_DIR / SEATS_STATUS).unlink(missing_ok=True)  # the last hub's count: this one counts anew
 _SEATING = asyncio.Lock()  # one seat is taken at a time: never the same seat twice
 
 
@@ -194,7 +204,8 @@ class QueuedDockerSpawner(StartQueue, DockerSpawner):
             except Exception:  # noqa: S112 - another start took it first: the next
                 continue
             record_taken(STATE_DIR, sid, self.user.name)
-            try:
+            try:  # a learner's CPU weight from now on, then their settings
+                await self.docker("update_container", seat["Id"], cpu_shares=LEARNER_SHARES)
                 await asyncio.to_thread(
                     hand_over, seat_address(seat, NETWORK), seat_key(seat), env
                 )

@@ -12,6 +12,9 @@ image installs:
   gzip itself, unpacks the answer and sends it on uncompressed.
 - Responses stream, chunk by chunk and with back-pressure, instead of being
   buffered whole (0.4.0 also refuses bodies over 100 MB).
+- The class's short address (``/k7mq-4xr-2h9``, to type from the projector)
+  redirects to the join URL; each address gets ``SHORT_GUESSES_PER_MINUTE``
+  wrong guesses a minute, then 429, so that nobody finds it by trying.
 - Error pages (the hub's, for a path nothing serves, such as a browser's
   ``/favicon.ico``) go out without the cookies the hub set on them: fetched
   by the proxy, the page carried an XSRF cookie made for the proxy's address,
@@ -20,10 +23,16 @@ image installs:
 
 from __future__ import annotations
 
+import hmac
+import json
+import os
 import ssl
 import sys
+import time
 import urllib.parse
-from collections.abc import Awaitable
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from configurable_http_proxy import cli as chp_cli
@@ -32,6 +41,8 @@ from tornado import httputil
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.httpserver import HTTPServer
 from tornado.iostream import StreamClosedError
+from tornado.web import RequestHandler
+from wiw_contract import SHORT_GUESSES_PER_MINUTE, read_short
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
@@ -137,6 +148,77 @@ async def _proxy_error(
     self.finish(page.body)
 
 
+class ShortDoor:
+    """The class's short address: the right one leads to the join URL, guessing is slowed.
+
+    Each client address gets ``per_minute`` wrong guesses in any minute; past
+    that, every answer is 429 until a minute after its oldest wrong guess,
+    the right address included. Clients are told nothing else.
+    """
+
+    MAX_CLIENTS = 10_000  # clients remembered at most; those with no recent miss go first
+
+    def __init__(self, code: str, target: str, per_minute: int = SHORT_GUESSES_PER_MINUTE,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        self.code = code
+        self.target = target
+        self.per_minute = per_minute
+        self.clock = clock
+        self.misses: dict[str, deque[float]] = {}
+
+    def answer(self, client: str, typed: str) -> tuple[int, str | None]:
+        """The status for ``client`` typing ``typed``, and where to send them (302 only)."""
+        now = self.clock()
+        recent = self.misses.get(client, deque())
+        while recent and now - recent[0] >= 60:  # noqa: PLR2004 - a minute
+            recent.popleft()
+        if len(recent) >= self.per_minute:
+            return 429, None
+        if hmac.compare_digest(read_short(typed).encode(), self.code.encode()):
+            return 302, self.target
+        recent.append(now)
+        self.misses[client] = recent
+        if len(self.misses) > self.MAX_CLIENTS:
+            self.misses = {c: m for c, m in self.misses.items() if m and now - m[-1] < 60}  # noqa: PLR2004
+        return 404, None
+
+
+def short_door(env: Mapping[str, str]) -> ShortDoor | None:
+    """The short address from the hub's state, if the class has one and it is on."""
+    if env.get("WIW_SHORT_URL") != "1":
+        return None
+    try:
+        state = json.loads((Path(env["WIW_STATE_DIR"]) / "state.json").read_text())
+    except (KeyError, OSError, ValueError):
+        return None
+    code, secret = state.get("short_code"), state.get("join_secret")
+    return ShortDoor(str(code), f"/{secret}/") if code and secret else None
+
+
+class ShortHandler(RequestHandler):
+    """``/CODE``: the short address, answered by the proxy itself."""
+
+    def initialize(self, door: ShortDoor) -> None:
+        """Keep the door."""
+        self.door = door
+
+    def get(self, typed: str) -> None:
+        """Redirect to the join URL, or say no (404), or say to wait (429)."""
+        status, target = self.door.answer(self.request.remote_ip or "", typed)
+        self.set_header("Cache-Control", "no-store")
+        if target is not None:
+            self.redirect(target)
+            return
+        if status == 429:  # noqa: PLR2004
+            self.set_header("Retry-After", "60")
+        self.set_status(status)
+        self.finish()
+
+
+SHORT_PATH = r"/([A-Za-z0-9][A-Za-z0-9 -]{7,19})"  # what may be a short address, dashes too
+DOOR: list[ShortDoor] = []  # the short address, when the class has one
+
+
 def _server(app: Any, *args: Any, **kwargs: Any) -> HTTPServer:
     """HTTPServer for the proxy's apps: the public one serves TLS when asked for."""
     if TLS and getattr(app, "wiw_public", False):
@@ -152,6 +234,8 @@ class _Proxy(chp_cli.PythonProxy):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.proxy_app.wiw_public = True  # type: ignore[attr-defined]  # read by _server
+        for door in DOOR:  # before the proxy's catch-all route
+            self.proxy_app.add_handlers(r".*", [(SHORT_PATH, ShortHandler, {"door": door})])
 
 
 def _take_tls(argv: list[str]) -> list[str]:
@@ -170,6 +254,7 @@ def _take_tls(argv: list[str]) -> list[str]:
 def main() -> None:
     """Run the proxy with the command line JupyterHub gives configurable-http-proxy."""
     sys.argv = [sys.argv[0], *_take_tls(sys.argv[1:])]
+    DOOR[:] = [door] if (door := short_door(os.environ)) else []
     # Patched on purpose (mypy rightly objects to assigning methods and classes):
     chp_handlers.ProxyHandler._get_proxy_request = _proxy_request  # type: ignore[method-assign]
     chp_handlers.ProxyHandler.call_proxy = _call_proxy  # type: ignore[method-assign]

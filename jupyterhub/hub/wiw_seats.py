@@ -59,6 +59,8 @@ log = logging.getLogger("wiw-seats")
 SEAT_SCRIPT = "/usr/local/bin/wiw-seat"
 TICK = 1.0  # seconds between the service's looks at the seats
 PROBE_TIMEOUT = 2.0
+LEARNER_SHARES = 1024  # every learner's CPU weight (the engine's default, made explicit)
+SEAT_SHARES = 2  # a free seat's: the lowest; the CPUs go to learners first
 HAND_OVER_TIMEOUT = 10.0
 ACCEPTED = 202
 
@@ -82,8 +84,14 @@ class Seat(NamedTuple):
 
 
 def confinement(pids: int) -> dict[str, Any]:
-    """What every learner's container gets beyond its memory and CPU: seats the same."""
-    return {"pids_limit": pids, "security_opt": ["no-new-privileges:true"], "cap_drop": ["ALL"]}
+    """What every learner's container gets beyond its memory and CPU: seats the same.
+
+    Its CPU weight too, set explicitly: a seat starts at the lowest
+    (``SEAT_SHARES``), so that starting seats never slows a learner, and gets
+    a learner's when taken.
+    """
+    return {"pids_limit": pids, "security_opt": ["no-new-privileges:true"], "cap_drop": ["ALL"],
+            "cpu_shares": LEARNER_SHARES}  # fmt: skip
 
 
 def seat_command() -> list[str]:
@@ -333,7 +341,7 @@ class SeatPool:
             cpu_quota=int(self.settings.cpus * 100_000),
             network_mode=self.settings.network,
             mounts=[{"Type": "volume", "Source": name, "Target": HOME}],
-            **confinement(self.settings.pids),
+            **{**confinement(self.settings.pids), "cpu_shares": SEAT_SHARES},
         )
         created = self.client.create_container(
             image=image, name=name, command=seat_command(), ports=[SEAT_PORT],

@@ -15,6 +15,9 @@ from wiw.contract import (
     SEATS_STATUS,
     SEATS_TAKEN,
     SETTINGS,
+    SHORT_ALPHABET,
+    SHORT_GUESSES_PER_MINUTE,
+    SHORT_LENGTH,
     SOCKET,
     STATE_DIR,
     clean_name,
@@ -22,9 +25,12 @@ from wiw.contract import (
     hub_roles,
     instructor_scopes,
     name_problem,
+    new_short_code,
     powers,
+    read_short,
     seat_prefix,
     service_scopes,
+    short_form,
 )
 
 __all__ = [
@@ -43,6 +49,9 @@ __all__ = [
     "SEAT_PATH",
     "SEAT_PORT",
     "SETTINGS",
+    "SHORT_ALPHABET",
+    "SHORT_GUESSES_PER_MINUTE",
+    "SHORT_LENGTH",
     "SOCKET",
     "STATE_DIR",
     "clean_name",
@@ -50,7 +59,10 @@ __all__ = [
     "hub_roles",
     "instructor_scopes",
     "name_problem",
+    "new_short_code",
     "powers",
+    "read_short",
     "seat_prefix",
     "service_scopes",
+    "short_form",
 ]

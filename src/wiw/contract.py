@@ -13,6 +13,7 @@ that a test can call them and mutation testing reaches them.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from typing import Any
 
@@ -32,6 +33,9 @@ __all__ = [
     "SEAT_PATH",
     "SEAT_PORT",
     "SETTINGS",
+    "SHORT_ALPHABET",
+    "SHORT_GUESSES_PER_MINUTE",
+    "SHORT_LENGTH",
     "SOCKET",
     "STATE_DIR",
     "clean_name",
@@ -39,9 +43,12 @@ __all__ = [
     "hub_roles",
     "instructor_scopes",
     "name_problem",
+    "new_short_code",
     "powers",
+    "read_short",
     "seat_prefix",
     "service_scopes",
+    "short_form",
 ]
 
 HUB_PORT = 8000
@@ -69,8 +76,15 @@ SETTINGS = (
     "WIW_STATE_DIR", "WIW_HOME", "WIW_LEARNER_NAME", "WIW_HOME_VOLUME", "WIW_LEARNER_LABELS",
     "WIW_HOME_LABELS", "WIW_LEARNER_LABEL", "WIW_AUTH", "WIW_MAX_LEARNERS",
     "WIW_CONCURRENT_SPAWNS", "WIW_CULL_AFTER", "WIW_MEM_LIMIT", "WIW_CPU_LIMIT",
-    "WIW_PIDS_LIMIT", "WIW_BACKEND", "WIW_TLS", "WIW_INSTRUCTOR", "WIW_SEATS",
+    "WIW_PIDS_LIMIT", "WIW_BACKEND", "WIW_TLS", "WIW_INSTRUCTOR", "WIW_SEATS", "WIW_SHORT_URL",
 )  # fmt: skip
+
+# The short address people type from the projector (the proxy redirects it to the
+# join URL): letters and digits that cannot be mistaken for each other (no 0, o, 1, l,
+# i), lower case, 31 of them: 10 are about 49.5 bits.
+SHORT_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+SHORT_LENGTH = 10
+SHORT_GUESSES_PER_MINUTE = 10  # wrong guesses the proxy answers per address, then 429
 
 # Letters of any script, digits, spaces and a few marks people use in names.
 _NAME = re.compile(r"^[\w][\w .'\-]*$", re.UNICODE)
@@ -113,6 +127,21 @@ def seat_prefix(workshop: str) -> str:
     learner gives can make a seat's name, nor a seat's a learner's.
     """
     return f"wiw-{workshop}-seat-"
+
+
+def new_short_code() -> str:
+    """A new short address: ``SHORT_LENGTH`` characters of ``SHORT_ALPHABET``, at random."""
+    return "".join(secrets.choice(SHORT_ALPHABET) for _ in range(SHORT_LENGTH))
+
+
+def short_form(code: str) -> str:
+    """The code as people read and type it: groups of 4, 3 and 3 (``k7mq-4xr-2h9``)."""
+    return "-".join(part for part in (code[:4], code[4:7], code[7:]) if part)
+
+
+def read_short(typed: str) -> str:
+    """A short address as typed, in the form it was made: lower case, no dashes or spaces."""
+    return "".join(ch for ch in typed.lower() if ch not in "- ")
 
 
 def powers(scopes: list[str]) -> set[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 import wiw
@@ -23,10 +24,18 @@ from tests.support.learners import SimLearner
 from tests.support.workshops import EXAMPLE, build_named
 from wiw import classroom as cls
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.classroom.listing import class_logs
 from wiw.classroom.seats import Seats, taken_seats
 from wiw.classroom.state import read_file
 from wiw.cli.main import main
-from wiw.contract import SEAT_LABEL, SEATS_STATUS, STATE_DIR
+from wiw.contract import (
+    SEAT_LABEL,
+    SEATS_STATUS,
+    SHORT_ALPHABET,
+    SHORT_GUESSES_PER_MINUTE,
+    SHORT_LENGTH,
+    STATE_DIR,
+)
 from wiw.engine.types import ContainerInfo
 from wiw.planning import LearnerLimits
 
@@ -48,6 +57,7 @@ class Seated:
     port: int
     joined_at: datetime
     learners: list[SimLearner] = field(default_factory=list)
+    arrived_on: list[ContainerInfo] = field(default_factory=list)  # as they came, seats
 
     def containers(self) -> list[ContainerInfo]:
         """Every running container of the class that is a learner's or a seat's."""
@@ -105,6 +115,7 @@ def shared_seated(
         with ThreadPoolExecutor(max_workers=SEATS) as pool:
             joining = [pool.submit(join_and_write, state.room.join_url, n) for n in names]
             state.learners = [future.result() for future in joining]
+        state.arrived_on = [c for c in state.containers() if SEAT_LABEL in c.labels]
         yield state
     finally:
         for learner in state.learners:
@@ -114,9 +125,11 @@ def shared_seated(
 
 @pytest.fixture
 def seated(shared_seated: Seated) -> Seated:
-    """The shared class, running with its seats ready."""
+    """The shared class, running with its seats ready, every learner's server answering."""
     if not shared_seated.image.engine.container_running(shared_seated.room.names.hub):
         shared_seated.start()
+    for learner in shared_seated.learners:
+        learner.rejoin()
     return shared_seated
 
 
@@ -136,8 +149,8 @@ def test_five_learners_arriving_at_once_each_take_a_ready_seat(
     assert len(taken) == len(set(taken.values()))
     prefix = seated.room.names.seat_prefix
     first = {seat for seat, who in taken.items() if who in names}
-    theirs = [c for c in seated.containers() if c.labels.get(SEAT_LABEL) in first]
-    assert theirs  # (a learner whose server was stopped since has a container of their own)
+    theirs = [c for c in seated.arrived_on if c.labels[SEAT_LABEL] in first]
+    assert len(theirs) == len(names)  # each on a container of its own, as they arrived
     for container in theirs:  # a learner's container now, started as a seat before they came
         assert not container.name.lstrip("/").startswith(prefix)
         assert started(container) < seated.joined_at
@@ -197,7 +210,9 @@ def test_a_restarted_hub_keeps_taken_seats_with_their_learners(seated: Seated) -
     try:
         after = seated.taken()
         assert {k: v for k, v in after.items() if k in before} == before
-        assert next(seat for seat, who in after.items() if who == "Radia") not in before
+        radia = [seat for seat, who in after.items() if who == "Radia"]
+        assert radia, class_logs(seated.image.engine, seated.room.names.workshop)[-3000:]
+        assert radia[0] not in before
     finally:
         newcomer.close()
 
@@ -215,3 +230,27 @@ def test_down_leaves_no_seat_running_and_collect_names_everyone(
         mine = by_name[learner.name] / f"mine-{learner.name}.txt"
         assert mine.read_text() == learner.name
     assert not any(name.startswith(seated.room.names.seat_prefix) for name in by_name)
+
+
+def test_the_short_address_reaches_the_join_page_and_guessing_is_refused(seated: Seated) -> None:
+    """Typed as shown, it leads to the join page; past ten wrong guesses a minute: 429."""
+    short = seated.room.short_url
+    assert short is not None
+    origin = seated.room.join_url.removesuffix(f"{seated.room.state.join_secret}/")
+    assert short.startswith(origin)
+    assert len(short.removeprefix(origin)) == SHORT_LENGTH + 2
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        page = browser.get(short.upper())
+        assert page.status_code == 200
+        assert "Join the workshop" in page.text
+        assert str(page.url).startswith(seated.room.join_url)
+        others = [c for c in SHORT_ALPHABET if c != short[-1]]
+        wrong = [
+            browser.get(short[:-1] + c).status_code for c in others[:SHORT_GUESSES_PER_MINUTE]
+        ]
+        assert wrong == [404] * SHORT_GUESSES_PER_MINUTE
+        assert browser.get(short[:-1] + others[-1]).status_code == 429
+        refused = browser.get(short)
+        assert refused.status_code == 429  # the right address too, from this device, for now
+        assert refused.headers["Retry-After"] == "60"
+        assert seated.room.state.join_secret not in refused.text

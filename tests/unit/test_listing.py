@@ -134,7 +134,8 @@ def test_the_list_logs_and_status_commands(
         assert main(["status", "Intro_Python", "--json"], engine=fake) == 0
     status = json.loads(capsys.readouterr().out)
     assert status == {"schema": STATUS_SCHEMA, "class": "intro-python",
-                      "join_url": room.join_url, "learners": [], "seats": None}  # fmt: skip
+                      "join_url": room.join_url, "short_url": room.short_url, "learners": [],
+                      "seats": None}  # fmt: skip
 
 
 def test_a_summary_as_data_names_every_field() -> None:

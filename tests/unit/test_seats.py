@@ -100,8 +100,10 @@ def test_taken_seats_are_recorded_whole_and_read_back(tmp_path: Path) -> None:
 def test_a_seat_has_the_confinement_of_every_learner() -> None:
     """No capabilities, no new privileges, the process limit: seats as learners."""
     assert SEATS.confinement(256) == {
-        "pids_limit": 256, "security_opt": ["no-new-privileges:true"], "cap_drop": ["ALL"]
+        "pids_limit": 256, "security_opt": ["no-new-privileges:true"], "cap_drop": ["ALL"],
+        "cpu_shares": 1024,
     }  # fmt: skip
+    assert SEATS.SEAT_SHARES < SEATS.LEARNER_SHARES / 100  # free seats yield the CPUs
 
 
 def test_the_key_and_address_come_from_docker_inspect() -> None:

@@ -106,6 +106,7 @@ class HubSettings:
         backend: ``docker`` or ``swarm``.
         tls: Whether the hub serves HTTPS (its certificate is on the state volume).
         seats: Spare seats the hub keeps ready (learners' servers started ahead).
+        short_url: Whether the proxy answers the class's short address.
     """
 
     image: str
@@ -119,6 +120,7 @@ class HubSettings:
     backend: Backend
     tls: bool = False
     seats: int = 0
+    short_url: bool = True
 
 
 def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
@@ -149,6 +151,7 @@ def hub_env(names: Names, settings: HubSettings) -> dict[str, str]:
         "WIW_TLS": "1" if settings.tls else "0",
         "WIW_INSTRUCTOR": INSTRUCTOR,
         "WIW_SEATS": str(settings.seats),
+        "WIW_SHORT_URL": "1" if settings.short_url else "0",
     }
 
 

@@ -47,7 +47,7 @@ from wiw.classroom.state import (
     write_state,
 )
 from wiw.classroom.swarm import collect_from_nodes, placements
-from wiw.contract import SEAT_LABEL
+from wiw.contract import SEAT_LABEL, short_form
 from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import ContainerSpec
@@ -105,6 +105,8 @@ class ClassroomOptions:
         seats: Learners' servers to keep started ahead, so that learners who
             arrive together each find one ready (0: none; not on Swarm yet).
             Refilled as learners take them, within ``max_learners``.
+        short_url: Answer the class's short address (:attr:`Classroom.short_url`),
+            for people who type rather than scan.
     """
 
     max_learners: int = 30
@@ -116,6 +118,7 @@ class ClassroomOptions:
     docker_socket: str | None = None
     backend: Literal["docker", "swarm"] = "docker"
     seats: int = 0
+    short_url: bool = True
 
     def __post_init__(self) -> None:
         _check_range("The learner cap", self.max_learners, 0, _MAX_LEARNERS)
@@ -185,7 +188,8 @@ class Classroom:
         self.url: str | None = None
         self.notices: list[str] = []  # things the instructor should know, e.g. a new URL
         self._stopped = False
-        for secret in (state.join_secret, state.api_token, state.instructor_secret):
+        short = (state.short_code, short_form(state.short_code)) if state.short_code else ()
+        for secret in (state.join_secret, state.api_token, state.instructor_secret, *short):
             if secret:
                 errors.register_secret(secret)
 
@@ -215,6 +219,16 @@ class Classroom:
         Keep it to yourself: it is never in the QR code or the join URL.
         """
         return self.state.instructor_url
+
+    @property
+    def short_url(self) -> str | None:
+        """The short address, for people who type rather than scan: it leads to the join URL.
+
+        For example ``http://192.168.1.20:41457/k7mq-4xr-2h9``. Guessing it is
+        slowed to a few tries a minute per device; None when the class was
+        started with ``short_url=False``.
+        """
+        return self.state.short_url
 
     @property
     def _local_url(self) -> str:
@@ -312,8 +326,9 @@ class Classroom:
         # rebuild changes nothing until 'wiw update' says so; Swarm nodes pull by name.
         runs = image.ref if options.backend == "swarm" else image.id
         state = replace(
-            resolve_access(before, **asked), image=runs, source=source or before.source
-        )
+            resolve_access(before, **asked), image=runs, source=source or before.source,
+            short=options.short_url,
+        )  # fmt: skip
         net_labels = _labels.labels_for(names.workshop, "network", __version__)
         if engine.network_ensure(names.network, net_labels, overlay=options.backend == "swarm"):
             made.append("network")
@@ -562,6 +577,7 @@ def _settings(image: str, options: ClassroomOptions, *, tls: bool = False) -> Hu
         backend=options.backend,
         tls=tls,
         seats=options.seats,
+        short_url=options.short_url,
     )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from wiw import errors
 from wiw._version import __version__
 from wiw.classroom.contract import HUB_STATE, STATE_DIR, Names
+from wiw.contract import new_short_code, short_form
 from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import ContainerSpec
@@ -96,6 +97,9 @@ class ClassroomState:
         source: The workshop folder (its absolute path) or repository the
             class was started from: another folder of the same name is
             another class, never silently this one.
+        short_code: The short address's code, for people to type (see
+            :func:`wiw.contract.new_short_code`).
+        short: Whether the short address is on (``wiw up --no-short-url`` turns it off).
     """
 
     join_secret: str
@@ -109,6 +113,8 @@ class ClassroomState:
     instructor_secret: str = ""
     image: str = ""
     source: str | None = None
+    short_code: str = ""
+    short: bool = True
 
     @classmethod
     def new(cls) -> ClassroomState:
@@ -117,6 +123,7 @@ class ClassroomState:
             join_secret=secrets.token_urlsafe(24),
             api_token=secrets.token_hex(32),
             instructor_secret=secrets.token_urlsafe(24),
+            short_code=new_short_code(),
         )
 
     @classmethod
@@ -141,6 +148,13 @@ class ClassroomState:
     def instructor_url(self) -> str:
         """The instructor's own URL: it logs them in to see and help every learner."""
         return f"{self.join_url}hub/instructor/{self.instructor_secret}"
+
+    @property
+    def short_url(self) -> str | None:
+        """The short address people type, leading to the join URL; None when it is off."""
+        if not (self.short and self.short_code):
+            return None
+        return f"{self.join_url.removesuffix(f'{self.join_secret}/')}{short_form(self.short_code)}"
 
 
 def resolve_access(
@@ -273,6 +287,8 @@ def load_state(
         return ClassroomState.new()
     if not state.instructor_secret:
         state = replace(state, instructor_secret=secrets.token_urlsafe(24))
+    if not state.short_code:  # a class from before short addresses
+        state = replace(state, short_code=new_short_code())
     return state
 
 

@@ -146,7 +146,6 @@ def _seats_fit(args: argparse.Namespace) -> None:
 
 def cmd_up(args: argparse.Namespace, output: Output) -> int:
     """Start the classroom hub: one join URL, a server per learner."""
-    _seats_fit(args)
     tls = _tls(args)  # the files' contents checked before anything starts
     image, found = target(args, output.engine)
     args.source = workshop_source(found, args.workshop)
@@ -158,6 +157,7 @@ def cmd_up(args: argparse.Namespace, output: Output) -> int:
         password=password,
         backend="swarm" if args.swarm else "docker",
         seats=args.seats,
+        short_url=not args.no_short_url,
     )
     options = dataclasses.replace(options, limits=_plan(image, args, output))
     if warning := _internet_warning(image, args):
@@ -202,6 +202,7 @@ def _serve_classroom(
             output.err.print(f"[bold yellow]{notice}[/]")
         again = f"wiw url {room.names.workshop} --qr FILE"
         output.announce(room.wait_until_ready(timeout=args.timeout), args.qr, again=again)
+        _say_short_url(room, output)
         output.err.print(
             f"Instructor URL (for you only, not in the QR code): {room.instructor_url}",
             markup=False,
@@ -226,6 +227,12 @@ def _serve_classroom(
     return 0
 
 
+def _say_short_url(room: Classroom, output: Output) -> None:
+    """The short address, for laptops that cannot scan the code."""
+    if room.short_url:
+        output.out.print(f"[bold]Or type:[/] {room.short_url}", highlight=False)
+
+
 def _wait_for_seats(room: Classroom, output: Output) -> None:
     """Say how the seats come along, and when they are ready."""
 
@@ -245,6 +252,7 @@ def cmd_url(args: argparse.Namespace, output: Output) -> int:
         output.out.print(room.instructor_url, markup=False)
         return 0
     output.announce(room.join_url, args.qr)
+    _say_short_url(room, output)
     return 0
 
 
@@ -314,6 +322,7 @@ def cmd_status(args: argparse.Namespace, output: Output) -> int:
             "schema": STATUS_SCHEMA,
             "class": room.names.workshop,
             "join_url": room.join_url,
+            "short_url": room.short_url,
             "learners": [dataclasses.asdict(learner) for learner in learners],
             "seats": seats.to_dict() if seats else None,
         }
@@ -395,6 +404,11 @@ _UP_SERVING = (
         "--tls-key", "... and this private key (a PEM file)", check=readable_file, metavar="FILE"
     ),
     Argument("--no-tls", "serve plain HTTP again", action="store_true"),
+    Argument(
+        "--no-short-url",
+        "no short address to type (k7mq-4xr-2h9) beside the join URL and its QR code",
+        action="store_true",
+    ),
 )
 _UP_SIZING = (
     Argument(
@@ -467,7 +481,7 @@ CLASS_COMMANDS = (
         "learner who opens it gets their own server, and keeps their files.",
         handler=cmd_up,
         arguments=(*_UP_SERVING, *_UP_SIZING, *_UP_LOGIN_AND_MORE),
-        checks=(_tls_pair,),
+        checks=(_tls_pair, _seats_fit),
     ),
     Command(
         "down",
