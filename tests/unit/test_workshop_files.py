@@ -17,7 +17,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.support.workshops import workshop_folder
 from wiw import errors
-from wiw.build.workshop import Workshop, check_python
+from wiw.build import workshop as workshop_module
+from wiw.build.workshop import Workshop, check_python, slugify
 
 DIGEST = "ab" * 32
 
@@ -131,3 +132,33 @@ def test_a_notebook_that_names_its_language_in_language_info_is_an_r_lesson(
     notebook.metadata["language_info"] = {"name": "R"}
     nbformat.write(notebook, folder / "lesson01.ipynb")
     assert Workshop(folder).environment.r is not None
+
+
+def test_a_long_name_keeps_64_characters_of_its_own() -> None:
+    """Punctuation before a long name does not cost it a character of its 64."""
+    assert slugify("(" + "a" * 70 + ")") == "a" * 64
+    assert slugify("  My Workshop (2026)! ") == "my-workshop-2026"
+
+
+def test_a_notebook_too_large_is_refused_saying_how_to_shrink_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the size limit: its path and the limit, and to clear outputs and move data out."""
+    monkeypatch.setattr(workshop_module, "_MAX_NOTEBOOK_BYTES", 2 * 2**20)
+    folder = workshop_folder(tmp_path / "w")
+    big = new_notebook(cells=[new_code_cell("x = '" + "y" * (3 * 2**20) + "'")])
+    nbformat.write(big, folder / "big.ipynb")
+    with pytest.raises(errors.InvalidNotebook) as refused:
+        Workshop(folder)
+    assert refused.value.message == f"Notebook {folder / 'big.ipynb'} is larger than 2 MiB."
+    assert refused.value.hint == (
+        "Clear its outputs (Edit > Clear Outputs of All Cells) and keep data files beside the "
+        "notebook instead of inside it."
+    )
+
+
+def test_where_a_workshop_came_from_is_kept(tmp_path: Path) -> None:
+    """A workshop fetched from git keeps its source (URL@COMMIT) for the image's labels."""
+    source = "https://example.test/course.git@0123abc"
+    assert Workshop(workshop_folder(tmp_path / "w"), source=source).source == source
+    assert Workshop(tmp_path / "w").source is None
