@@ -270,6 +270,9 @@ if need("WIW_AUTH") == "shared-password":
     c.PasswordAuthenticator.user_password = (STATE_DIR / "password").read_text()
 else:
     c.JupyterHub.authenticator_class = JoinAuthenticator
+    # The class list, when the instructor gave one (wiw up --roster): names to choose from.
+    ROSTER = STATE_DIR / "roster.json"
+    c.JoinAuthenticator.roster = json.loads(ROSTER.read_text()) if ROSTER.exists() else []
 for door in ("JoinAuthenticator", "PasswordAuthenticator"):
     c[door].instructor = INSTRUCTOR
     c[door].instructor_key = STATE.get("instructor_secret", "")

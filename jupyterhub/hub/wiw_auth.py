@@ -29,7 +29,7 @@ from jupyterhub.authenticators.shared import SharedPasswordAuthenticator
 from jupyterhub.handlers import BaseHandler
 from jupyterhub.utils import url_path_join
 from tornado import web
-from traitlets import Unicode
+from traitlets import List, Unicode
 from traitlets.config import Configurable
 from wiw_contract import MAX_NAME, clean_name, name_problem
 
@@ -51,10 +51,10 @@ button{{font-size:1.1rem;padding:.6rem 1.2rem;margin-top:1rem;width:100%}}
 {xsrf}
 <label for="name">Your name, as the instructor will see it</label>
 <input id="name" name="name" maxlength="{max_name}" autocomplete="nickname" value="{name}"
- autofocus>
-<p class="error" role="alert">{error}</p>
+ autofocus{listed}>
+{roster}<p class="error" role="alert">{error}</p>
 <button type="submit">Join</button>
-<p class="hint">Leave it empty to get a name picked for you.</p>
+<p class="hint">{hint}</p>
 </form>
 <script>
 const field = document.getElementById("name");
@@ -66,16 +66,48 @@ document.forms[0].addEventListener("submit", () =>
 """
 
 
+PICK_HINT = "Leave it empty to get a name picked for you."
+ROSTER_HINT = "Choose your name from the class list: each name can be taken once."
+
+
 class JoinHandler(BaseHandler):
     """``hub/join``: the one page a learner sees before their server."""
 
     def _page(self, *, name: str = "", error: str = "", status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Cache-Control", "no-store")
+        free = self._unclaimed()
+        options = "".join(f'<option value="{html.escape(n)}">' for n in free)
         self.finish(PAGE.format(
             action=html.escape(self.request.uri or ""), xsrf=self.xsrf_form_html(),
             max_name=MAX_NAME, name=html.escape(name), error=html.escape(error),
+            listed=' list="roster"' if self._roster() else "",
+            roster=f'<datalist id="roster">{options}</datalist>\n' if self._roster() else "",
+            hint=ROSTER_HINT if self._roster() else PICK_HINT,
         ))  # fmt: skip
+
+    def _roster(self) -> list[str]:
+        """The class list, when the instructor gave one (names as written there)."""
+        return list(getattr(self.authenticator, "roster", []) or [])
+
+    def _unclaimed(self) -> list[str]:
+        """The class list's names nobody has taken yet."""
+        return [n for n in self._roster() if not self._taken(n)]
+
+    def _problem(self, name: str, instructor: str) -> tuple[str, str | None]:
+        """The name to log in as (the class list's spelling), and why it cannot be, if so."""
+        roster = self._roster()
+        if roster and not name:
+            return name, "Choose your name from the class list."
+        problem = name_problem(name, instructor)
+        if problem is None and roster:
+            listed = {n.casefold(): n for n in roster}
+            if name.casefold() not in listed:
+                return name, f"{name} is not on the class list. Choose your name from the list."
+            name = listed[name.casefold()]
+        if problem is None and self._taken(name):
+            problem = f"{name} is already in the class. Please choose another name."
+        return name, problem
 
     async def get(self) -> None:
         """Show the page, or send a learner who is already in on to their server."""
@@ -90,11 +122,9 @@ class JoinHandler(BaseHandler):
         auth: Any = self.authenticator
         name = clean_name(self.get_body_argument("name", ""))
         async with _JOINING:
-            if not name:
+            if not name and not self._roster():
                 name = self._free_name()
-            problem = name_problem(name, auth.instructor)
-            if problem is None and self._taken(name):
-                problem = f"{name} is already in the class. Please choose another name."
+            name, problem = self._problem(name, auth.instructor)
             if problem is not None:
                 self._page(name=name, error=problem, status=409)
                 return
@@ -152,9 +182,14 @@ class InstructorDoor(Configurable):
 
 
 class JoinAuthenticator(InstructorDoor, Authenticator):
-    """Learners join by giving a name (or none); the hub's cookie keeps them in."""
+    """Learners join by giving a name (or none); the hub's cookie keeps them in.
+
+    With a class list (``roster``), the join page offers its names and takes
+    only those, each once.
+    """
 
     auto_login = True
+    roster = List(Unicode(), config=True, help="The class list: the names learners may take.")
 
     def normalize_username(self, username: str) -> str:
         """Names are kept as the learner wrote them (unique whatever their case)."""

@@ -1,4 +1,4 @@
-"""Seats on a real engine: a class of five arrives at once and each learner takes a ready seat.
+"""A class that arrives at once, on a real engine: seats, the short address and the class list.
 
 The tests share one classroom (a module fixture) that keeps five seats
 within a cap of ten. Five learners joined it together, each wrote a file
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -254,3 +254,32 @@ def test_the_short_address_reaches_the_join_page_and_guessing_is_refused(seated:
         assert refused.status_code == 429  # the right address too, from this device, for now
         assert refused.headers["Retry-After"] == "60"
         assert seated.room.state.join_secret not in refused.text
+
+
+def test_a_class_list_offers_its_names_and_each_is_taken_once(
+    example_image: wiw.Image, run_id: str, made_images: list[str]
+) -> None:
+    """``--roster``: the join page lists the free names; a listed name, once; no other name."""
+    image = build_named(EXAMPLE, f"roster-{run_id}", example_image.engine, made_images)
+    options = replace(OPTIONS, seats=0, roster=("Ada Lovelace", "Grace Hopper"))
+    room = Classroom.start(image, options, port=free_port())
+    learners = [SimLearner(room.join_url) for _ in range(3)]
+    try:
+        room.wait_until_ready(timeout=120)
+        ada, again, stranger = learners
+        ada.join("ada lovelace")
+        assert ada.name == "Ada Lovelace"  # as the list writes it
+        ada.wait_for_lab()
+        refused = again.join("ADA LOVELACE")
+        assert refused.status_code == 409
+        assert "already in the class" in refused.text
+        assert '<option value="Grace Hopper">' in refused.text
+        assert '<option value="Ada Lovelace">' not in refused.text
+        unlisted = stranger.join("Eve")
+        assert unlisted.status_code == 409
+        assert "not on the class list" in unlisted.text
+        assert [u.name for u in room.learners()] == ["Ada Lovelace"]
+    finally:
+        for learner in learners:
+            learner.close()
+        cls.destroy(room.names.workshop, confirm=True, engine=image.engine)

@@ -37,6 +37,7 @@ def install_hub_fakes(monkeypatch: pytest.MonkeyPatch) -> None:
     fakes["jupyterhub.utils"].url_path_join = lambda *p: "/".join(x.strip("/") for x in p)  # type: ignore[attr-defined]
     fakes["tornado"].web = types.SimpleNamespace(HTTPError=RuntimeError)  # type: ignore[attr-defined]
     fakes["traitlets"].Unicode = lambda default="", **kw: default  # type: ignore[attr-defined]
+    fakes["traitlets"].List = lambda trait=None, default_value=(), **kw: list(default_value)  # type: ignore[attr-defined]
     fakes["traitlets.config"].Configurable = type("Configurable", (), {})  # type: ignore[attr-defined]
     for name, module in fakes.items():
         monkeypatch.setitem(sys.modules, name, module)

@@ -367,3 +367,54 @@ def test_the_join_authenticator_accepts_claims_from_its_own_pages_only(auth: Any
     assert attempt({"wiw": "other", "name": "Ada"}) is None
     assert attempt({"username": "Ada", "password": "class pw"}) is None
     assert attempt(None) is None
+
+
+ROSTER = ["Ada Lovelace", "Grace Hopper", "Émilie du Châtelet"]
+
+
+def roster_page(auth: Any, names: list[str], form: dict[str, str]) -> Any:
+    """A join page of a class with a class list, over the names taken and a form."""
+    handler = type("Join", (JoinPage, auth.JoinHandler), {})(names, form)
+    handler.authenticator.roster = ROSTER
+    return handler
+
+
+@pytest.fixture
+def users(auth: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database's users' names, as the join page asks for them."""
+    monkeypatch.setattr(auth.orm, "User", SimpleNamespace(name="users.name"), raising=False)
+
+
+@pytest.mark.usefixtures("users")
+def test_a_class_list_takes_its_names_only_each_once_as_written(auth: Any) -> None:
+    """Typed in any case, a listed name logs in as the list writes it; never twice; no other."""
+    taken = roster_page(auth, [], {"name": "  ÉMILIE DU   CHÂTELET "})
+    asyncio.run(taken.post())
+    assert taken.logins == [{"name": "Émilie du Châtelet", "wiw": "join"}]
+    again = roster_page(auth, ["Émilie du Châtelet"], {"name": "émilie du châtelet"})
+    asyncio.run(again.post())
+    assert (again.status, again.logins) == (409, [])
+    assert "already in the class" in again.page
+    stranger = roster_page(auth, [], {"name": "Eve"})
+    asyncio.run(stranger.post())
+    assert (stranger.status, stranger.logins) == (409, [])
+    assert "Eve is not on the class list" in stranger.page
+    nameless = roster_page(auth, [], {})
+    asyncio.run(nameless.post())
+    assert (nameless.status, nameless.logins) == (409, [])  # no name is picked from a list
+    assert "Choose your name from the class list." in nameless.page
+
+
+@pytest.mark.usefixtures("users")
+def test_the_join_page_offers_the_names_nobody_took(auth: Any) -> None:
+    """The list's free names, to type ahead; without a list, no list and the usual hint."""
+    page = roster_page(auth, ["Grace Hopper"], {})
+    asyncio.run(page.get())
+    assert 'list="roster"' in page.page
+    offered = re.findall(r'<option value="([^"]*)">', page.page)
+    assert offered == ["Ada Lovelace", "Émilie du Châtelet"]
+    assert auth.ROSTER_HINT in page.page
+    plain = type("Join", (JoinPage, auth.JoinHandler), {})([], {})
+    asyncio.run(plain.get())
+    assert "<datalist" not in plain.page
+    assert auth.PICK_HINT in plain.page

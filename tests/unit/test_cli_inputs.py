@@ -93,6 +93,7 @@ BAD_INPUTS = [
     (["up", IMAGE, "--seats", "5", "--swarm"], ["--seats is not offered with --swarm"]),
     (["up", IMAGE, "--seats", "31"], ["--seats 31 is more than --max-learners 30"]),
     (["up", IMAGE, "--seats", "-1"], ["--seats"]),
+    (["up", IMAGE, "--roster", "missing.txt"], ["--roster", "'missing.txt' does not exist"]),
     (["collect", "intro", "file.txt"], ["FOLDER must be a folder, not the file 'file.txt'"]),
     (["collect", "intro", "gone/work"], ["FOLDER", "'gone' does not exist"]),
     (["build", str(EXAMPLE), "--tag", "Not A Tag"], ["--tag must be an image reference"]),

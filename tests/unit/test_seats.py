@@ -234,3 +234,21 @@ def test_the_plan_counts_the_seats() -> None:
     over = plan_classroom(learners=10, host_memory=8 * 2**30, host_cpus=2, seats=room + 1)
     assert not over.fits
     assert f"only {room} seats fit beside the learners" in over.summary()
+
+
+def test_a_class_list_holds_names_people_can_have_each_once() -> None:
+    """Names of any script are listed as written; a name twice, in any case, is refused."""
+    listed = ("Ada Lovelace", "Émilie du Châtelet", "李白")
+    assert ClassroomOptions(roster=listed).roster == listed
+    for bad, why in [
+        (("Ada", "ADA"), "on the list already, as 'Ada'"),
+        (("Ada  Lovelace",), "single spaces"),
+        (("instructor",), "taken"),
+        (("x" * 41,), "at most 40"),
+        (("<script>",), "letters, digits"),
+    ]:
+        with pytest.raises(errors.InvalidOption, match=why) as refused:
+            ClassroomOptions(roster=bad)
+        assert "one name per line" in refused.value.hint
+    with pytest.raises(errors.InvalidOption, match="not with a class password"):
+        ClassroomOptions(roster=("Ada",), auth="shared-password", password="s3cret-word")

@@ -47,7 +47,7 @@ from wiw.classroom.state import (
     write_state,
 )
 from wiw.classroom.swarm import collect_from_nodes, placements
-from wiw.contract import SEAT_LABEL, short_form
+from wiw.contract import SEAT_LABEL, clean_name, name_problem, short_form
 from wiw.engine import labels as _labels
 from wiw.engine.protocol import ContainerEngine
 from wiw.engine.types import ContainerSpec
@@ -107,6 +107,8 @@ class ClassroomOptions:
             Refilled as learners take them, within ``max_learners``.
         short_url: Answer the class's short address (:attr:`Classroom.short_url`),
             for people who type rather than scan.
+        roster: The class list: the join page offers these names and takes
+            only them, each once (empty: any name). With temporary logins only.
     """
 
     max_learners: int = 30
@@ -119,6 +121,7 @@ class ClassroomOptions:
     backend: Literal["docker", "swarm"] = "docker"
     seats: int = 0
     short_url: bool = True
+    roster: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_range("The learner cap", self.max_learners, 0, _MAX_LEARNERS)
@@ -126,6 +129,7 @@ class ClassroomOptions:
                      _MAX_SPAWNS)  # fmt: skip
         _check_range("The idle time before culling", self.cull_after, _MIN_CULL, _MAX_CULL)
         self._check_seats()
+        self._check_roster()
         if self.auth == "shared-password" and len(self.password or "") < _MIN_PASSWORD:
             raise errors.InvalidOption(
                 "A shared-password classroom needs a password of 8 characters or more.",
@@ -139,6 +143,24 @@ class ClassroomOptions:
                 "Seats are not offered on a Swarm class yet.",
                 hint="Start the Swarm class without seats: learners' servers start as they join.",
             )
+
+    def _check_roster(self) -> None:
+        if self.roster and self.auth != "temporary":
+            raise errors.InvalidOption(
+                "A class list works with the join page, not with a class password.",
+                hint="Give either the class list or the class password.",
+            )
+        seen: dict[str, str] = {}
+        for name in self.roster:
+            problem = name_problem(name) if name == clean_name(name) else "Write it with single spaces and none around it."
+            if problem is None and name.casefold() in seen:
+                problem = f"It is on the list already, as {seen[name.casefold()]!r}."
+            if problem is not None:
+                raise errors.InvalidOption(
+                    f"{name!r} cannot be on the class list: {problem}",
+                    hint="Write one name per line, each once, as learners should see it.",
+                )
+            seen[name.casefold()] = name
 
 
 def _check_range(what: str, value: int, low: int, high: int) -> None:
@@ -340,7 +362,7 @@ class Classroom:
             docker_socket=options.docker_socket or engine.api_socket(),
         )
         tls = asked["tls"] if isinstance(asked["tls"], TLSFiles) else None
-        cid, host_port = _start_hub(engine, spec, state, options.password, tls)
+        cid, host_port = _start_hub(engine, spec, state, options, tls)
         state = replace(state, port=host_port)
         write_state(engine, cid, state)
         room = cls(engine=engine, container_id=cid, names=names, state=state)
@@ -620,7 +642,7 @@ def _start_hub(
     engine: ContainerEngine,
     spec: ContainerSpec,
     state: ClassroomState,
-    password: str | None,
+    options: ClassroomOptions,
     tls: TLSFiles | None,
 ) -> tuple[str, int]:
     """Create the hub, give it its state before it starts, and start it.
@@ -630,7 +652,7 @@ def _start_hub(
     """
 
     def prepare(cid: str) -> None:
-        write_state(engine, cid, state, password=password, tls=tls)
+        write_state(engine, cid, state, password=options.password, tls=tls, roster=options.roster)
 
     try:
         return start_published(engine, spec, HUB_PORT, before_start=prepare)

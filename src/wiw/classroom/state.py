@@ -44,6 +44,7 @@ STATE_FILE = "state.json"
 PASSWORD_FILE = "password"  # noqa: S105 - a file name
 TLS_CERT, TLS_KEY = "tls.crt", "tls.key"
 IMAGE_FILE = "image"  # the image learners' servers start from now
+ROSTER_FILE = "roster.json"  # the class list, when the instructor gave one
 JOIN_SECRET_LABEL = "org.wiw.join-secret"  # noqa: S105 - where wiw before 0.2 kept it
 LOOPBACK = "127.0.0.1"
 
@@ -347,8 +348,12 @@ def write_state(
     *,
     password: str | None = None,
     tls: TLSFiles | None = None,
+    roster: tuple[str, ...] | None = None,
 ) -> None:
-    """Put wiw's state (the class password, the certificate) on the hub's volume, root only."""
+    """Put wiw's state (the class password, the certificate, the class list) on the hub's volume.
+
+    Root only: learners' names are nobody else's business either.
+    """
     with tempfile.TemporaryDirectory(prefix="wiw-state-") as tmp:
         folder = Path(tmp) / "wiw"
         folder.mkdir(mode=0o700)
@@ -358,6 +363,8 @@ def write_state(
         if tls is not None:
             files[TLS_CERT] = Path(tls.cert).read_text()
             files[TLS_KEY] = Path(tls.key).read_text()
+        if roster is not None:  # an empty list: no class list this time
+            files[ROSTER_FILE] = json.dumps(list(roster), ensure_ascii=False)
         for name, text in files.items():
             (folder / name).write_text(text)
             (folder / name).chmod(0o600)

@@ -45,6 +45,7 @@ from wiw.cli.shared import (
     workshop_source,
 )
 from wiw.cli.table import Argument, Command
+from wiw.contract import clean_name
 from wiw.deploy.export import read_secret_file
 from wiw.errors import UsageError
 from wiw.lessons.internet import internet_warning, last_report
@@ -99,6 +100,15 @@ def _class_password(args: argparse.Namespace, output: Output) -> str | None:
         )
         return str(args.password)
     return os.environ.get(PASSWORD_ENV) or None
+
+
+def _roster(args: argparse.Namespace) -> tuple[str, ...]:
+    """The class list from --roster: one name per line; blank lines and # comments skipped."""
+    if not args.roster:
+        return ()
+    text = read_secret_file(args.roster, "--roster", "Give a text file with one name per line.")
+    names = (clean_name(line) for line in text.splitlines())
+    return tuple(name for name in names if name and not name.startswith("#"))
 
 
 def _tls(args: argparse.Namespace) -> TLSFiles | bool | None:
@@ -158,6 +168,7 @@ def cmd_up(args: argparse.Namespace, output: Output) -> int:
         backend="swarm" if args.swarm else "docker",
         seats=args.seats,
         short_url=not args.no_short_url,
+        roster=_roster(args),
     )
     options = dataclasses.replace(options, limits=_plan(image, args, output))
     if warning := _internet_warning(image, args):
@@ -456,6 +467,13 @@ _UP_LOGIN_AND_MORE = (
         metavar="FILE",
     ),
     Argument("--ask-password", "ask for the class password on the terminal", action="store_true"),
+    Argument(
+        "--roster",
+        "the class list (one name per line): the join page offers its names and takes only "
+        "them, each once",
+        check=readable_file,
+        metavar="FILE",
+    ),
     Argument(
         "--password",
         "the class password itself (visible to other users; prefer --password-file)",
