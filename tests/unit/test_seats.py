@@ -252,3 +252,140 @@ def test_a_class_list_holds_names_people_can_have_each_once() -> None:
         assert "one name per line" in refused.value.hint
     with pytest.raises(errors.InvalidOption, match="not with a class password"):
         ClassroomOptions(roster=("Ada",), auth="shared-password", password="s3cret-word")
+
+
+class FakeDocker:
+    """The Docker API calls the seat service makes, over containers and volumes held here."""
+
+    def __init__(self, answering: set[str]) -> None:
+        self.containers_: dict[str, dict[str, Any]] = {}
+        self.volumes_: dict[str, dict[str, str]] = {}
+        self.removed: list[str] = []
+        self.answering = answering  # seats whose process waits (by id)
+
+    def containers(self, all: bool = False, filters: dict[str, Any] | None = None) -> list[Any]:
+        """Containers carrying every label of the filter."""
+        wanted = (filters or {}).get("label", [])
+
+        def has(labels: dict[str, str], rule: str) -> bool:
+            key, _, value = rule.partition("=")
+            return key in labels and (not value or labels[key] == value)
+
+        return [c for c in self.containers_.values()
+                if all or c["running"]
+                if all_of(has(c["Labels"], r) for r in wanted)]  # fmt: skip
+
+    def volumes(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Volumes, by name or label, as the API lists them."""
+        found = [{"Name": n, "Labels": labels} for n, labels in self.volumes_.items()]
+        if name := (filters or {}).get("name"):
+            found = [v for v in found if v["Name"] == name]
+        return {"Volumes": found}
+
+    def create_volume(self, name: str, labels: dict[str, str]) -> dict[str, Any]:
+        """Make a volume."""
+        self.volumes_[name] = labels
+        return {"Name": name}
+
+    def create_host_config(self, **kwargs: Any) -> dict[str, Any]:
+        """The host config, as given."""
+        return kwargs
+
+    def create_container(self, **kwargs: Any) -> dict[str, Any]:
+        """Make a container (not started)."""
+        cid = f"c{len(self.containers_)}"
+        self.containers_[cid] = {"Id": cid, "Names": [f"/{kwargs['name']}"], "running": False,
+                                 "ImageID": kwargs["image"], "Created": len(self.containers_),
+                                 "Labels": kwargs["labels"], "spec": kwargs}  # fmt: skip
+        return {"Id": cid}
+
+    def start(self, cid: str) -> None:
+        """Start it."""
+        self.containers_[cid]["running"] = True
+
+    def remove_container(self, cid: str, force: bool = False) -> None:
+        """Remove it."""
+        self.removed.append(cid)
+        del self.containers_[cid]
+
+    def inspect_container(self, cid: str) -> dict[str, Any]:
+        """Its address on the class's network."""
+        return {"NetworkSettings": {"Networks": {"wiw-intro": {"IPAddress": f"10.0.0.{cid}"}}}}
+
+
+def all_of(checks: Any) -> bool:
+    """Every check holds (``all`` is the name of a parameter of the API's, above)."""
+    return all(checks)
+
+
+@pytest.fixture
+def pool(tmp_path: Path) -> tuple[Any, FakeDocker, list[str]]:
+    """A seat service keeping 3 seats in a class capped at 4, over a fake engine."""
+    image = ["sha256:one"]
+    env = {"WIW_WORKSHOP": "intro", "WIW_NETWORK": "wiw-intro", "WIW_STATE_DIR": str(tmp_path),
+           "WIW_SEATS": "3", "WIW_MAX_LEARNERS": "4", "WIW_MEM_LIMIT": str(2**30),
+           "WIW_CPU_LIMIT": "1.0", "WIW_PIDS_LIMIT": "256",
+           "WIW_LEARNER_LABELS": json.dumps({"org.wiw.workshop": "intro",
+                                             "org.wiw.role": "learner"}),
+           "WIW_HOME_LABELS": json.dumps({"org.wiw.workshop": "intro",
+                                          "org.wiw.role": "learner-home"})}  # fmt: skip
+    docker = FakeDocker(answering=set())
+    service = SEATS.SeatPool(docker, SEATS.Settings.from_env(env, lambda: image[0]))
+    service.probe = lambda seat: seat.id in docker.answering
+    return service, docker, image
+
+
+def test_the_service_fills_seats_two_at_a_time_and_reports_them(
+    pool: tuple[Any, FakeDocker, list[str]], tmp_path: Path
+) -> None:
+    """Confined like learners, lowest CPU weight, home labelled; ready once they answer."""
+    service, docker, _ = pool
+    status = service.tick()
+    assert (status["starting"], status["ready"]) == (2, 0)
+    made = list(docker.containers_.values())
+    spec = made[0]["spec"]
+    assert spec["host_config"]["cap_drop"] == ["ALL"]
+    assert spec["host_config"]["cpu_shares"] == SEATS.SEAT_SHARES
+    assert spec["host_config"]["mem_limit"] == 2**30
+    assert spec["command"] == SEATS.seat_command()
+    assert spec["environment"]["WIW_SEAT_KEY"]
+    assert len({c["spec"]["environment"]["WIW_SEAT_KEY"] for c in made}) == 2  # a key each
+    sid = made[0]["Labels"][SEAT_LABEL]
+    assert docker.volumes_[PREFIX + sid][SEAT_LABEL] == sid
+    docker.answering |= {c["Labels"][SEAT_LABEL] for c in made}
+    status = service.tick()
+    assert (status["ready"], status["starting"]) == (2, 1)
+    assert json.loads((tmp_path / "seats.json").read_text())["ready"] == 2
+
+
+def test_taken_seats_count_against_the_cap_and_old_images_are_retired(
+    pool: tuple[Any, FakeDocker, list[str]],
+) -> None:
+    """A taken seat is the learner's; seats of an image 'wiw update' replaced go."""
+    service, docker, image = pool
+    service.tick()
+    service.tick()
+    first = next(iter(docker.containers_.values()))
+    first["Names"] = ["/wiw-intro-learner-ada"]  # taken: renamed to its learner's
+    docker.answering |= {c["Labels"][SEAT_LABEL] for c in docker.containers_.values()}
+    status = service.tick()
+    assert status["ready"] + status["starting"] == 3  # cap 4, one learner: 3 free seats
+    image[0] = "sha256:two"
+    before = set(docker.containers_)
+    service.tick()
+    assert set(docker.removed) == before - {first["Id"]}  # the learner's container stays
+    assert first["Id"] in docker.containers_
+
+
+def test_a_free_seats_home_is_used_again_never_a_taken_one(
+    pool: tuple[Any, FakeDocker, list[str]], tmp_path: Path
+) -> None:
+    """After 'wiw down', a new seat takes a free seat's home; a learner's home never."""
+    service, docker, _ = pool
+    docker.volumes_ = {f"{PREFIX}free1": {SEAT_LABEL: "free1"},
+                       f"{PREFIX}ada1": {SEAT_LABEL: "ada1"}}  # fmt: skip
+    SEATS.record_taken(tmp_path, "ada1", "Ada")
+    service.tick()
+    used = sorted(c["Labels"][SEAT_LABEL] for c in docker.containers_.values())
+    assert "free1" in used
+    assert "ada1" not in used
