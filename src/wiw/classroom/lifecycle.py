@@ -152,7 +152,9 @@ class ClassroomOptions:
             )
         seen: dict[str, str] = {}
         for name in self.roster:
-            problem = name_problem(name) if name == clean_name(name) else "Write it with single spaces and none around it."
+            problem = name_problem(name)
+            if name != clean_name(name):
+                problem = "Write it with single spaces and none around it."
             if problem is None and name.casefold() in seen:
                 problem = f"It is on the list already, as {seen[name.casefold()]!r}."
             if problem is not None:
