@@ -14,6 +14,7 @@ import sys
 
 import pytest
 
+import wiw
 from tests.support.fakeengine import FakeEngine
 from tests.support.offline import workshop_engine
 from wiw import _compat, errors
@@ -51,13 +52,33 @@ def test_hub_run_in_classroom_mode_starts_the_class_as_asked(fake: FakeEngine) -
 
 
 def test_hub_run_with_an_image_uses_its_engine_and_the_defaults(fake: FakeEngine) -> None:
-    """An Image and nothing else: its engine, loopback only, the default options."""
+    """An Image and nothing else: its engine, loopback only (even after a public class)."""
+    Classroom.start(Image(IMAGE, engine=fake), public=True, engine=fake).stop()
     with pytest.warns(DeprecationWarning, match=re.escape(CLASSROOM_MODE)):
         room = _compat.Hub.run(Image(IMAGE, engine=fake), mode="classroom")
     assert room.engine is fake
     assert not room.state.public
     assert room.short_url is not None
     room.stop()
+
+
+def test_hub_run_starts_one_learners_lab_as_asked(fake: FakeEngine) -> None:
+    """Without a mode: a lab, a Hub, with the port, address, name, command and engine given."""
+    lab = _compat.Hub.run(
+        IMAGE,
+        port=41555,
+        public=True,
+        host="lab.example.org",
+        name="mylab",
+        command=["jupyter-lab", "--no-browser"],
+        engine=fake,
+    )
+    assert isinstance(lab, _compat.Hub)
+    assert (lab.engine, lab.port, lab.host, lab.name) == (fake, 41555, "lab.example.org", "mylab")
+    [container] = fake.containers.values()
+    assert list(container.spec.command) == ["jupyter-lab", "--no-browser"]
+    assert [ip for ip, _, _ in container.spec.publish] == ["0.0.0.0"]
+    lab.stop()
 
 
 def test_an_unknown_mode_is_refused_saying_which_to_use(fake: FakeEngine) -> None:
@@ -79,6 +100,12 @@ def test_old_paths_of_modules_moved_whole_still_import(old: str, new: str) -> No
     target = importlib.import_module(new)
     assert module.__all__ == target.__all__
     assert all(getattr(module, name) is getattr(target, name) for name in target.__all__)
+
+
+def test_an_unknown_top_level_name_says_which() -> None:
+    """wiw.NoSuchThing is an AttributeError naming the module and the name, as Python's."""
+    with pytest.raises(AttributeError, match=r"^module 'wiw' has no attribute 'NoSuchThing'$"):
+        _ = wiw.NoSuchThing
 
 
 def test_the_old_hub_module_gives_the_old_class() -> None:
