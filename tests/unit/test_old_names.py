@@ -33,7 +33,7 @@ def fake() -> FakeEngine:
 
 def test_hub_run_in_classroom_mode_starts_the_class_as_asked(fake: FakeEngine) -> None:
     """A reference, a port, public with a host, options and an engine reach Classroom.start."""
-    with pytest.warns(DeprecationWarning, match=re.escape(CLASSROOM_MODE)):
+    with pytest.warns(DeprecationWarning, match=f"^{re.escape(CLASSROOM_MODE)}$"):
         room = _compat.Hub.run(
             IMAGE,
             mode="classroom",
@@ -54,7 +54,7 @@ def test_hub_run_in_classroom_mode_starts_the_class_as_asked(fake: FakeEngine) -
 def test_hub_run_with_an_image_uses_its_engine_and_the_defaults(fake: FakeEngine) -> None:
     """An Image and nothing else: its engine, loopback only (even after a public class)."""
     Classroom.start(Image(IMAGE, engine=fake), public=True, engine=fake).stop()
-    with pytest.warns(DeprecationWarning, match=re.escape(CLASSROOM_MODE)):
+    with pytest.warns(DeprecationWarning, match=f"^{re.escape(CLASSROOM_MODE)}$"):
         room = _compat.Hub.run(Image(IMAGE, engine=fake), mode="classroom")
     assert room.engine is fake
     assert not room.state.public
