@@ -17,7 +17,7 @@ from wiw import errors
 from wiw.engine.protocol import ContainerEngine
 from wiw.errors import ServerRefused, ServerUnreachable
 from wiw.lab.lab import Lab
-from wiw.lab.server_api import Entry, ServerAPI, ServerStatus
+from wiw.lab.server_api import Entry, ServerAPI, ServerStatus, hide
 from wiw.lab.smoke import check_lab
 
 TOKEN = "lab-token-7f3a9c2e5b1d4f60"
@@ -240,3 +240,36 @@ def test_a_lab_that_never_answers_times_out(server: FakeServer) -> None:
     with pytest.raises(errors.TokenTimeout) as caught:
         lab_on(server).wait_for_token(timeout=0.5)
     assert caught.value.log_tail == ["starting", "stopped"]
+
+
+def test_a_status_without_counts_reads_as_none_running(server: FakeServer) -> None:
+    """Counts the server leaves out are 0; the last activity is what it says, if anything."""
+    server.answer("/api/status", {"started": "2026-01-01T00:00:00Z"})
+    bare = ServerAPI(server.base, "tok").status()
+    assert (bare.connections, bare.kernels, bare.last_activity) == (0, 0, None)
+    server.answer("/api/status", {**STATUS, "last_activity": "2026-01-01T01:00:00Z"})
+    assert ServerAPI(server.base, "tok").status().last_activity == "2026-01-01T01:00:00Z"
+
+
+def test_a_listing_without_path_or_type_gives_empty_ones(server: FakeServer) -> None:
+    """An item the server describes by name only: its path and type are empty, not made up."""
+    server.answer("/api/contents/", {"content": [{"name": "a.ipynb"}]})
+    assert ServerAPI(server.base, "tok").contents() == [Entry("a.ipynb", "", "")]
+
+
+def test_refusals_and_silence_each_say_what_to_check(server: FakeServer, refused_url: str) -> None:
+    """A refusal points at the token and path; no answer, at the URL and a proxy."""
+    server.answer("/api/status", {"message": "Forbidden"}, status=403)
+    with pytest.raises(ServerRefused) as refused:
+        ServerAPI(server.base, "tok").status()
+    assert refused.value.hint == "It runs but refused the request: check its token and the path."
+    with pytest.raises(ServerUnreachable) as silent:
+        ServerAPI(refused_url, "tok").status()
+    assert silent.value.hint == "Check the URL from this machine; is a proxy in the way?"
+
+
+def test_a_longer_secret_is_hidden_whole_before_a_shorter_one_inside_it() -> None:
+    """A token that begins another secret does not leave the rest of that secret shown."""
+    shown = hide("/user/abc123def456/?token=abc123", ("abc123", "abc123def456"))
+    assert "def456" not in shown
+    assert "abc123" not in shown
