@@ -273,3 +273,23 @@ def test_a_longer_secret_is_hidden_whole_before_a_shorter_one_inside_it() -> Non
     shown = hide("/user/abc123def456/?token=abc123", ("abc123", "abc123def456"))
     assert "def456" not in shown
     assert "abc123" not in shown
+
+
+def test_check_lab_without_a_token_sends_none(server: FakeServer) -> None:
+    """A URL with no token in it (a server without one): no Authorization header at all."""
+    server.routes["/lab"] = (200, b"<html></html>")
+    server.answer("/api/contents/", LISTING)
+    assert check_lab(f"{server.base}/lab", ["a.ipynb"], timeout=5).ok
+    assert [headers.get("Authorization") for _, headers in server.seen] == [None, None]
+
+
+def test_check_lab_names_the_listing_it_waited_for(server: FakeServer) -> None:
+    """A lab page that answers and a listing that never does: the listing's URL, what to do."""
+    server.routes["/lab"] = (200, b"<html></html>")
+    server.routes["/api/contents/"] = CLOSE
+    with pytest.raises(errors.HubError) as caught:
+        check_lab(f"{server.base}/lab?token={TOKEN}", ["a.ipynb"], timeout=0.5)
+    assert caught.value.message.startswith(
+        f"The workshop server did not answer at {server.base}/api/contents/: "
+    )
+    assert caught.value.hint == "Check the URL from this machine; is a proxy in the way?"
