@@ -124,3 +124,40 @@ def test_the_command_refuses_a_full_folder_with_status_2(
 def test_a_folder_with_a_space_is_quoted_in_the_next_commands() -> None:
     """The commands printed can be pasted into a shell as they are."""
     assert next_commands("my course")[0][0] == "wiw build 'my course'"
+
+
+@pytest.mark.usefixtures("with_init")
+def test_the_command_says_what_it_wrote_and_each_step_word_for_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files listed, the advice, and the four commands aligned; brackets printed as typed."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "init", "[b]course")
+    assert code == 0, err
+    *first, last = (path.name for path in example_files())
+    steps = [
+        ("wiw build '[b]course'", "build its image"),
+        ("wiw test '[b]course'", "run every lesson inside the image"),
+        ("wiw run '[b]course'", "serve it to yourself: a URL and a QR code"),
+        ("wiw up '[b]course' --detach", "start the classroom: one URL for the whole class"),
+    ]
+    assert out.splitlines() == [
+        f"Created [b]course with {', '.join(first)} and {last}.",
+        "Edit the lessons in JupyterLab or any editor, then:",
+        *(f"  {command.ljust(27)}   # {what}" for command, what in steps),
+    ]
+
+
+def test_a_full_folder_is_refused_saying_what_to_do_instead(tmp_path: Path) -> None:
+    """The refusal's sentence and hint, word for word, with the folder to try instead."""
+    (tmp_path / "lesson.ipynb").write_text("{}")
+    with pytest.raises(FolderNotEmpty) as caught:
+        init_workshop(tmp_path)
+    assert caught.value.message == (
+        f"{tmp_path} is not empty; wiw init writes only into a new or empty folder, so that it "
+        "never overwrites a file."
+    )
+    assert caught.value.hint == (
+        f"Pick a new folder's name, e.g. 'wiw init {tmp_path}-2', or build this folder as it "
+        "is ('wiw build')."
+    )
