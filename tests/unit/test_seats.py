@@ -8,6 +8,7 @@ class on a real engine.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import threading
@@ -389,3 +390,34 @@ def test_a_free_seats_home_is_used_again_never_a_taken_one(
     used = sorted(c["Labels"][SEAT_LABEL] for c in docker.containers_.values())
     assert "free1" in used
     assert "ada1" not in used
+
+
+def test_the_spawner_is_offered_ready_seats_of_its_image_as_docker_inspect_shows_them(
+    tmp_path: Path,
+) -> None:
+    """Oldest first; a seat gone between the listing and its inspection is skipped."""
+    listed_now = [listed("b", created=2), listed("a", created=1), listed("gone", created=3),
+                  listed("old", image="sha256:0"), listed("cold", created=4)]  # fmt: skip
+    (tmp_path / "seats.json").write_text(json.dumps({"ready_ids": ["a", "b", "gone", "old"]}))
+    asked: list[tuple[str, Any]] = []
+
+    async def call(method: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append((method, args or kwargs))
+        if method == "containers":
+            return listed_now
+        if args[0] == "c-gone":
+            raise RuntimeError("no such container")
+        return {"Id": args[0], "Name": "/seat"}
+
+    async def offered() -> list[str]:
+        seats = SEATS.take_seat(call, labels={"org.wiw.workshop": "intro"}, workshop="intro",
+                                image="sha256:a", state_dir=tmp_path)  # fmt: skip
+        return [seat["Id"] async for seat in seats]
+
+    assert asyncio.run(offered()) == ["c-a", "c-b"]
+    wanted = {"label": [SEAT_LABEL, "org.wiw.workshop=intro"]}
+    assert asked[0] == ("containers", {"filters": wanted})
+    assert SEATS.read_ready(tmp_path) == ["a", "b", "gone", "old"]
+    (tmp_path / "seats.json").write_text("[]")
+    assert SEATS.read_ready(tmp_path) == []
+    assert asyncio.run(offered()) == []
