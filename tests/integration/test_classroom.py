@@ -23,7 +23,7 @@ import pytest
 
 import wiw
 from tests.support.engine import free_port
-from tests.support.learners import KernelDied, SimLearner
+from tests.support.learners import KernelDied, SimLearner, join_and_write
 from tests.support.workshops import EXAMPLE, build_named
 from wiw import classroom as cls
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
@@ -68,17 +68,6 @@ class Class:
             learner.join()
             learner.wait_for_lab()
         return self
-
-
-def join_and_write(join_url: str) -> SimLearner:
-    """Join, wait for the server, and write a file of one's own from a kernel."""
-    learner = SimLearner(join_url)
-    learner.join()
-    learner.wait_for_lab()
-    kernel = learner.start_kernel()
-    code = f"open('mine-{learner.name}.txt', 'w').write('{learner.name}'); print('written')"
-    assert learner.execute(kernel, code) == "written\n"
-    return learner
 
 
 @pytest.fixture(scope="module")

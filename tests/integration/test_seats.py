@@ -20,7 +20,7 @@ import pytest
 
 import wiw
 from tests.support.engine import free_port
-from tests.support.learners import SimLearner
+from tests.support.learners import SimLearner, join_and_write
 from tests.support.workshops import EXAMPLE, build_named
 from wiw import classroom as cls
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
@@ -84,16 +84,6 @@ class Seated:
         self.room = Classroom.start(self.image, OPTIONS, port=self.port)
         self.room.wait_until_ready(timeout=120)
         self.room.wait_for_seats(timeout=180)
-
-
-def join_and_write(join_url: str, name: str) -> SimLearner:
-    """Join under ``name``, and write a file of one's own from a kernel."""
-    learner = SimLearner(join_url)
-    learner.join(name)
-    learner.wait_for_lab()
-    code = f"open('mine-{name}.txt', 'w').write('{name}'); print('written')"
-    assert learner.execute(learner.start_kernel(), code) == "written\n"
-    return learner
 
 
 @pytest.fixture(scope="module")

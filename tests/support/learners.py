@@ -30,7 +30,14 @@ from websockets.asyncio.client import connect
 
 from wiw.waiting import Deadline, WaitTimeout
 
-__all__ = ["KernelDied", "Learner", "SimLearner", "collect_output", "execute_request"]
+__all__ = [
+    "KernelDied",
+    "Learner",
+    "SimLearner",
+    "collect_output",
+    "execute_request",
+    "join_and_write",
+]
 
 T = TypeVar("T")
 
@@ -374,3 +381,13 @@ class SimLearner:
     def execute(self, kernel: str, code: str, timeout: float = 60) -> str:
         """Run ``code`` in ``kernel`` over the websocket; return its stdout (or the error)."""
         return _Loop.run(self.learner.execute(kernel, code, timeout))
+
+
+def join_and_write(join_url: str, name: str = "") -> SimLearner:
+    """Join (under ``name``, or one picked), and write a file of one's own from a kernel."""
+    learner = SimLearner(join_url)
+    learner.join(name)
+    learner.wait_for_lab()
+    code = f"open('mine-{learner.name}.txt', 'w').write('{learner.name}'); print('written')"
+    assert learner.execute(learner.start_kernel(), code) == "written\n"
+    return learner
