@@ -101,18 +101,23 @@ def seat_command() -> list[str]:
 
 def seats_of(listed: Iterable[Mapping[str, Any]]) -> list[Seat]:
     """The seats among containers as the engine's API lists them, oldest first."""
+    labelled = [c for c in listed if c.get("Labels", {}).get(SEAT_LABEL)]
     seats = [
         Seat(
-            id=str(c.get("Labels", {}).get(SEAT_LABEL, "")),
+            id=str(c["Labels"][SEAT_LABEL]),
             container=str(c["Id"]),
-            name=str((c.get("Names") or ["/"])[0]).lstrip("/"),
+            name=name_of(c),
             image=str(c.get("ImageID", "")),
             created=int(c.get("Created", 0)),
         )
-        for c in listed
-        if c.get("Labels", {}).get(SEAT_LABEL)
+        for c in labelled
     ]
     return sorted(seats, key=lambda s: (s.created, s.id))
+
+
+def name_of(listed: Mapping[str, Any]) -> str:
+    """A container's name as the engine's API lists it (``/name``), without the slash."""
+    return str((listed.get("Names") or ["/"])[0]).lstrip("/")
 
 
 def free(seats: Iterable[Seat], workshop: str) -> list[Seat]:
@@ -287,7 +292,7 @@ class SeatPool:
             filters={"label": [f"{k}={v}" for k, v in self.settings.learner_labels.items()]}
         )
         prefix = seat_prefix(self.settings.workshop)
-        return sum(1 for c in everyone if not str(c["Names"][0]).lstrip("/").startswith(prefix))
+        return sum(1 for c in everyone if not name_of(c).startswith(prefix))
 
     def tick(self) -> dict[str, Any]:
         """Look once: retire seats of an old image, probe the rest, start what is missing."""

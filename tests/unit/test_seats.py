@@ -21,12 +21,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.engine import free_port
+from tests.support.fakeengine import FakeEngine
 from tests.support.hubside import load_support_module
 from wiw import errors
-from wiw.classroom.contract import Names
+from wiw.classroom.contract import HUB_STATE, Names
 from wiw.classroom.lifecycle import ClassroomOptions
-from wiw.classroom.seats import Seats, seat_homes
+from wiw.classroom.seats import Seats, read_seats, seat_homes, taken_seats
 from wiw.contract import SEAT_LABEL
+from wiw.engine.types import ContainerSpec
 from wiw.planning import plan_classroom
 
 SEATS = load_support_module("wiw_seats")
@@ -203,8 +205,9 @@ def test_seat_homes_are_learners_only_once_taken() -> None:
         f"{PREFIX}a1": {SEAT_LABEL: "a1"},
         f"{PREFIX}b2": {SEAT_LABEL: "b2"},
         "wiw-intro-home-seat-c3": {SEAT_LABEL: "c3"},
+        f"{PREFIX}d4": {},  # named as a seat's home, but no seat's label
     }
-    taken = {"a1": "Ada", "c3": "Eve"}
+    taken = {"a1": "Ada", "c3": "Eve", "d4": "Grace"}
     assert seat_homes(volumes, names, taken) == {"Ada": f"{PREFIX}a1"}
 
 
@@ -397,14 +400,17 @@ def test_the_spawner_is_offered_ready_seats_of_its_image_as_docker_inspect_shows
 ) -> None:
     """Oldest first; a seat gone between the listing and its inspection is skipped."""
     listed_now = [listed("b", created=2), listed("a", created=1), listed("gone", created=3),
-                  listed("old", image="sha256:0"), listed("cold", created=4)]  # fmt: skip
-    (tmp_path / "seats.json").write_text(json.dumps({"ready_ids": ["a", "b", "gone", "old"]}))
+                  listed("old", image="sha256:0"), listed("cold", created=4),
+                  listed("late", created=5)]  # fmt: skip
+    ready = ["a", "b", "gone", "old", "late"]
+    (tmp_path / "seats.json").write_text(json.dumps({"ready_ids": ready}))
     asked: list[tuple[str, Any]] = []
 
     async def call(method: str, *args: Any, **kwargs: Any) -> Any:
         asked.append((method, args or kwargs))
         if method == "containers":
             return listed_now
+        assert method == "inspect_container"
         if args[0] == "c-gone":
             raise RuntimeError("no such container")
         return {"Id": args[0], "Name": "/seat"}
@@ -414,10 +420,63 @@ def test_the_spawner_is_offered_ready_seats_of_its_image_as_docker_inspect_shows
                                 image="sha256:a", state_dir=tmp_path)  # fmt: skip
         return [seat["Id"] async for seat in seats]
 
-    assert asyncio.run(offered()) == ["c-a", "c-b"]
+    assert asyncio.run(offered()) == ["c-a", "c-b", "c-late"]  # the one gone skipped
     wanted = {"label": [SEAT_LABEL, "org.wiw.workshop=intro"]}
-    assert asked[0] == ("containers", {"filters": wanted})
-    assert SEATS.read_ready(tmp_path) == ["a", "b", "gone", "old"]
+    assert asked == [("containers", {"filters": wanted}), *(
+        ("inspect_container", (f"c-{sid}",)) for sid in ("a", "b", "gone", "late"))]  # fmt: skip
+    assert SEATS.read_ready(tmp_path) == ready
     (tmp_path / "seats.json").write_text("[]")
     assert SEATS.read_ready(tmp_path) == []
     assert asyncio.run(offered()) == []
+
+
+def hub_with(files: dict[str, str]) -> tuple[FakeEngine, Names]:
+    """A class's hub whose volume holds ``files`` (in wiw's folder on it)."""
+    fake, names = FakeEngine(), Names("intro")
+    ref = "wiw/intro:latest"
+    fake.add_image(ref)
+    fake.container_create(
+        ContainerSpec(ref, names.hub, {}, volumes=[(names.hub_volume, HUB_STATE)])
+    )
+    for name, text in files.items():
+        fake.put_file(names.hub_volume, f"/wiw/{name}", text.encode())
+    return fake, names
+
+
+def test_the_seats_are_read_from_the_hubs_volume_as_the_service_wrote_them() -> None:
+    """seats.json, read from the hub; a class that keeps none has no such file."""
+    fake, names = hub_with({"seats.json": '{"ready": 2, "starting": 1, "taken": 3, "spare": 4}'})
+    assert read_seats(fake, names) == Seats(ready=2, starting=1, taken=3, spare=4)
+    assert read_seats(*hub_with({})) is None
+    assert read_seats(*hub_with({"seats.json": ""})) is None
+
+
+def test_a_count_the_hub_did_not_write_reads_as_zero() -> None:
+    """A count the hub did not write is 0; counts written as text are read as numbers."""
+    assert Seats.from_json('{"ready": "2"}') == Seats(ready=2, starting=0, taken=0, spare=0)
+    assert Seats.from_json("{}").total == 0
+    assert Seats(ready=1, starting=2, taken=4, spare=3).total == 7
+
+
+def test_whose_each_taken_seat_is_is_read_from_the_hub_or_its_volume() -> None:
+    """From the running hub; once it is gone, from its volume (through the image given)."""
+    fake, names = hub_with({"seats-taken.json": '{"a1": "Ada", "b2": 7}'})
+    images: list[str] = []
+
+    def image() -> str:
+        images.append("asked")
+        return "wiw/intro:latest"
+
+    assert taken_seats(fake, names, image) == {"a1": "Ada", "b2": "7"}
+    assert images == []  # the hub answered
+    fake.container_remove(names.hub)
+    assert taken_seats(fake, names, image) == {"a1": "Ada", "b2": "7"}
+    assert images == ["asked"]
+    assert list(fake.containers) == []  # the helper that read it is gone
+
+
+@pytest.mark.parametrize("text", [None, "", "[1, 2]", '"a1"'])
+def test_no_taken_seat_is_read_from_a_missing_or_odd_file(text: str | None) -> None:
+    """No file, an empty one, or one that holds no mapping: no seat was taken."""
+    fake, names = hub_with({} if text is None else {"seats-taken.json": text})
+    assert taken_seats(fake, names, lambda: "wiw/intro:latest") == {}

@@ -88,7 +88,7 @@ def seat_homes(
     """
     homes = {}
     for name, labels in sorted(volumes.items()):
-        seat = labels.get(SEAT_LABEL, "")
-        if seat in taken and name == names.seat_prefix + seat:
+        seat = labels.get(SEAT_LABEL)
+        if seat is not None and seat in taken and name == names.seat_prefix + seat:
             homes[taken[seat]] = name
     return homes
