@@ -21,7 +21,10 @@ import asyncio
 import hmac
 import html
 import secrets
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jupyterhub import orm
 from jupyterhub.auth import Authenticator
@@ -31,7 +34,7 @@ from jupyterhub.utils import url_path_join
 from tornado import web
 from traitlets import List, Unicode
 from traitlets.config import Configurable
-from wiw_contract import MAX_NAME, clean_name, name_problem
+from wiw_contract import LESSONS, MAX_NAME, clean_name, name_problem
 
 _JOINING = asyncio.Lock()  # one name is claimed at a time: no two browsers get the same
 
@@ -52,11 +55,14 @@ button{{font-size:1.1rem;padding:.6rem 1.2rem;margin-top:1rem;width:100%}}
 <label for="name">Your name, as the instructor will see it</label>
 <input id="name" name="name" maxlength="{max_name}" autocomplete="nickname" value="{name}"
  autofocus{listed}>
-{roster}<p class="error" role="alert">{error}</p>
+{roster}<input type="hidden" id="screen" name="screen" value="">
+<p class="error" role="alert">{error}</p>
 <button type="submit">Join</button>
 <p class="hint">{hint}</p>
 </form>
 <script>
+document.getElementById("screen").value =
+  matchMedia("(max-width: {narrow}px)").matches ? "narrow" : "wide";
 const field = document.getElementById("name");
 if (!field.value) field.value = localStorage.getItem("wiw-name") || "";
 document.forms[0].addEventListener("submit", () =>
@@ -64,6 +70,53 @@ document.forms[0].addEventListener("submit", () =>
 </script>
 </body></html>
 """
+
+
+NARROW = 759  # CSS pixels: at most this wide, a screen gets one document (JupyterLab's own
+# phone breakpoint is 760 px); phones in portrait are 320 to 430 px wide.
+TEXT_LESSON = (".md", ".py")  # with a Jupytext header, a lesson (wiw.build.text_lessons)
+
+
+def one_document(screen: str, user_agent: str) -> bool:
+    """Whether this browser is given a lesson on its own, not JupyterLab's full layout.
+
+    The join page's script says ``narrow`` or ``wide`` from the window's width.
+    Without it (scripts off), a ``Mobi`` in the User-Agent, the mark phones'
+    browsers carry, decides.
+    """
+    if screen in ("narrow", "wide"):
+        return screen == "narrow"
+    return "Mobi" in user_agent
+
+
+def is_lesson(path: Path) -> bool:
+    """A notebook, or a Markdown file or script whose header names Jupytext."""
+    if path.suffix == ".ipynb":
+        return True
+    if path.suffix not in TEXT_LESSON:
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    first = head.split("\n", 1)[0].strip()
+    return first in ("---", "# ---") and "jupytext" in head
+
+
+@lru_cache(maxsize=4)
+def first_lesson(root: str = LESSONS) -> str | None:
+    """The first lesson in the image (by path, as wiw orders them), relative to ``root``.
+
+    Learners' homes hold the lessons at the same paths. Hidden files and
+    folders are not lessons. None when the image has none (or no such folder).
+    """
+    base = Path(root)
+    found = sorted(
+        p for p in base.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(base).parts)
+    )  # fmt: skip
+    return next((p.relative_to(base).as_posix() for p in found if is_lesson(p)), None)
 
 
 PICK_HINT = "Leave it empty to get a name picked for you."
@@ -83,8 +136,25 @@ class JoinHandler(BaseHandler):
             max_name=MAX_NAME, name=html.escape(name), error=html.escape(error),
             listed=' list="roster"' if self._roster() else "",
             roster=f'<datalist id="roster">{options}</datalist>\n' if self._roster() else "",
-            hint=ROSTER_HINT if self._roster() else PICK_HINT,
+            hint=ROSTER_HINT if self._roster() else PICK_HINT, narrow=NARROW,
         ))  # fmt: skip
+
+    def _landing(self, user: Any) -> str:
+        """Where a learner goes once in: on a phone, the first lesson alone; else JupyterLab.
+
+        A ``next`` the hub was given that leads further than the hub's home (a
+        link to one file) wins over both.
+        """
+        screen = self.get_body_argument("screen", "") if self.request.method == "POST" else ""
+        lesson = first_lesson()
+        phone = one_document(screen, self.request.headers.get("User-Agent", ""))
+        further = self.get_argument("next", "").rstrip("/") not in (
+            "",
+            self.hub.base_url.rstrip("/"),
+        )
+        if further or lesson is None or not phone:
+            return str(self.get_next_url(user))
+        return str(url_path_join(self.hub.base_url, "user-redirect/doc/tree", quote(lesson)))
 
     def _roster(self) -> list[str]:
         """The class list, when the instructor gave one (names as written there)."""
@@ -113,7 +183,7 @@ class JoinHandler(BaseHandler):
         """Show the page, or send a learner who is already in on to their server."""
         user = self.current_user
         if user is not None:
-            self.redirect(self.get_next_url(user))
+            self.redirect(self._landing(user))
             return
         self._page()
 
@@ -131,7 +201,7 @@ class JoinHandler(BaseHandler):
             user = await self.login_user({"name": name, "wiw": "join"})
         if user is None:
             raise web.HTTPError(403, "This name cannot be used.")
-        self.redirect(self.get_next_url(user))
+        self.redirect(self._landing(user))
 
     def _taken(self, name: str) -> bool:
         """Whether someone has this name already, in any case ("Grace" and "grace" are one)."""

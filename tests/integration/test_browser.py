@@ -17,7 +17,7 @@ import pytest
 import zxingcpp
 from nbformat.v4 import new_code_cell, new_notebook
 from PIL import Image as PILImage
-from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, ViewportSize, expect, sync_playwright
 
 import wiw
 from tests.support.engine import require
@@ -133,6 +133,42 @@ def test_a_learner_scans_runs_lesson_one_and_sees_the_qr_code(
     assert "jupyter.png" not in theirs
     assert "lesson01.ipynb" in theirs
     other.context.close()
+    context.close()
+
+
+PHONE: ViewportSize = {"width": 390, "height": 844}  # a phone in portrait, in CSS pixels
+
+
+def test_a_phone_lands_on_lesson_one_alone_with_room_to_read_it(
+    browser: Browser, join_png: Path
+) -> None:
+    """At 390 px the QR code leads to lesson 1 on its own: no file browser, cells 300+ px wide.
+
+    Chromium keeps its desktop User-Agent here, so the window's width is what
+    decides (the join page measures it). The first code cell is run, by touch.
+    """
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    join(page, scan(join_png))
+    page.wait_for_url(re.compile(r".*/user/[^/]+/doc/tree/lesson01\.ipynb"), timeout=120_000)
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    expect(cells.first).to_be_visible(timeout=60_000)
+    expect(page.locator("#jp-left-stack")).to_be_hidden()
+    for index in range(min(cells.count(), 3)):
+        box = cells.nth(index).bounding_box()
+        assert box is not None
+        assert box["width"] >= 300, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle$"))
+    expect(kernel_idle).to_have_count(1, timeout=60_000)  # a cell run before is dropped
+    code = page.locator(".jp-CodeCell").first
+    code.locator(".jp-InputArea-editor").tap()
+    expect(code).to_have_class(re.compile(r"\bjp-mod-active\b"))
+    page.locator('[data-command="notebook:run-cell-and-select-next"]').first.tap()
+    expect(code.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[1\]"), timeout=60_000)
+    keep(page, "phone-lesson01.png")
     context.close()
 
 

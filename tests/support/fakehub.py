@@ -23,6 +23,14 @@ class _SharedPassword:
         return {"name": data["username"], "handler": handler.request}
 
 
+def url_path_join(*pieces: str) -> str:
+    """JupyterHub's join of URL paths: one slash between pieces, the outer ones kept."""
+    inner = "/".join(piece.strip("/") for piece in pieces if piece.strip("/"))
+    start = "/" if pieces and pieces[0].startswith("/") else ""
+    end = "/" if pieces and pieces[-1].endswith("/") and inner else ""
+    return start + inner + end
+
+
 def install_hub_fakes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Put stand-ins for the modules ``wiw_auth.py`` imports into ``sys.modules``."""
     names = ["jupyterhub", "jupyterhub.orm", "jupyterhub.auth", "jupyterhub.authenticators",
@@ -34,7 +42,7 @@ def install_hub_fakes(monkeypatch: pytest.MonkeyPatch) -> None:
     shared = fakes["jupyterhub.authenticators.shared"]
     shared.SharedPasswordAuthenticator = _SharedPassword  # type: ignore[attr-defined]
     fakes["jupyterhub.handlers"].BaseHandler = type("BaseHandler", (), {})  # type: ignore[attr-defined]
-    fakes["jupyterhub.utils"].url_path_join = lambda *p: "/".join(x.strip("/") for x in p)  # type: ignore[attr-defined]
+    fakes["jupyterhub.utils"].url_path_join = url_path_join  # type: ignore[attr-defined]
     fakes["tornado"].web = types.SimpleNamespace(HTTPError=RuntimeError)  # type: ignore[attr-defined]
     fakes["traitlets"].Unicode = lambda default="", **kw: default  # type: ignore[attr-defined]
     fakes["traitlets"].List = lambda trait=None, default_value=(), **kw: list(default_value)  # type: ignore[attr-defined]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import re
 import unicodedata
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -96,7 +98,10 @@ class JoinPage:
         self.authenticator = SimpleNamespace(instructor="instructor")
         self.db = SimpleNamespace(query=self.query)
         self.headers: dict[str, str] = {}
-        self.request = SimpleNamespace(uri="/hub/join?next=%2Fuser%2Fx")
+        self.request = SimpleNamespace(
+            uri="/hub/join?next=%2Fuser%2Fx", method="POST", headers={"User-Agent": "Firefox"}
+        )
+        self.hub = SimpleNamespace(base_url="/hub/")
         self.status, self.page, self.redirected = 0, "", ""
         self.logins: list[dict[str, Any]] = []
         self.current_user: Any = None
@@ -109,6 +114,11 @@ class JoinPage:
     def get_body_argument(self, name: str, default: str) -> str:
         """A field of the submitted form."""
         return self.form.get(name, default)
+
+    def get_argument(self, name: str, default: str) -> str:
+        """A field of the form or of the query string (the form's last, as in tornado)."""
+        query = dict(parse_qsl(urlsplit(self.request.uri or "").query))
+        return self.form.get(name, query.get(name, default))
 
     def set_status(self, status: int) -> None:
         """Record the status."""
@@ -316,7 +326,7 @@ def test_the_instructors_door_logs_in_and_opens_the_admin_page(auth: Any) -> Non
     asyncio.run(page.get("k" * 32))
     assert page.logins == [{"name": "teacher", "wiw": "instructor", "key": "k" * 32}]
     assert page.cookie.name == "teacher"
-    assert page.redirected == "secret/hub/admin"
+    assert page.redirected == "/secret/hub/admin"
 
 
 def test_a_wrong_key_finds_nothing_at_the_door(auth: Any) -> None:
@@ -332,7 +342,7 @@ def test_a_wrong_key_finds_nothing_at_the_door(auth: Any) -> None:
 def test_learners_join_through_the_join_page(auth: Any) -> None:
     """The join page is the login URL; the routes are the page and the instructor's door."""
     login = auth.JoinAuthenticator()
-    assert login.login_url("/secret/hub/") == "secret/hub/join"
+    assert login.login_url("/secret/hub/") == "/secret/hub/join"
     assert login.get_handlers(None) == [
         ("/join", auth.JoinHandler),
         (r"/instructor/([^/]+)", auth.InstructorHandler),
@@ -418,3 +428,130 @@ def test_the_join_page_offers_the_names_nobody_took(auth: Any) -> None:
     asyncio.run(plain.get())
     assert "<datalist" not in plain.page
     assert auth.PICK_HINT in plain.page
+
+
+# --- Where a learner lands: a phone gets the first lesson alone ----------------
+
+
+@pytest.mark.parametrize(
+    ("screen", "agent", "alone"),
+    [
+        ("narrow", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", True),
+        ("wide", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0) Mobile/15E148", False),
+        ("", "Mozilla/5.0 (Linux; Android 15; Pixel 9) Chrome/140.0 Mobile Safari/537.36", True),
+        ("", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", False),
+        ("tiny", "Mozilla/5.0 (iPhone) Mobile", True),  # not the script's word: the agent
+        ("tiny", "curl/8.14", False),
+    ],
+)
+def test_the_screens_width_decides_and_the_agent_only_without_it(
+    auth: Any, screen: str, agent: str, *, alone: bool
+) -> None:
+    """The page's script measures the window; with scripts off, 'Mobi' marks a phone."""
+    assert auth.one_document(screen, agent) is alone
+
+
+def test_the_join_page_measures_the_window_for_the_form(auth: Any) -> None:
+    """The script fills the hidden field from a width query at the phone breakpoint."""
+    page = type("Join", (JoinPage, auth.JoinHandler), {})([], {})
+    asyncio.run(page.get())
+    assert '<input type="hidden" id="screen" name="screen" value="">' in page.page
+    assert 'matchMedia("(max-width: 759px)").matches ? "narrow" : "wide"' in page.page
+    assert auth.NARROW == 759
+
+
+def lesson_folder(root: Path, files: dict[str, str]) -> str:
+    """Write ``files`` (path: text) under ``root``; return it as the image's lessons folder."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return str(root)
+
+
+HEADER_MD = "---\njupytext:\n  text_representation: {}\n---\n# Lesson\n"
+HEADER_PY = "# ---\n# jupyter:\n#   jupytext:\n#     formats: py:percent\n# ---\nx = 1\n"
+
+
+def test_the_first_lesson_is_the_first_by_path_as_wiw_orders_them(
+    auth: Any, tmp_path: Path
+) -> None:
+    """Notebooks and text lessons count, by path; data, plain text and hidden files do not."""
+    root = lesson_folder(tmp_path, {
+        "a-data.csv": "x\n1\n", "aa-notes.md": "# not a lesson\n", "ab.py": "print(1)\n",
+        ".hidden/a.ipynb": "{}", "b/.ipynb_checkpoints/x.ipynb": "{}",
+        "b/lesson2.ipynb": "{}", "b/lesson10.ipynb": "{}", "c.ipynb": "{}",
+    })  # fmt: skip
+    assert auth.first_lesson(root) == "b/lesson10.ipynb"  # '1' sorts before '2', as in wiw
+    md = lesson_folder(tmp_path / "md", {"z.ipynb": "{}", "intro.md": HEADER_MD})
+    assert auth.first_lesson(md) == "intro.md"
+    py = lesson_folder(tmp_path / "py", {"z.ipynb": "{}", "a.py": HEADER_PY})
+    assert auth.first_lesson(py) == "a.py"
+
+
+def test_a_header_must_open_the_file_and_name_jupytext(auth: Any, tmp_path: Path) -> None:
+    """A front matter without Jupytext, or Jupytext named below the top, is no lesson."""
+    assert not auth.is_lesson(
+        Path(lesson_folder(tmp_path, {"t.md": "---\ntitle: x\n---\n"})) / "t.md"
+    )
+    late = Path(lesson_folder(tmp_path, {"l.md": "# Title\n---\njupytext: {}\n---\n"}))
+    assert not auth.is_lesson(late / "l.md")
+    assert not auth.is_lesson(tmp_path / "gone.ipynb.md")
+    assert auth.is_lesson(tmp_path / "anything.ipynb")
+    assert not auth.is_lesson(tmp_path / "missing.py")  # unreadable: not a lesson
+
+
+def test_no_lessons_folder_means_no_first_lesson(auth: Any, tmp_path: Path) -> None:
+    """An empty folder, or none at all: None."""
+    assert auth.first_lesson(str(tmp_path)) is None
+    assert auth.first_lesson(str(tmp_path / "absent")) is None
+
+
+def landing(
+    auth: Any, monkeypatch: pytest.MonkeyPatch, form: dict[str, str], *,
+    lesson: str | None = "part 1/lesson01.ipynb", uri: str = "/hub/join", agent: str = "Firefox",
+) -> str:  # fmt: skip
+    """Where a learner posting ``form`` to the join page at ``uri`` is sent."""
+    monkeypatch.setattr(auth.orm, "User", SimpleNamespace(name="users.name"), raising=False)
+    monkeypatch.setattr(auth, "first_lesson", lambda: lesson)
+    page = type("Join", (JoinPage, auth.JoinHandler), {})([], form)
+    page.request.uri, page.request.headers = uri, {"User-Agent": agent}
+    asyncio.run(page.post())
+    return str(page.redirected)
+
+
+def test_a_phone_is_sent_to_the_first_lesson_in_one_document_view(
+    auth: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Narrow: JupyterLab's /doc view of the first lesson, its path quoted; wide: the server."""
+    phone = landing(auth, monkeypatch, {"name": "Ada", "screen": "narrow"})
+    assert phone == "/hub/user-redirect/doc/tree/part%201/lesson01.ipynb"
+    assert landing(auth, monkeypatch, {"name": "Ada", "screen": "wide"}) == "/hub/user/Ada/"
+    agent = "Mozilla/5.0 (iPhone) Mobile/15E148"
+    assert landing(auth, monkeypatch, {"name": "Ada"}, agent=agent).endswith("/lesson01.ipynb")
+
+
+def test_a_link_given_or_no_lesson_keeps_the_hubs_own_way(
+    auth: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``next`` further than the hub's home wins; an image without lessons opens JupyterLab."""
+    form = {"name": "Ada", "screen": "narrow"}
+    assert landing(auth, monkeypatch, form, uri="/hub/join?next=%2Fuser%2FAda%2Flab") == (
+        "/hub/user/Ada/"
+    )
+    lesson = "/hub/user-redirect/doc/tree/part%201/lesson01.ipynb"
+    for home in ("%2Fhub%2F", "%2Fhub", ""):  # the join URL's own way in: /hub/, then join
+        assert landing(auth, monkeypatch, form, uri=f"/hub/join?next={home}") == lesson
+    assert landing(auth, monkeypatch, form, lesson=None) == "/hub/user/Ada/"
+
+
+def test_a_phone_already_in_goes_to_the_first_lesson_again(
+    auth: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scanning the code again on the phone: the lesson, judged by the agent (no form)."""
+    monkeypatch.setattr(auth, "first_lesson", lambda: "lesson01.ipynb")
+    page = type("Join", (JoinPage, auth.JoinHandler), {})([], {"screen": "wide"})
+    page.current_user = SimpleNamespace(name="Ada")
+    page.request.method, page.request.uri = "GET", "/hub/join"
+    page.request.headers = {"User-Agent": "Mozilla/5.0 (Android 15) Mobile Safari"}
+    asyncio.run(page.get())
+    assert page.redirected == "/hub/user-redirect/doc/tree/lesson01.ipynb"

@@ -67,7 +67,7 @@ CHART_REPO = "https://hub.jupyter.org/helm-chart/"
 RELEASE = "workshop"  # the Helm release's name
 NAMESPACE = "workshop"  # the Kubernetes namespace wiw's commands suggest
 # How wiw_auth.py imports the contract in the image (dropped where it is inlined).
-CONTRACT_IMPORT = "from wiw_contract import MAX_NAME, clean_name, name_problem\n"
+CONTRACT_IMPORT = "from wiw_contract import LESSONS, MAX_NAME, clean_name, name_problem\n"
 DOCKER_HUB = "https://index.docker.io/v1/"
 LOGIN_KEY = "wiw-login"  # the hub.extraConfig entry wiw writes (older wiw: wiw-temporary-login)
 EXTERNAL_IP = "EXTERNAL-IP"  # stands for the proxy's address when no --host is known
