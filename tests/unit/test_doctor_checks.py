@@ -14,6 +14,7 @@ from tests.support.fakeengine import GIB, FakeEngine
 from tests.support.workshops import workshop_folder
 from wiw import errors
 from wiw._version import __version__
+from wiw.build.image import Image
 from wiw.build.workshop import Workshop
 from wiw.cli import doctor
 from wiw.cli.doctor import Finding, run_doctor
@@ -308,7 +309,8 @@ def lessons_ran(monkeypatch: pytest.MonkeyPatch) -> list[LessonReport]:
     """Make the lesson run answer with the reports put in the list, in order."""
     reports: list[LessonReport] = []
 
-    def run(workshop: Workshop, image: object) -> LessonReport:
+    def run(workshop: Workshop, image: Image) -> LessonReport:
+        assert (workshop.name, image.ref, image.exists) == ("intro", "wiw/intro:latest", True)
         return reports.pop(0)
 
     monkeypatch.setattr(doctor, "test_lessons", run)
@@ -356,7 +358,7 @@ def test_a_build_that_fails_is_a_blocker_with_its_error(
     findings = run_doctor(workshop=str(folder), build=True, ports=(), engine=fake)
     workshop = findings[4]
     assert workshop.check == "workshop"
-    assert not workshop.ok
+    assert workshop.ok is False
     assert workshop.detail.startswith("Building wiw/intro:latest failed at step 2/3")
     assert workshop.advice == errors.BuildFailed.hint
     assert [f.check for f in findings[5:]] == ["packages", "capacity"]

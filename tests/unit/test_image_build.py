@@ -20,6 +20,7 @@ from wiw.build.image import DEFAULT_MIN_FREE, Image, build_command
 from wiw.build.progress import BuildProgress
 from wiw.build.workshop import Workshop
 from wiw.engine import labels as _labels
+from wiw.engine.failures import engine_error
 
 BASE = "debian:bookworm-slim"
 Streamed = tuple[list[str], dict[str, str] | None, str]
@@ -32,6 +33,7 @@ class Recording(FakeEngine):
         streams: ``(args, env, what)`` of each stream, in order.
         contexts: For each build, the files its context folder held as it ran.
         pullable: Images a pull fetches (the fake otherwise has only what it holds).
+        pull_log: What a pull that fails printed.
         podman: Speak Podman's dialect.
         buildx: Build with BuildKit.
     """
@@ -41,6 +43,7 @@ class Recording(FakeEngine):
         self.streams: list[Streamed] = []
         self.contexts: list[list[str]] = []
         self.pullable: set[str] = set()
+        self.pull_log = [f"pull line {n}" for n in range(8)]
         self.podman = False
         self.buildx = False
 
@@ -65,7 +68,13 @@ class Recording(FakeEngine):
                                         for p in folder.rglob("*") if p.is_file()))  # fmt: skip
         if args[0] == "pull" and args[1] in self.pullable:
             self.add_image(args[1])
+        elif args[0] == "pull":
+            return self._pull_fails(list(args), what)
         return super().stream(args, env=env, what=what)
+
+    def _pull_fails(self, args: list[str], what: str) -> Iterator[str]:
+        yield from self.pull_log
+        raise engine_error("denied", what=what, command=args, exit_code=1, log_tail=self.pull_log)
 
 
 @pytest.fixture
@@ -183,7 +192,8 @@ def test_a_base_that_cannot_be_pulled_says_so(fake: Recording, intro: Workshop) 
     assert missing.value.command == ["pull", "nowhere/base:1"]
     assert missing.value.exit_code == 1
     assert isinstance(missing.value.__cause__, errors.EngineError)
-    assert missing.value.log_tail == missing.value.__cause__.log_tail[-5:]
+    assert missing.value.log_tail == [f"pull line {n}" for n in range(3, 8)]
+    assert fake.streams == [(["pull", "nowhere/base:1"], None, "pull the base image")]
 
 
 def test_a_workshops_own_dockerfile_needs_no_base(fake: Recording, tmp_path: Path) -> None:
@@ -316,8 +326,9 @@ def test_a_progress_bar_and_the_callback_both_see_each_line(
     assert bar.closed
     assert [e.line for e in bar.events] == [*fake.build_lines, bar.events[-1].line]
     assert seen == bar.events
-    Image.build(intro, engine=fake, show_progress=True)
+    Image.build(intro, engine=fake, show_progress=True, no_cache=True, network="host")
     assert len(display[1].events) == len(bar.events)
+    assert fake.streams[-1][0][-4:-1] == ["--no-cache", "--network", "host"]
 
 
 @pytest.mark.parametrize("terminal", [True, False])
@@ -365,13 +376,18 @@ def test_a_failure_before_any_step_names_none(fake: Recording, intro: Workshop) 
 
 def test_wiws_own_reason_is_said_last_one_first(fake: Recording, intro: Workshop) -> None:
     """A 'wiw-error: ' line says why; the last one is the one said."""
-    fake.build_lines = ["Step 1/1 : RUN wiw-r-install", "wiw-error: first",
-                       "x wiw-error: no CRAN", "never printed"]  # fmt: skip
-    fake.build_fails_after = 3
+    fake.build_lines = [
+        "Step 1/1 : RUN wiw-r-install",
+        "wiw-error: first",
+        "wiw-error: second",
+        "x wiw-error: no CRAN (it said wiw-error: 404)",
+        "never printed",
+    ]
+    fake.build_fails_after = 4
     with pytest.raises(errors.BuildFailed) as failed:
         Image.build(intro, tag="wiw/x:1", engine=fake, show_progress=False)
     assert failed.value.message == (
-        "Building wiw/x:1 failed at step 1/1: RUN wiw-r-install: no CRAN"
+        "Building wiw/x:1 failed at step 1/1: RUN wiw-r-install: no CRAN (it said wiw-error: 404)"
     )
 
 

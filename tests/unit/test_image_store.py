@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -50,10 +50,13 @@ def test_a_reference_is_checked_but_an_id_is_not(fake: FakeEngine) -> None:
     """A bad reference is InvalidName; an id is taken as it is; the engine is the one given."""
     with pytest.raises(errors.InvalidName):
         Image("Not A Ref", engine=fake)
-    by_id = Image("sha256:ABC", engine=fake)
-    assert by_id.ref == "sha256:ABC"
+    unchecked = "sha256:." + "a" * 200  # no reference could be this
+    with pytest.raises(errors.InvalidName):
+        Image(unchecked.removeprefix("sha256:"), engine=fake)
+    by_id = Image(unchecked, engine=fake)
+    assert by_id.ref == unchecked
     assert by_id.engine is fake
-    assert repr(by_id) == "Image('sha256:ABC')"
+    assert repr(Image("sha256:abc", engine=fake)) == "Image('sha256:abc')"
 
 
 def test_without_an_engine_the_default_one() -> None:
@@ -110,11 +113,22 @@ def test_tagging_gives_the_same_image_another_name(fake: FakeEngine) -> None:
     assert fake.called("image_tag") == ["wiw/intro:v2"]
 
 
-def test_a_push_tags_streams_and_returns_the_repositorys_digest(fake: FakeEngine) -> None:
+def test_a_push_tags_streams_and_returns_the_repositorys_digest(
+    fake: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The digest of the repository pushed to, not of another tag of the same image."""
     image_id = built(fake)
     lines: list[str] = []
+    streamed: list[tuple[list[str], str]] = []
+    stream = fake.stream
+
+    def recorded(args: list[str], *, what: str) -> Iterator[str]:
+        streamed.append((args, what))
+        return stream(args, what=what)
+
+    monkeypatch.setattr(fake, "stream", recorded)
     digest = Image(REF, engine=fake).push(REPO, "2026-11-25", on_line=lines.append)
+    assert streamed == [(["push", f"{REPO}:2026-11-25"], "push the image")]
     assert digest == f"{REPO}@{image_id}"
     assert fake.called("image_tag") == [f"{REPO}:2026-11-25"]
     assert fake.called("stream") == ["push"]

@@ -84,6 +84,7 @@ def test_a_lab_of_wiws_image_gets_a_token_and_a_loopback_port(fake: FakeEngine) 
                                                           FIRST_EPHEMERAL_PORT)  # fmt: skip
     assert lab.container_id == fake.called("container_start")[0]
     assert lab.url is None
+    assert lab._token == token
     assert repr(lab) == f"Lab({spec.name!r}, port={FIRST_EPHEMERAL_PORT})"
     assert Lab.run(wiw_image(fake)).port == FIRST_EPHEMERAL_PORT + 1
 
@@ -261,6 +262,20 @@ def test_a_server_that_stopped_without_a_url_is_hub_exited(fake: FakeEngine) -> 
     assert caught.value.exit_code == 137
     assert caught.value.log_tail == LOGS.splitlines()[-25:]
     assert caught.value.message == "The workshop server wiw-intro-ada exited before it was ready."
+
+
+def test_a_server_that_stopped_after_a_wait_shows_the_lines_it_was_followed_for(
+    fake: FakeEngine,
+) -> None:
+    """The tail is what the log gave while followed, not what the engine keeps now."""
+    lab = lab_of(fake, token=None)
+    with pytest.raises(errors.TokenTimeout):
+        lab.wait_for_token(timeout=0.2)
+    fake.containers[lab.container_id].logs = "rotated\n"
+    fake.container_kill(lab.container_id)
+    with pytest.raises(errors.HubExited) as caught:
+        lab.wait_for_token(timeout=0.2)
+    assert caught.value.log_tail == LOGS.splitlines()[-25:]
 
 
 def test_a_log_that_ended_is_hub_exited_even_if_the_engine_says_running(
