@@ -31,13 +31,13 @@ sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 from browser import first_load_and_reload
 from charts import draw_charts
 from images import measure_builds, measure_lessons, measure_ready, measure_size
-from learners import burst, capacity, capacity_sweep, class_run, floor
+from learners import burst, capacity, capacity_sweep, class_run, floor, plan_is_honest
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "example_workshop"
 # Each figure's budget: (ratio, "<=" or ">=").
 BUDGET: dict[str, tuple[float, str]] = {
-    "P1": (0.05, "<="), "P2": (0.40, "<="), "P3": (1.3, "<="), "P4": (0.8, ">="),
+    "P1": (0.05, "<="), "P2": (0.40, "<="), "P3": (1.3, "<="), "P4": (0.6, ">="),
     "P5": (1.5, "<="), "P6": (150.0, "<="), "P7": (1.3, "<="), "P8": (2.0, "<="),
     "P8_reload": (0.3, "<="), "P9": (0.5, "<="), "B1": (1.5, "<="), "B2": (0.25, "<="),
 }  # fmt: skip
@@ -93,7 +93,14 @@ def budget(results: dict[str, Any]) -> dict[str, Any]:
         "P7": results["learners"]["P7"], "P4": results["learners"]["capacity"]["P4"],
         "B1": results["burst"]["B1"], "B2": results["burst"]["B2"],
     }  # fmt: skip
-    return _judge(found)
+    judged = _judge(found)
+    swept = results["learners"]["capacity"]
+    judged["plan"] = {
+        "value": swept["plan_rate_per_min"], "met": plan_is_honest(swept),
+        "target": f"between {swept['best_rate_per_min']} (held) and "
+                  f"{swept['lowest_failed_rate_per_min']} (failed) a minute",
+    }  # fmt: skip
+    return judged
 
 
 def _judge(found: dict[str, Any]) -> dict[str, Any]:

@@ -178,5 +178,19 @@ def capacity(runs: list[dict[str, Any]], cpu_per_learner: float) -> dict[str, An
     held = [r["rate_per_min"] for r in runs
             if r["errors"] == 0 and (r["p95_first_output_s"] or 1e9) <= P95_BOUND]  # fmt: skip
     best = max(held, default=0)
+    failed = [r["rate_per_min"] for r in runs if r["rate_per_min"] > best]
+    plan = wiw.plan_classroom(learners=1, host_memory=2**34, host_cpus=cores).joins_per_minute
     return {"best_rate_per_min": best, "cpu_bound_rate_per_min": round(limit, 1),
-            "P4": round(best / limit, 3)}  # fmt: skip
+            "P4": round(best / limit, 3), "lowest_failed_rate_per_min": min(failed, default=None),
+            "plan_rate_per_min": round(plan, 1)}  # fmt: skip
+
+
+def plan_is_honest(found: dict[str, Any]) -> bool:
+    """Whether the class plan's arrival rate lies between the rates that held and failed.
+
+    ``found`` is :func:`capacity`'s answer. With no failed rate in the sweep,
+    the plan must not promise less than what held.
+    """
+    plan, best = found["plan_rate_per_min"], found["best_rate_per_min"]
+    failed = found["lowest_failed_rate_per_min"]
+    return bool(best <= plan and (failed is None or plan < failed))

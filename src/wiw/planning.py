@@ -43,6 +43,11 @@ HEADROOM = 1.25  # what a learner is expected to use, above the measurement
 # proxy, their server starting, JupyterLab's page, a kernel, a cell), as
 # 'nox -s bench' measures it on a 2-core machine (docs/performance.md).
 CPU_PER_LEARNER = 3.7
+# Of that CPU-bound rate, the share a class arriving at random gets in at while
+# the 95th percentile waits at most QUEUE_BOUND to a first output: starts
+# overlap and queue. The benchmark's sweep of arrival rates measures it (on 2
+# cores, 15 a minute held and 20 did not, of 33 CPU-bound: docs/performance.md).
+ARRIVAL_SHARE = 0.5
 ARRIVAL_WINDOW = 60.0  # seconds in which a class arrives, unless said otherwise
 QUEUE_BOUND = 15.0  # seconds the last learner may wait to start before the plan warns
 USABLE_SHARE = 0.9  # of the engine's memory; the rest is the system's
@@ -141,16 +146,21 @@ class ClassPlan:
 
     @property
     def joins_per_minute(self) -> float:
-        """How many learners this machine's CPUs can bring to their first output per minute."""
-        return 60.0 * self.host_cpus / self.cpu_per_learner
+        """Learners a minute this machine brings to a first output within the bound.
+
+        The CPUs' own rate (``60 * cpus / cpu_per_learner``) times the share a
+        class arriving at random gets (``ARRIVAL_SHARE``, measured).
+        """
+        return 60.0 * self.host_cpus / self.cpu_per_learner * ARRIVAL_SHARE
 
     @property
     def queue_wait(self) -> float:
         """Seconds the last learner waits to start, if the class arrives within the window.
 
-        Zero while the CPUs keep up: ``learners * cpu_per_learner / cpus - window``.
+        Learners who take a seat start at once; the others start at
+        ``joins_per_minute``. Zero while that keeps up with the window.
         """
-        busy = self.requested * self.cpu_per_learner / self.host_cpus
+        busy = max(0, self.requested - self.seats) * 60.0 / self.joins_per_minute
         return max(0.0, busy - self.arrival_window)
 
     @property
@@ -183,14 +193,15 @@ class ClassPlan:
             f"{self.requested} learners{seats} {verdict}: this machine "
             f"({format_bytes(self.host_memory)}, {self.host_cpus} CPUs) holds about "
             f"{self.fit} at {format_bytes(self.per_learner)} each, and its CPUs start "
-            f"about {self.joins_per_minute:.0f} learners a minute "
-            f"({self.cpu_per_learner:g} CPU-seconds each). "
+            f"about {self.joins_per_minute:.0f} learners a minute as they arrive "
+            f"({self.cpu_per_learner:g} CPU-seconds each"
+            f"{', beyond those who take a ready seat' if self.seats else ''}). "
         )
         if self.queues:
             text += (
                 f"Arriving within {self.arrival_window:.0f} s, the last learners would wait "
-                f"about {self.queue_wait:.0f} s to start: let the class join in groups, or "
-                "use more CPUs. "
+                f"about {self.queue_wait:.0f} s to start: prepare seats ahead, let the "
+                "class join in groups, or use more CPUs. "
             )
         return text + (
             f"Each learner is limited to {self.limits.memory} memory, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wiw import errors, planning
-from wiw.planning import GIB, MIB, ClassPlan, LearnerLimits, plan_classroom
+from wiw.planning import ARRIVAL_SHARE, GIB, MIB, ClassPlan, LearnerLimits, plan_classroom
 
 
 @pytest.mark.parametrize(
@@ -120,19 +120,40 @@ def test_a_plan_needs_positive_numbers(bad: dict[str, float]) -> None:
 
 
 def _plan(
-    requested: int, fit: int, cpus: int = 2, cpu_s: float = 3.0, window: float = 60.0
+    requested: int,
+    fit: int,
+    *,
+    cpus: int = 2,
+    cpu_s: float = 3.0,
+    window: float = 60.0,
+    seats: int = 0,
 ) -> ClassPlan:
-    return ClassPlan(requested, fit, 200 * MIB, LearnerLimits(), 8 * GIB, cpus, cpu_s, window)
+    return ClassPlan(
+        requested, fit, 200 * MIB, LearnerLimits(), 8 * GIB, cpus, cpu_s, window, seats
+    )
 
 
 def test_the_cpu_side_joins_per_minute_and_the_wait() -> None:
-    """60 x cores / CPU-s a minute; the wait is the CPU work beyond the window, never negative."""
-    plan = _plan(requested=50, fit=60, cpus=2, cpu_s=3.0, window=60.0)
-    assert plan.joins_per_minute == 40.0
-    assert plan.queue_wait == 15.0  # 50 x 3 / 2 = 75 s of work in a 60 s window
+    """Half of 60 x cores / CPU-s a minute; the wait is the starts beyond the window."""
+    assert ARRIVAL_SHARE == 0.5
+    plan = _plan(requested=25, fit=60, cpus=2, cpu_s=3.0, window=60.0)
+    assert plan.joins_per_minute == 20.0  # 60 x 2 / 3 = 40 the CPUs' own, half as they arrive
+    assert plan.queue_wait == 15.0  # 25 starts at 20 a minute: 75 s, in a 60 s window
     assert not plan.queues  # exactly the bound is still fine
-    assert _plan(requested=51, fit=60).queues
+    assert _plan(requested=26, fit=60).queues
     assert _plan(requested=10, fit=60).queue_wait == 0.0
+    assert _plan(requested=20, fit=60).queue_wait == 0.0  # 60 s of starts: just in time
+
+
+def test_learners_who_take_a_seat_do_not_queue() -> None:
+    """Seats start ahead: only the learners beyond them count towards the wait."""
+    assert _plan(requested=50, fit=90, seats=30).queue_wait == 0.0  # 20 start: 60 s
+    assert _plan(requested=50, fit=90, seats=20).queue_wait == 30.0  # 30 start: 90 s
+    assert _plan(requested=50, fit=90, seats=20).joins_per_minute == 20.0
+    assert _plan(requested=20, fit=90, seats=40).queue_wait == 0.0  # more seats than learners
+    seated = _plan(requested=50, fit=90, seats=30).summary()
+    assert "as they arrive (3 CPU-seconds each, beyond those who take a ready seat). " in seated
+    assert "ready seat" not in _plan(requested=50, fit=90).summary()
 
 
 def test_fitting_is_up_to_and_including_the_fit() -> None:
@@ -150,9 +171,12 @@ def test_the_summary_says_memory_cpu_and_limits_and_warns_of_a_queue() -> None:
     calm = _plan(requested=10, fit=30).summary()
     assert calm.startswith("10 learners fits: this machine (8.0 GiB, 2 CPUs) holds about 30 ")
     assert "at 200 MiB each" in calm
-    assert "start about 40 learners a minute (3 CPU-seconds each)" in calm
+    assert "start about 20 learners a minute as they arrive (3 CPU-seconds each)." in calm
     assert "wait" not in calm
     assert calm.endswith("limited to 1g memory, 1 CPU and 512 processes.")
     crowded = _plan(requested=60, fit=30).summary()
     assert crowded.startswith("60 learners does NOT fit")
-    assert "Arriving within 60 s, the last learners would wait about 30 s to start" in crowded
+    assert (
+        "Arriving within 60 s, the last learners would wait about 120 s to start: prepare "
+        "seats ahead, let the class join in groups, or use more CPUs. Each learner"
+    ) in crowded
