@@ -500,6 +500,21 @@ def test_a_header_must_open_the_file_and_name_jupytext(auth: Any, tmp_path: Path
     assert not auth.is_lesson(tmp_path / "missing.py")  # unreadable: not a lesson
 
 
+def test_the_header_is_read_from_the_first_4096_bytes_whatever_their_encoding(
+    auth: Any, tmp_path: Path
+) -> None:
+    """A Latin-1 byte does not stop the reading; 'jupytext' past 4 KiB is not seen."""
+    latin = tmp_path / "latin.md"
+    latin.write_bytes(b"---\ntitle: Caf\xe9\njupytext: {}\n---\n")
+    assert auth.is_lesson(latin)
+    cut = tmp_path / "cut.md"
+    cut.write_bytes(b"---\n" + b"#" * 4085 + b"jupytext: {}\n---\n")  # its last t: byte 4097
+    assert not auth.is_lesson(cut)
+    whole = tmp_path / "whole.md"
+    whole.write_bytes(b"---\n" + b"#" * 4084 + b"jupytext: {}\n---\n")  # ends at byte 4096
+    assert auth.is_lesson(whole)
+
+
 def test_no_lessons_folder_means_no_first_lesson(auth: Any, tmp_path: Path) -> None:
     """An empty folder, or none at all: None."""
     assert auth.first_lesson(str(tmp_path)) is None
