@@ -110,7 +110,7 @@ def test_the_door_answers_its_path_only_with_empty_answers(door: tuple[Any, int]
 
 
 def test_a_post_needs_a_length_from_one_byte_to_a_mebibyte(door: tuple[Any, int]) -> None:
-    """No length, none, or over 1 MiB: a bad request, before the key is even looked at."""
+    """No length, 0, or over 1 MiB: a bad request, before the key is even looked at."""
     seat, port = door
     assert send(port, "POST", "/wiw-seat", headers={"Authorization": "x"}).status == 400
     empty = {"Content-Length": "0", "Authorization": "x"}
@@ -119,6 +119,7 @@ def test_a_post_needs_a_length_from_one_byte_to_a_mebibyte(door: tuple[Any, int]
     assert send(port, "POST", "/wiw-seat", headers=over).status == 400
     assert learner_of(seat) is None
     assert post(port, LEARNER, key="wrong") == 403
+    assert post(port, b"{", key="wrong") == 403  # one byte is a length: the key is looked at
     full = LEARNER + b" " * ((1 << 20) - len(LEARNER))  # JSON may end with spaces
     assert post(port, full) == 202
     assert learner_of(seat) == {"JUPYTERHUB_USER": "Ada"}

@@ -291,6 +291,20 @@ def test_each_look_reports_the_seats_exactly_and_probes_each_seat_until_it_answe
     assert len(docker.called("create_container")) == 3
 
 
+def test_a_hub_restarted_beside_its_seats_probes_them_at_its_first_look(
+    service: Service,
+) -> None:
+    """Seats already there are the class's: probed at once, counted, topped up."""
+    pool, docker, answering, probed = service
+    docker.add("x1", PREFIX + "s1", {**LEARNER, SEAT_LABEL: "s1"}, created=1)
+    docker.add("x2", PREFIX + "s2", {**LEARNER, SEAT_LABEL: "s2"}, created=2)
+    answering.add("s1")
+    status = pool.tick()
+    assert probed == ["s1", "s2"]
+    assert status == {"spare": 3, "ready": 1, "starting": 2, "taken": 0, "ready_ids": ["s1"]}
+    assert len(docker.called("create_container")) == 1
+
+
 def test_seats_of_an_old_image_are_removed_and_replaced_by_the_new_ones(
     tmp_path: Path,
 ) -> None:
