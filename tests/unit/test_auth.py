@@ -261,7 +261,7 @@ def test_the_join_page_is_shown_to_a_newcomer(auth: Any) -> None:
     assert page.status == 200
     assert 'action="/hub/join?next=%2Fuser%2Fx"' in page.page
     assert 'name="_xsrf"' in page.page
-    assert 'value=""' in page.page
+    assert 'autocomplete="nickname" value=""' in page.page
     assert '<p class="error" role="alert"></p>' in page.page
     assert page.headers == {"Cache-Control": "no-store"}
     page.request.uri = None
@@ -412,7 +412,9 @@ def test_a_class_list_takes_its_names_only_each_once_as_written(auth: Any) -> No
     nameless = roster_page(auth, [], {})
     asyncio.run(nameless.post())
     assert (nameless.status, nameless.logins) == (409, [])  # no name is picked from a list
-    assert "Choose your name from the class list." in nameless.page
+    assert '<p class="error" role="alert">Choose your name from the class list.</p>' in (
+        nameless.page
+    )
 
 
 @pytest.mark.usefixtures("users")
@@ -420,13 +422,20 @@ def test_the_join_page_offers_the_names_nobody_took(auth: Any) -> None:
     """The list's free names, to type ahead; without a list, no list and the usual hint."""
     page = roster_page(auth, ["Grace Hopper"], {})
     asyncio.run(page.get())
-    assert 'list="roster"' in page.page
     offered = re.findall(r'<option value="([^"]*)">', page.page)
     assert offered == ["Ada Lovelace", "Émilie du Châtelet"]
+    assert (
+        ' autofocus list="roster">\n<datalist id="roster"><option value="Ada Lovelace">'
+        '<option value="Émilie du Châtelet"></datalist>\n<input type="hidden" id="screen"'
+    ) in page.page
     assert auth.ROSTER_HINT in page.page
     plain = type("Join", (JoinPage, auth.JoinHandler), {})([], {})
     asyncio.run(plain.get())
     assert "<datalist" not in plain.page
+    assert 'list="roster"' not in plain.page
+    assert ' autofocus>\n<input type="hidden" id="screen" name="screen" value="">\n<p' in (
+        plain.page
+    )
     assert auth.PICK_HINT in plain.page
 
 
@@ -525,11 +534,12 @@ def landing(
     auth: Any, monkeypatch: pytest.MonkeyPatch, form: dict[str, str], *,
     lesson: str | None = "part 1/lesson01.ipynb", uri: str = "/hub/join", agent: str = "Firefox",
 ) -> str:  # fmt: skip
-    """Where a learner posting ``form`` to the join page at ``uri`` is sent."""
+    """Where a learner posting ``form`` to the join page at ``uri`` is sent (no agent: none)."""
     monkeypatch.setattr(auth.orm, "User", SimpleNamespace(name="users.name"), raising=False)
     monkeypatch.setattr(auth, "first_lesson", lambda: lesson)
     page = type("Join", (JoinPage, auth.JoinHandler), {})([], form)
-    page.request.uri, page.request.headers = uri, {"User-Agent": agent}
+    page.request.uri = uri
+    page.request.headers = {"User-Agent": agent} if agent else {}
     asyncio.run(page.post())
     return str(page.redirected)
 
@@ -543,6 +553,7 @@ def test_a_phone_is_sent_to_the_first_lesson_in_one_document_view(
     assert landing(auth, monkeypatch, {"name": "Ada", "screen": "wide"}) == "/hub/user/Ada/"
     agent = "Mozilla/5.0 (iPhone) Mobile/15E148"
     assert landing(auth, monkeypatch, {"name": "Ada"}, agent=agent).endswith("/lesson01.ipynb")
+    assert landing(auth, monkeypatch, {"name": "Ada"}, agent="") == "/hub/user/Ada/"  # none
 
 
 def test_a_link_given_or_no_lesson_keeps_the_hubs_own_way(
@@ -556,6 +567,7 @@ def test_a_link_given_or_no_lesson_keeps_the_hubs_own_way(
     lesson = "/hub/user-redirect/doc/tree/part%201/lesson01.ipynb"
     for home in ("%2Fhub%2F", "%2Fhub", ""):  # the join URL's own way in: /hub/, then join
         assert landing(auth, monkeypatch, form, uri=f"/hub/join?next={home}") == lesson
+    assert landing(auth, monkeypatch, form, uri="/hub/join?next=%2Fhub%2FX") == "/hub/user/Ada/"
     assert landing(auth, monkeypatch, form, lesson=None) == "/hub/user/Ada/"
 
 
