@@ -24,6 +24,7 @@ image installs:
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import os
 import ssl
@@ -159,12 +160,30 @@ class ShortDoor:
     MAX_CLIENTS = 10_000  # clients remembered at most; those with no recent miss go first
 
     def __init__(self, code: str, target: str, per_minute: int = SHORT_GUESSES_PER_MINUTE,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.monotonic, *,
+                 behind_proxy: bool = False) -> None:  # fmt: skip
         self.code = code
         self.target = target
         self.per_minute = per_minute
         self.clock = clock
+        self.behind_proxy = behind_proxy
         self.misses: dict[str, deque[float]] = {}
+
+    def client(self, peer: str, forwarded: str | None) -> str:
+        """Who is guessing: the peer's address, or the one a reverse proxy here forwards.
+
+        Behind a reverse proxy or tunnel (``--public-url``) every request comes
+        from the proxy. When it runs on this machine (a loopback peer), the last
+        ``X-Forwarded-For`` entry is the address it saw; from any other peer the
+        header is not believed, as a guesser could write it to dodge the limit.
+        """
+        if not (self.behind_proxy and forwarded):
+            return peer
+        try:
+            local = ipaddress.ip_address(peer).is_loopback
+        except ValueError:
+            return peer
+        return (forwarded.rsplit(",", 1)[-1].strip() or peer) if local else peer
 
     def answer(self, client: str, typed: str) -> tuple[int, str | None]:
         """The status for ``client`` typing ``typed``, and where to send them (302 only)."""
@@ -192,7 +211,9 @@ def short_door(env: Mapping[str, str]) -> ShortDoor | None:
     except (KeyError, OSError, ValueError):
         return None
     code, secret = state.get("short_code"), state.get("join_secret")
-    return ShortDoor(str(code), f"/{secret}/") if code and secret else None
+    if not (code and secret):
+        return None
+    return ShortDoor(str(code), f"/{secret}/", behind_proxy=bool(state.get("public_url")))
 
 
 class ShortHandler(RequestHandler):
@@ -204,7 +225,9 @@ class ShortHandler(RequestHandler):
 
     def get(self, typed: str) -> None:
         """Redirect to the join URL, or say no (404), or say to wait (429)."""
-        status, target = self.door.answer(self.request.remote_ip or "", typed)
+        forwarded = self.request.headers.get("X-Forwarded-For")
+        client = self.door.client(self.request.remote_ip or "", forwarded)
+        status, target = self.door.answer(client, typed)
         self.set_header("Cache-Control", "no-store")
         if target is not None:
             self.redirect(target)

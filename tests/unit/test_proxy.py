@@ -482,3 +482,31 @@ def test_main_patches_the_proxy_and_runs_it_with_the_rest_of_the_command_line(
     assert cli.PythonProxy is PROXY._Proxy
     assert cli.HTTPServer is PROXY._server
     assert configured == [(None, {"max_body_size": 64 * 2**30})]
+
+
+def test_behind_a_proxy_here_each_forwarded_device_has_its_own_guesses(
+    classroom: Classroom,
+) -> None:
+    """The short address behind --public-url: one guesser is refused, another device gets in."""
+    door = PROXY.ShortDoor("k7mq4xr2h9", "/SECRET/", behind_proxy=True)
+    port = classroom.serve(
+        web.Application([(PROXY.SHORT_PATH, PROXY.ShortHandler, {"door": door})])
+    )
+
+    def typed(path: str, device: str) -> httpclient.HTTPResponse:
+        async def fetch() -> httpclient.HTTPResponse:
+            return await httpclient.AsyncHTTPClient().fetch(
+                f"http://127.0.0.1:{port}{path}", headers={"X-Forwarded-For": device},
+                follow_redirects=False, raise_error=False,
+            )  # fmt: skip
+
+        return classroom.loop.run_until_complete(fetch())
+
+    for _ in range(door.per_minute):
+        assert typed("/wrongguess", "198.51.100.66").code == 404
+    refused = typed("/k7mq-4xr-2h9", "198.51.100.66")
+    assert (refused.code, refused.headers["Retry-After"]) == (429, "60")
+    let_in = typed("/k7mq-4xr-2h9", "203.0.113.9")
+    assert (let_in.code, let_in.headers["Location"]) == (302, "/SECRET/")
+    assert let_in.headers["Cache-Control"] == "no-store"
+    assert set(door.misses) == {"198.51.100.66"}

@@ -126,8 +126,49 @@ def test_the_door_comes_from_the_hubs_state(tmp_path: Path) -> None:
     assert (door.code, door.target) == ("k7mq4xr2h9", "/SECRET/")
     assert PROXY.short_door({**env, "WIW_SHORT_URL": "0"}) is None
     assert PROXY.short_door({**env, "WIW_STATE_DIR": str(tmp_path / "none")}) is None
+    assert not door.behind_proxy
+    (tmp_path / "state.json").write_text(json.dumps(
+        {"join_secret": "SECRET", "short_code": "k7mq4xr2h9",
+         "public_url": "https://workshop.example.org/"}))  # fmt: skip
+    assert PROXY.short_door(env).behind_proxy
     (tmp_path / "state.json").write_text(json.dumps({"join_secret": "SECRET"}))
     assert PROXY.short_door(env) is None
+    (tmp_path / "state.json").write_text(json.dumps({"short_code": "k7mq4xr2h9"}))
+    assert PROXY.short_door(env) is None
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "behind", "client"),
+    [
+        ("192.168.1.7", None, False, "192.168.1.7"),
+        ("192.168.1.7", "6.6.6.6", False, "192.168.1.7"),  # no proxy: the header is ignored
+        ("127.0.0.1", "203.0.113.9", True, "203.0.113.9"),  # a tunnel here forwards them
+        ("::1", "203.0.113.9", True, "203.0.113.9"),
+        ("127.0.0.1", "6.6.6.6, 203.0.113.9", True, "203.0.113.9"),  # the last hop: the proxy's
+        ("127.0.0.1", " , ", True, "127.0.0.1"),  # nothing forwarded: the proxy itself
+        ("127.0.0.1", None, True, "127.0.0.1"),
+        ("192.168.1.7", "6.6.6.6", True, "192.168.1.7"),  # not from a proxy here: not believed
+        ("", "6.6.6.6", True, ""),  # no address the proxy could read
+    ],
+)
+def test_behind_a_reverse_proxy_each_device_has_its_own_guesses(
+    peer: str, forwarded: str | None, *, behind: bool, client: str
+) -> None:
+    """Through a proxy on this machine, the forwarded address counts; from others, the peer."""
+    door = PROXY.ShortDoor("k7mq4xr2h9", "/SECRET/", behind_proxy=behind)
+    assert door.client(peer, forwarded) == client
+
+
+def test_one_guesser_behind_the_proxy_does_not_lock_out_the_class() -> None:
+    """Ten wrong guesses from one forwarded address: another device still gets in."""
+    clock = Clock()
+    door = PROXY.ShortDoor("k7mq4xr2h9", "/SECRET/", clock=clock, behind_proxy=True)
+    guesser = door.client("127.0.0.1", "198.51.100.66")
+    for _ in range(SHORT_GUESSES_PER_MINUTE):
+        assert door.answer(guesser, "wrongguess") == (404, None)
+    assert door.answer(guesser, "k7mq4xr2h9") == (429, None)
+    learner = door.client("127.0.0.1", "203.0.113.9")
+    assert door.answer(learner, "k7mq-4xr-2h9") == (302, "/SECRET/")
 
 
 @pytest.mark.parametrize(
