@@ -116,6 +116,20 @@ def test_many_devices_are_remembered_within_a_bound() -> None:
     assert len(door.misses) <= door.MAX_CLIENTS
 
 
+def test_devices_are_forgotten_a_minute_after_their_last_miss_once_too_many() -> None:
+    """Past MAX_CLIENTS, those whose last miss is a minute old go; the recent ones stay."""
+    clock = Clock()
+    door = PROXY.ShortDoor("k7mq4xr2h9", "/SECRET/", clock=clock)
+    for n in range(door.MAX_CLIENTS - 1):
+        door.answer(f"old-{n}", "wrongguess")
+    clock.now += 60
+    door.answer("recent", "wrongguess")
+    assert len(door.misses) == door.MAX_CLIENTS  # at the bound: nobody forgotten yet
+    door.answer("newest", "wrongguess")
+    assert set(door.misses) == {"recent", "newest"}  # a minute old exactly: forgotten
+    assert len(door.misses["newest"]) == 1
+
+
 def test_the_door_comes_from_the_hubs_state(tmp_path: Path) -> None:
     """On when the hub says so and the state has a code; off otherwise."""
     (tmp_path / "state.json").write_text(json.dumps(
@@ -145,6 +159,8 @@ def test_the_door_comes_from_the_hubs_state(tmp_path: Path) -> None:
         ("127.0.0.1", "203.0.113.9", True, "203.0.113.9"),  # a tunnel here forwards them
         ("::1", "203.0.113.9", True, "203.0.113.9"),
         ("127.0.0.1", "6.6.6.6, 203.0.113.9", True, "203.0.113.9"),  # the last hop: the proxy's
+        ("127.0.0.1", "1.1.1.1, 6.6.6.6,203.0.113.9", True, "203.0.113.9"),
+        ("127.0.0.1", "6.6.6.6", False, "127.0.0.1"),  # a door not behind a proxy
         ("127.0.0.1", " , ", True, "127.0.0.1"),  # nothing forwarded: the proxy itself
         ("127.0.0.1", None, True, "127.0.0.1"),
         ("192.168.1.7", "6.6.6.6", True, "192.168.1.7"),  # not from a proxy here: not believed
@@ -155,7 +171,7 @@ def test_behind_a_reverse_proxy_each_device_has_its_own_guesses(
     peer: str, forwarded: str | None, *, behind: bool, client: str
 ) -> None:
     """Through a proxy on this machine, the forwarded address counts; from others, the peer."""
-    door = PROXY.ShortDoor("k7mq4xr2h9", "/SECRET/", behind_proxy=behind)
+    door = PROXY.ShortDoor("k7mq4xr2h9", "/SECRET/", **({"behind_proxy": True} if behind else {}))
     assert door.client(peer, forwarded) == client
 
 
