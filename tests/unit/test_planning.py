@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from wiw import errors, planning
-from wiw.planning import ARRIVAL_SHARE, GIB, MIB, ClassPlan, LearnerLimits, plan_classroom
+from wiw.planning import (
+    ARRIVAL_SHARE,
+    GIB,
+    MIB,
+    ClassPlan,
+    LearnerLimits,
+    memory_bytes,
+    plan_classroom,
+)
 
 
 @pytest.mark.parametrize(
@@ -180,3 +188,47 @@ def test_the_summary_says_memory_cpu_and_limits_and_warns_of_a_queue() -> None:
         "Arriving within 60 s, the last learners would wait about 120 s to start: prepare "
         "seats ahead, let the class join in groups, or use more CPUs. Each learner"
     ) in crowded
+
+
+def test_a_class_with_seats_says_fit_in_the_plural_and_how_many_seats_fit() -> None:
+    """Learners and seats 'fit' or 'do NOT fit'; at the fit exactly, no seat fits beside them."""
+    fitting = _plan(requested=20, fit=30, seats=5).summary()
+    assert fitting.startswith("20 learners and 5 seats fit: this machine")
+    over = _plan(requested=28, fit=30, seats=5).summary()
+    assert over.startswith(
+        "28 learners and 5 seats (only 2 seats fit beside the learners) do NOT fit"
+    )
+    full = _plan(requested=30, fit=30, seats=5).summary()
+    assert full.startswith("30 learners and 5 seats (only 0 seats fit beside the learners) do NOT")
+    crowded = _plan(requested=31, fit=30, seats=5).summary()
+    assert crowded.startswith("31 learners and 5 seats do NOT fit: this machine")
+
+
+def test_refusals_give_their_hints_word_for_word() -> None:
+    """A size not understood, a limit under 64 MiB, a class of nothing: each with its hint."""
+    with pytest.raises(errors.InvalidOption) as size:
+        memory_bytes("12x")
+    assert size.value.hint == (
+        "Write a number with an optional unit: b, k, m or g, e.g. '512m' or '1g'."
+    )
+    with pytest.raises(errors.InvalidOption) as small:
+        LearnerLimits(memory="32m")
+    assert small.value.hint == "Give at least 64m, e.g. '512m' or '1g'."
+    with pytest.raises(errors.InvalidOption) as empty:
+        plan_classroom(learners=0, host_memory=GIB, host_cpus=1)
+    assert empty.value.hint == (
+        "The class size, the memory and the CPU count must all be positive."
+    )
+
+
+def test_the_smallest_positive_machine_and_window_are_planned() -> None:
+    """One byte of memory and a one-second window are positive: planned, not refused."""
+    tiny = plan_classroom(learners=1, host_memory=1, host_cpus=1, arrival_window=1)
+    assert (tiny.fit, tiny.arrival_window) == (0, 1)
+
+
+def test_the_memory_limit_is_twice_the_expected_use_rounded_up_to_128_mib() -> None:
+    """645 MiB expected: 1290 MiB rounds up to 1408m (11 steps of 128 MiB)."""
+    plan = plan_classroom(learners=1, host_memory=64 * GIB, host_cpus=2, lesson_peak=406 * MIB)
+    assert plan.per_learner == 645 * MIB
+    assert plan.limits.memory == "1408m"
