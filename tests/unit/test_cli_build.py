@@ -577,6 +577,31 @@ def test_every_failure_error_meant_and_change_is_printed_as_it_is(
     ]
 
 
+def test_a_lessons_name_and_error_in_brackets_are_printed_as_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """'[draft]' stays and '[/]' is no markup error: the course's text, in lines and table."""
+    name = "lessons/[draft]intro [/].ipynb"
+    failure = CellFailure("error", 1, "x", "KeyError", "'[/]'", "", note="[b]note")
+    use = NetworkUse(1, ["example.org"])
+    result = LessonResult(name, passed=False, duration=1.0, failures=[failure], internet=[use],
+                          drift=[OutputDrift(2, "x", "-1\n+2")])  # fmt: skip
+    report = LessonReport("wiw/ws:1", [result], offline=True)
+    assert lessons_printed(capsys, report) == [
+        f"{name}, cell 1: error ([b]note)",
+        f"{name}, cell 2: the output changed",
+        "-1",
+        "+2",
+        f"{name}, cell 1: needs the internet (tried example.org)",
+    ]
+    wide = Console(file=io.StringIO(), width=200)
+    wide.print(report.table())
+    assert isinstance(wide.file, io.StringIO)
+    table = wide.file.getvalue()
+    assert name in table
+    assert "KeyError: '[/]'" in table
+
+
 def test_tracebacks_and_diffs_are_not_coloured_on_a_colour_terminal() -> None:
     """On a colour terminal, the traceback's and the diff's own text, without colours added."""
     output = Output()
@@ -856,8 +881,8 @@ def test_doctor_prints_each_finding_its_advice_and_not_ready(
         "    ok  engine    docker 27",
         " warn  disk      2 GiB free",
         " " * 19 + "→ free some",
-        "    FAIL  ports     8888 in use",
-        " " * 19 + "→ stop it",
+        "    FAIL  ports     8888 [b]in use",  # a finding's words as written, never markup
+        " " * 19 + "→ stop [b]it",
         "    FAIL  lessons   1 failed",
         "not ready",
     ]

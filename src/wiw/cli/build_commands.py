@@ -139,10 +139,11 @@ def cmd_smoke(args: argparse.Namespace, output: Output) -> int:
     with Lab.run(image) as lab:
         result = check_lab(lab.wait_for_token(timeout=args.timeout), expected)
     output.out.print(
-        f"JupyterLab answered {result.lab_status}; home lists: {', '.join(result.files)}"
+        f"JupyterLab answered {result.lab_status}; home lists: {', '.join(result.files)}",
+        markup=False,
     )
     if not result.ok:
-        output.err.print(f"[red]smoke failed[/]: missing lessons {result.missing}")
+        output.err.print(f"[red]smoke failed[/]: missing lessons {escape(str(result.missing))}")
         return 1
     output.out.print("[green]smoke passed[/]")
     return 0
@@ -180,7 +181,7 @@ def _print_lessons(report: LessonReport, output: Output) -> None:
     for result in report.results:
         for f in result.failures:
             note = f" ({f.note})" if f.note else ""
-            out.print(f"[red]{result.lesson}[/], cell {f.cell}: {f.kind}{note}")
+            out.print(f"[red]{escape(result.lesson)}[/], cell {f.cell}: {f.kind}{escape(note)}")
             if f.traceback:
                 out.print(f.traceback, markup=False, highlight=False)
         if result.stopped:
@@ -191,7 +192,7 @@ def _print_lessons(report: LessonReport, output: Output) -> None:
             meant = f"{result.lesson}, cell {e.cell}: {e.ename}, expected error, {e.how}"
             out.print(meant, markup=False)
         for d in result.drift:
-            out.print(f"[yellow]{result.lesson}, cell {d.cell}: the output changed[/]")
+            out.print(f"[yellow]{escape(result.lesson)}, cell {d.cell}: the output changed[/]")
             out.print(d.diff, markup=False, highlight=False)
     _print_internet(report, output)
 
@@ -201,12 +202,11 @@ def _print_internet(report: LessonReport, output: Output) -> None:
     failed = {(r.lesson, f.cell) for r in report.results for f in r.failures}
     for lesson, use in report.needs_internet:
         hosts = ", ".join(use.hosts)
+        where = f"{escape(lesson)}, cell {use.cell}"
         if (lesson, use.cell) in failed and report.offline:
-            output.out.print(f"[red]{lesson}, cell {use.cell}: needs the internet[/] "
-                             f"(tried {escape(hosts)})")  # fmt: skip
+            output.out.print(f"[red]{where}: needs the internet[/] (tried {escape(hosts)})")
         else:
-            output.out.print(f"[yellow]{lesson}, cell {use.cell}: reaches for the internet[/] "
-                             f"({escape(hosts)})")  # fmt: skip
+            output.out.print(f"[yellow]{where}: reaches for the internet[/] ({escape(hosts)})")
     if report.needs_internet and not report.offline:
         output.out.print("Check what they do without it: wiw test --offline.")
 
@@ -257,9 +257,9 @@ def cmd_doctor(args: argparse.Namespace, output: Output) -> int:
             if finding.ok
             else ("[red]FAIL[/]" if finding.blocker else "[yellow]warn[/]")
         )
-        output.out.print(f"{mark:>16}  {finding.check:<9} {finding.detail}")
+        output.out.print(f"{mark:>16}  {finding.check:<9} {escape(finding.detail)}")
         if not finding.ok and finding.advice:
-            output.out.print(f"{'':>7}  {'':<9} [dim]→ {finding.advice}[/]")
+            output.out.print(f"{'':>7}  {'':<9} [dim]→ {escape(finding.advice)}[/]")
 
     findings = doctor.run_doctor(
         workshop=args.workshop,
@@ -281,9 +281,9 @@ def cmd_prune(args: argparse.Namespace, output: Output) -> int:
     )
     verb = "would remove" if args.dry_run else "removed"
     for name in result.removed:
-        output.out.print(f"{verb} {name}")
+        output.out.print(f"{verb} {name}", markup=False)
     for name in result.skipped:
-        output.out.print(f"[yellow]skipped[/] {name} (in use)")
+        output.out.print(f"[yellow]skipped[/] {escape(name)} (in use)")
     output.out.print(
         f"{verb} {len(result.removed)} image(s), {format_bytes(result.reclaimed)}; "
         f"kept {len(result.kept)}"
@@ -295,7 +295,7 @@ def cmd_qr(args: argparse.Namespace, output: Output) -> int:
     """Print a URL's QR code, and save it as PNG."""
     output.announce(args.url, None)
     if args.qr:
-        output.out.print(f"QR code saved to {save_qr(args.url, args.qr)}")
+        output.out.print(f"QR code saved to {save_qr(args.url, args.qr)}", markup=False)
     return 0
 
 

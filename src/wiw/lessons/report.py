@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from rich.markup import escape
 from rich.table import Table
 
 from wiw.planning import format_bytes
@@ -233,19 +234,19 @@ class LessonReport:
     def table(self) -> Table:
         """Return a summary table for a terminal: one line per lesson."""
         peak = format_bytes(self.lesson_peak) if self.lesson_peak else "n/a"
-        title = f"Lessons in {self.image} ({self.duration:.1f} s; largest lesson {peak})"
+        title = escape(f"Lessons in {self.image} ({self.duration:.1f} s; largest lesson {peak})")
         table = Table(title=title)
         for column in ("lesson", "result", "seconds", "where", "error", "expected"):
             table.add_column(column)
         for r in self.results:
             f = r.failure
             more = f" (+{len(r.failures) - 1})" if len(r.failures) > 1 else ""
-            table.add_row(
-                r.lesson,
+            table.add_row(  # a lesson's path and its error are the course's text, not markup
+                escape(r.lesson),
                 "[green]pass[/]" if r.passed else f"[red]{f.kind if f else 'fail'}[/]",
                 f"{r.duration:.1f}",
                 f"cell {f.cell}{more}" if f and f.cell else more.strip(),
-                f"{f.ename}: {f.evalue}"[:80] if f else "",
+                escape(f"{f.ename}: {f.evalue}"[:80]) if f else "",
                 f"{len(r.expected)} as meant" if r.expected else "",
             )
         return table
