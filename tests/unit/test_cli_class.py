@@ -23,10 +23,12 @@ import pytest
 
 from tests.support.fakeengine import FakeEngine
 from tests.support.offline import Ran, run_cli, seal, workshop_engine
-from tests.support.workshops import EXAMPLE
+from tests.support.workshops import EXAMPLE, write_lesson
 from wiw import classroom as classroom_module
 from wiw._version import __version__
+from wiw.build import sources
 from wiw.build.image import Image
+from wiw.build.sources import Source
 from wiw.classroom.contract import Names
 from wiw.classroom.delivery import Delivered
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions, Learner
@@ -117,6 +119,17 @@ class Up:
         return bool(self.fake.container_running(Names(workshop).hub))
 
 
+class CtrlC:
+    """Stands in for threading: waiting forever ends with Ctrl-C at once."""
+
+    class Event:
+        """An event whose wait is interrupted."""
+
+        def wait(self) -> bool:
+            """Ctrl-C."""
+            raise KeyboardInterrupt
+
+
 @pytest.fixture
 def up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Up:
     """A sealed run in a folder of its own, on a fake engine with the workshops' images."""
@@ -149,6 +162,7 @@ def up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Up:
     monkeypatch.setattr(Classroom, "start", recorded)
     monkeypatch.setattr(Classroom, "wait_until_ready", ready)
     monkeypatch.setattr(Classroom, "wait_for_seats", seats)
+    monkeypatch.setattr(class_commands, "threading", CtrlC)  # serving ends at once
     return made
 
 
@@ -229,6 +243,23 @@ def test_up_of_a_folder_remembers_where_the_class_comes_from(up: Up) -> None:
     assert up.starts[0][0] == "wiw/example-workshop:latest"
     assert up.kwargs["source"] == str(EXAMPLE.resolve())
     assert "Running. Stop with 'wiw down example-workshop' (files are kept)." in ran.err
+
+
+def test_up_of_a_git_repository_remembers_the_repository(
+    up: Up, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'wiw up URL': the class's source is the repository's URL, without the commit."""
+    url = "https://example.org/ada/intro-python.git"
+    checkout = up.folder / "checkout"
+    write_lesson(checkout)
+
+    def fetch(asked: str, ref: str | None = None) -> Source:
+        return Source(url=asked, ref=ref, commit="abc123", folder=checkout)
+
+    monkeypatch.setattr(sources, "fetch", fetch)
+    ran = up.run("up", url, "--ref", "v2", "--tag", IMAGE, "--detach")
+    assert ran.code == 0, ran.err
+    assert up.kwargs["source"] == url
 
 
 def test_up_behind_a_proxy_prints_the_instructor_url_as_it_is(up: Up) -> None:
@@ -567,6 +598,8 @@ def test_seats_are_waited_for_and_said_ready(up: Up) -> None:
     up.seats = Seats(ready=3, starting=0, taken=1, spare=3)
     ran = up.run("--events", "up", IMAGE, "--detach", "--seats", "3")
     assert ran.code == 0, ran.err
+    assert ran.err.splitlines()[0] == planned(30, seats=3)
+    assert "30 learners and 3 seats fit: " in ran.err
     assert events(ran)[-1] == {
         "event": "seats", "ready": 3, "taken": 1, "total": 4, "starting": 0, "spare": 3,
     }  # fmt: skip
@@ -588,20 +621,8 @@ def test_seats_not_reported_when_there_are_none(up: Up) -> None:
     assert up.progress == [None]
 
 
-class CtrlC:
-    """Stands in for threading: waiting forever ends with Ctrl-C at once."""
-
-    class Event:
-        """An event whose wait is interrupted."""
-
-        def wait(self) -> bool:
-            """Ctrl-C."""
-            raise KeyboardInterrupt
-
-
-def test_serving_until_ctrl_c_stops_the_class(up: Up, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serving_until_ctrl_c_stops_the_class(up: Up) -> None:
     """Without --detach: 'Serving', then Ctrl-C stops hub and servers, a 'stopped' event, 0."""
-    monkeypatch.setattr(class_commands, "threading", CtrlC)
     ran = up.run("--events", "up", IMAGE)
     assert ran.code == 0, ran.err
     assert ran.err.splitlines()[-2:] == [
