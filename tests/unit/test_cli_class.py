@@ -331,6 +331,9 @@ def test_the_plan_is_green_only_when_it_fits_without_a_queue(
 ) -> None:
     """On a colour terminal the plan is green when all is well, else bold yellow."""
     monkeypatch.setenv("FORCE_COLOR", "1")
+    # 256 colours, as the other colour tests: rich keeps the codes it first wrote for a
+    # style (the QR code's), whatever terminal prints it next in this process.
+    monkeypatch.setenv("TERM", "xterm-256color")
     ran = up.run("up", IMAGE, "--detach", *argv)
     assert ran.code == 0, ran.err
     first = ran.err.splitlines()[0]
@@ -618,7 +621,21 @@ def test_seats_not_reported_when_there_are_none(up: Up) -> None:
     assert "Seats ready" not in ran.err
     assert up.run("down", "intro").code == 0
     assert up.run("up", IMAGE, "--detach").code == 0
-    assert up.progress == [None]
+    assert len(up.progress) == 1  # waited once, for the class with seats
+
+
+def test_seats_coming_along_are_said_for_people_not_in_events(up: Up) -> None:
+    """Without --events, each count of the seats as it changes; the ready line after."""
+    up.seats = Seats(ready=2, starting=1, taken=0, spare=3)
+    ran = up.run("up", IMAGE, "--detach", "--seats", "3")
+    assert ran.code == 0, ran.err
+    lines = ran.err.splitlines()
+    assert lines[-3:] == [
+        "seats: 2 ready, 1 starting",
+        "Seats ready: 2 (learners who join now start at once).",
+        "Running. Stop with 'wiw down intro' (files are kept).",
+    ]
+    assert up.progress[0] is not None
 
 
 def test_serving_until_ctrl_c_stops_the_class(up: Up) -> None:
@@ -879,22 +896,22 @@ def test_update_reports_what_each_learner_got(running_example: Up) -> None:
     """A row per learner: new, updated, kept, beside, deleted; failures in their words; 1."""
     up = running_example
     deliveries(up.fake, {
-        "Ada": {"new": ["lesson04.ipynb"], "updated": ["a.ipynb", "b.ipynb"]},
+        "Ada": {"new": ["[draft]04.ipynb"], "updated": ["a.ipynb", "b.ipynb"]},
         "Grace": {"kept": ["k.ipynb"], "beside": ["k.updated.ipynb"], "deleted": ["d.ipynb"],
-                  "errors": ["lesson02.ipynb: No space left on device", "x.csv: in use"]},
+                  "errors": ["lesson02.ipynb: No space left on device", "x.csv: [busy] [/]"]},
     })  # fmt: skip
     ran = up.run("update", str(EXAMPLE), "--tag", f"wiw/{EXAMPLE_CLASS}:v2")
     assert ran.code == 1
     assert ran.out.splitlines()[0].strip() == f"Lessons delivered to {EXAMPLE_CLASS}"
     assert table_rows(ran.out) == [
         ["learner", "new", "updated", "kept (changed)", "placed beside", "deleted"],
-        ["Ada", "lesson04.ipynb", "a.ipynb, b.ipynb", "", "", ""],
+        ["Ada", "[draft]04.ipynb", "a.ipynb, b.ipynb", "", "", ""],
         ["Grace", "", "", "k.ipynb", "k.updated.ipynb", "d.ipynb"],
     ]
     assert ran.out.splitlines()[-1] == (
         f"Servers started from now on run wiw/{EXAMPLE_CLASS}:v2; running ones keep their kernels."
     )
-    assert ran.err == "Grace: lesson02.ipynb: No space left on device; x.csv: in use\n"
+    assert ran.err == "Grace: lesson02.ipynb: No space left on device; x.csv: [busy] [/]\n"
 
 
 def test_update_without_failures_exits_0_and_sends_events(running_example: Up) -> None:
@@ -952,3 +969,14 @@ def test_update_on_a_colour_terminal_says_what_it_delivers(
     shown = err.getvalue()
     assert f"Delivering the lessons of wiw/{EXAMPLE_CLASS}:latest to every learner" in shown
     assert "building wiw/" not in shown
+
+
+def test_a_public_url_with_an_ipv6_address_is_printed_whole(up: Up) -> None:
+    """'https://[fd00::10]/': the join URL and the short address keep their host."""
+    ran = up.run("up", IMAGE, "--detach", "--public-url", "https://[fd00::10]/")
+    assert ran.code == 0, ran.err
+    room = Classroom.attach("intro", engine=up.fake)
+    assert room.join_url.startswith("https://[fd00::10]/")
+    assert room.short_url is not None
+    assert f"Workshop URL: {room.join_url}" in ran.out.splitlines()
+    assert f"Or type: {room.short_url}" in ran.out.splitlines()

@@ -130,3 +130,15 @@ def test_with_events_the_ready_event_is_alone_on_standard_output(
     [event] = [json.loads(line) for line in captured.out.splitlines()]
     assert (event["event"], event["url"]) == ("ready", URL)
     assert captured.err == qr_terminal(URL, color=False) + f"Workshop URL: {URL}\n"
+
+
+def test_a_url_with_an_ipv6_address_is_announced_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'[fd00::10]' is the URL's host, not markup: printed as written, the PNG's path too."""
+    output = Output()
+    url = "https://[fd00::10]/SECRET/"
+    output.announce(url, str(tmp_path / "[class]" / "join.png"))
+    out = capsys.readouterr().out
+    assert f"Workshop URL: {url}" in out.splitlines()
+    assert f"QR code saved to {tmp_path / '[class]' / 'join.png'}" in out

@@ -210,7 +210,7 @@ def _serve_classroom(
     )
     try:
         for notice in room.notices:
-            output.err.print(f"[bold yellow]{notice}[/]")
+            output.err.print(f"[bold yellow]{escape(notice)}[/]")
         again = f"wiw url {room.names.workshop} --qr FILE"
         output.announce(room.wait_until_ready(timeout=args.timeout), args.qr, again=again)
         _say_short_url(room, output)
@@ -241,7 +241,7 @@ def _serve_classroom(
 def _say_short_url(room: Classroom, output: Output) -> None:
     """The short address, for laptops that cannot scan the code."""
     if room.short_url:
-        output.out.print(f"[bold]Or type:[/] {room.short_url}", highlight=False)
+        output.out.print(f"[bold]Or type:[/] {escape(room.short_url)}", highlight=False)
 
 
 def _wait_for_seats(room: Classroom, output: Output) -> None:
@@ -250,7 +250,7 @@ def _wait_for_seats(room: Classroom, output: Output) -> None:
     def progress(seats: Seats) -> None:
         output.err.print(f"seats: {seats.ready} ready, {seats.starting} starting", markup=False)
 
-    seats = room.wait_for_seats(progress=progress if output.show_progress else None)
+    seats = room.wait_for_seats(progress=progress if output.events is None else None)
     if seats is not None:
         output.emit("seats", **seats.to_dict())
         output.err.print(f"Seats ready: {seats.ready} (learners who join now start at once).")
@@ -297,11 +297,11 @@ def cmd_update(args: argparse.Namespace, output: Output) -> int:
         table.add_column(column)
     for d in delivered:
         lessons = (d.new, d.updated, d.kept, d.beside, d.deleted)
-        table.add_row(d.learner, *(", ".join(names) for names in lessons))
+        table.add_row(escape(d.learner), *(escape(", ".join(names)) for names in lessons))
     output.out.print(table)
     failed = [d for d in delivered if d.errors]
     for d in failed:
-        output.err.print(f"[red]{d.learner}[/]: " + "; ".join(d.errors), markup=True)
+        output.err.print(f"[red]{escape(d.learner)}[/]: " + escape("; ".join(d.errors)))
     output.emit("updated", workshop=found.name, learners=[d.summary() for d in delivered])
     output.out.print(
         f"Servers started from now on run {image.ref}; running ones keep their kernels."
@@ -357,7 +357,9 @@ def cmd_status(args: argparse.Namespace, output: Output) -> int:
 def cmd_collect(args: argparse.Namespace, output: Output) -> int:
     """Copy every learner's files into a folder."""
     folders = classroom.collect_work(class_name(args.workshop), args.dest, engine=output.engine)
-    output.out.print(f"collected the work of {len(folders)} learner(s) into {args.dest}")
+    output.out.print(
+        f"collected the work of {len(folders)} learner(s) into {args.dest}", markup=False
+    )
     return 0
 
 

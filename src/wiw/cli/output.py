@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 from wiw import errors
@@ -98,7 +99,7 @@ class Output:
         """
         self.emit("ready", url=url)
         self.draw_qr(url)
-        self.out.print(f"[bold]Workshop URL:[/] {url}")
+        self.out.print(f"[bold]Workshop URL:[/] {escape(url)}")  # [fd00::10] stays
         if not qr_path:
             return
         try:
@@ -108,4 +109,4 @@ class Output:
             later = f"; '{again}' saves it later" if again else ""
             self.warn(f"could not save the QR code to {qr_path}: {reason}{later}.")
             return
-        self.out.print(f"QR code saved to {saved}")
+        self.out.print(f"QR code saved to {saved}", markup=False)
