@@ -833,6 +833,10 @@ def test_collect_copies_every_learners_files_and_counts_them(
     assert (ran.code, ran.err) == (0, "")
     assert ran.out == "collected the work of 2 learner(s) into work\n"
     assert asked == [("intro", "work", up.fake)]
+    (up.folder / "[day 1]").mkdir()
+    into = up.run("collect", "Intro", "[day 1]/work")  # a folder's name, never markup
+    assert into.code == 0, into.err
+    assert into.out == "collected the work of 2 learner(s) into [day 1]/work\n"
 
 
 def test_destroy_with_yes_removes_the_volumes_and_counts_them(

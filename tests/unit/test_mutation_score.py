@@ -53,3 +53,20 @@ def test_every_equivalent_mutant_is_named_with_its_reason() -> None:
         assert "__mutmut_" in name, name
         assert isinstance(reason, str), name
         assert len(reason) > 20, name
+
+
+def test_every_module_is_mutated_or_excluded_with_its_reason() -> None:
+    """src/wiw and jupyterhub/: each Python module in only_mutate or excluded.toml, not both."""
+    root = score.HERE.parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["mutmut"]
+    mutated = set(config["only_mutate"])
+    excluded = tomllib.loads((score.HERE / "excluded.toml").read_text())["excluded"]
+    modules = {
+        str(path.relative_to(root))
+        for folder in ("src/wiw", "jupyterhub")
+        for path in (root / folder).rglob("*.py")
+    }
+    assert modules - mutated - set(excluded) == set()  # a new module: mutate it, or say why not
+    assert mutated & set(excluded) == set()
+    assert (mutated | set(excluded)) - modules == set()  # no module that is gone
+    assert all(len(reason) > 10 for reason in excluded.values())
