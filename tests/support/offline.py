@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
@@ -111,3 +113,35 @@ def no_calls(fake: FakeEngine) -> Iterator[None]:
     before = len(fake.calls)
     yield
     assert fake.calls[before:] == []
+
+
+def sealed_engine(monkeypatch: pytest.MonkeyPatch, folder: Path) -> FakeEngine:
+    """A fake engine with workshop images; the test runs sealed, in ``folder``."""
+    seal(monkeypatch)
+    monkeypatch.chdir(folder)
+    return workshop_engine()
+
+
+def events(text: str) -> list[dict[str, Any]]:
+    """The events of ``--events`` output, each without its time."""
+    found = [json.loads(line) for line in text.splitlines()]
+    for record in found:
+        del record["time"]
+    return found
+
+
+class Status:
+    """Stands for rich's status line: records its text and every update."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    @contextlib.contextmanager
+    def __call__(self, text: str) -> Iterator[Status]:
+        """Show ``text`` while the block runs."""
+        self.shown.append(text)
+        yield self
+
+    def update(self, text: str) -> None:
+        """Show ``text`` instead."""
+        self.shown.append(text)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import signal
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ import pytest
 from rich.console import Console
 
 from tests.support.fakeengine import FakeEngine
-from tests.support.offline import run_cli, seal, workshop_engine
+from tests.support.offline import Status, events, run_cli, sealed_engine
 from tests.support.workshops import workshop_folder, write_lesson
 from wiw import errors
 from wiw.build.context import describe_build, render_context
@@ -54,32 +53,7 @@ URL = "http://127.0.0.1:8123/lab?token=abc"
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
     """A fake engine with workshop images; the test runs sealed, in a folder of its own."""
-    seal(monkeypatch)
-    monkeypatch.chdir(tmp_path)
-    return workshop_engine()
-
-
-def events(text: str) -> list[dict[str, Any]]:
-    """The events of ``--events`` output, each without its time."""
-    found = []
-    for line in text.splitlines():
-        record = json.loads(line)
-        del record["time"]
-        found.append(record)
-    return found
-
-
-class Status:
-    """Stands for rich's status line: records the texts it shows."""
-
-    def __init__(self) -> None:
-        self.shown: list[str] = []
-
-    @contextmanager
-    def __call__(self, text: str) -> Iterator[Status]:
-        """Show ``text`` while the block runs."""
-        self.shown.append(text)
-        yield self
+    return sealed_engine(monkeypatch, tmp_path)
 
 
 class FakeLab:

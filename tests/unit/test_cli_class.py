@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.support.fakeengine import FakeEngine
-from tests.support.offline import Ran, run_cli, seal, workshop_engine
+from tests.support.offline import Ran, events, run_cli, seal, workshop_engine
 from tests.support.workshops import EXAMPLE, write_lesson
 from wiw import classroom as classroom_module
 from wiw._version import __version__
@@ -537,20 +537,12 @@ def test_a_swarm_class_asks_for_the_swarm_backend(up: Up) -> None:
 # Serving: events, notices, seats, the QR code, Ctrl-C.
 
 
-def events(ran: Ran) -> list[dict[str, Any]]:
-    """The events a run wrote, without their times."""
-    found = [json.loads(line) for line in ran.out.splitlines()]
-    for event in found:
-        del event["time"]
-    return found
-
-
 def test_up_with_events_says_starting_and_ready(up: Up) -> None:
     """--events: 'starting' (the image, classroom mode), then 'ready' with the join URL."""
     ran = up.run("--events", "up", IMAGE, "--detach")
     assert ran.code == 0, ran.err
     room = Classroom.attach("intro", engine=up.fake)
-    assert events(ran) == [
+    assert events(ran.out) == [
         {"event": "starting", "image": IMAGE, "mode": "classroom"},
         {"event": "ready", "url": room.join_url},
     ]
@@ -603,7 +595,7 @@ def test_seats_are_waited_for_and_said_ready(up: Up) -> None:
     assert ran.code == 0, ran.err
     assert ran.err.splitlines()[0] == planned(30, seats=3)
     assert "30 learners and 3 seats fit: " in ran.err
-    assert events(ran)[-1] == {
+    assert events(ran.out)[-1] == {
         "event": "seats", "ready": 3, "taken": 1, "total": 4, "starting": 0, "spare": 3,
     }  # fmt: skip
     assert ran.err.splitlines()[-2:] == [
@@ -646,7 +638,7 @@ def test_serving_until_ctrl_c_stops_the_class(up: Up) -> None:
         "Serving; Ctrl-C stops the hub and learners' servers (their files are kept).",
         "Stopping.",
     ]
-    assert events(ran)[-1] == {"event": "stopped", "workshop": "intro"}
+    assert events(ran.out)[-1] == {"event": "stopped", "workshop": "intro"}
     assert not up.hub_running()
     assert Names("intro").hub_volume in up.fake.volumes  # the class's state is kept
 
@@ -812,7 +804,7 @@ def test_down_stops_the_class_and_says_files_are_kept(up: Up) -> None:
     start_class(up.fake)
     ran = up.run("--events", "down", "INTRO")
     assert ran.code == 0, ran.err
-    assert events(ran) == [{"event": "stopped", "workshop": "intro"}]
+    assert events(ran.out) == [{"event": "stopped", "workshop": "intro"}]
     assert ran.err == "stopped; learners' files are kept (see 'wiw collect' and 'wiw destroy')\n"
     assert not up.hub_running()
     assert Names("intro").hub_volume in up.fake.volumes
@@ -924,7 +916,7 @@ def test_update_without_failures_exits_0_and_sends_events(running_example: Up) -
     deliveries(up.fake, {"Ada": {"new": ["lesson04.ipynb"]}, "Grace": {}})
     ran = up.run("--events", "update", str(EXAMPLE), "--tag", f"wiw/{EXAMPLE_CLASS}:v2")
     assert ran.code == 0, ran.err
-    sent = events(ran)
+    sent = events(ran.out)
     assert [e["event"] for e in sent] == ["building"] * 3 + ["updating", "updated"]
     assert sent[-2:] == [
         {"event": "updating", "workshop": EXAMPLE_CLASS, "image": f"wiw/{EXAMPLE_CLASS}:v2"},

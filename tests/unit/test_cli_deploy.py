@@ -9,16 +9,12 @@ the two URLs are printed as they are, never read as markup.
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support.fakeengine import FakeEngine
-from tests.support.offline import run_cli, seal, workshop_engine
+from tests.support.offline import Status, events, run_cli, sealed_engine
 from wiw.cli import deploy_commands
 from wiw.cli.output import Output
 from wiw.deploy.chart import CHART_JUPYTERHUB, HUB_JUPYTERHUB
@@ -32,36 +28,7 @@ PUSHED = "registry.example.org/course/intro:2026-11-25@sha256:" + "a" * 64
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
     """A fake engine with workshop images; the test runs sealed, in a folder of its own."""
-    seal(monkeypatch)
-    monkeypatch.chdir(tmp_path)
-    return workshop_engine()
-
-
-def events(text: str) -> list[dict[str, Any]]:
-    """The events of ``--events`` output, each without its time."""
-    found = []
-    for line in text.splitlines():
-        record = json.loads(line)
-        del record["time"]
-        found.append(record)
-    return found
-
-
-class Status:
-    """Stands for rich's status line: records its text and every update."""
-
-    def __init__(self) -> None:
-        self.shown: list[str] = []
-
-    @contextmanager
-    def __call__(self, text: str) -> Iterator[Status]:
-        """Show ``text`` while the block runs."""
-        self.shown.append(text)
-        yield self
-
-    def update(self, text: str) -> None:
-        """Show ``text`` instead."""
-        self.shown.append(text)
+    return sealed_engine(monkeypatch, tmp_path)
 
 
 # wiw push

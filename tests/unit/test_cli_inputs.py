@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fakeengine import FakeEngine
-from tests.support.offline import Ran, Unsealed, run_cli, seal, workshop_engine
+from tests.support.offline import Ran, Unsealed, run_cli, seal, sealed_engine
 from tests.support.workshops import EXAMPLE, write_lesson
 from wiw.cli.output import Output
 from wiw.cli.table import Command
@@ -36,8 +36,7 @@ KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
     """A fake engine with workshop images; the test runs sealed, in a folder of its own."""
-    seal(monkeypatch)
-    monkeypatch.chdir(tmp_path)
+    engine = sealed_engine(monkeypatch, tmp_path)
     (tmp_path / "folder").mkdir()
     (tmp_path / "file.txt").write_text("not a folder\n")
     (tmp_path / "not-json.json").write_text("{oops")
@@ -45,7 +44,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngine:
     (tmp_path / "odd-peak.json").write_text(json.dumps({"results": [], "lesson_peak": "big"}))
     (tmp_path / "cert.pem").write_text(CERT)
     (tmp_path / "key.pem").write_text(KEY)
-    return workshop_engine()
+    return engine
 
 
 def refused(ran: Ran, fake: FakeEngine, *named: str) -> str:
