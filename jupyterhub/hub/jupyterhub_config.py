@@ -36,6 +36,9 @@ from wiw_seats import (
     record_taken,
     seat_address,
     seat_key,
+    service_key,
+    service_node,
+    take_service_seat,
 )
 from wiw_seats import take_seat as ready_seats
 from wiw_static import precompressed
@@ -141,8 +144,8 @@ class StartQueue(_Spawner):
         return ip, port
 
 
-class QueuedDockerSpawner(StartQueue, DockerSpawner):
-    """A container per learner on this engine; a learner who joins takes a ready seat, if any.
+class SeatHome(_Spawner):
+    """A learner's home: the home of the seat they took, if they took one.
 
     A seat's home becomes the learner's for good: its volume's name is kept
     in the spawner's state (the hub's database), so every later start of
@@ -150,12 +153,51 @@ class QueuedDockerSpawner(StartQueue, DockerSpawner):
     """
 
     seat_home = ""  # the home volume of the seat this learner took, if they took one
-    _to_seat = False
+    _to_seat = False  # set at a start that may take a seat
 
     @property
     def home_volume(self) -> str:
         """The learner's home volume: their seat's, or one named after them."""
-        return self.seat_home or super().home_volume
+        return self.seat_home or super().home_volume  # type: ignore[misc]
+
+    def took_seat(self, sid: str) -> None:
+        """Record that this learner took seat ``sid``: its home is theirs from now on."""
+        self.seat_home = seat_prefix(WORKSHOP) + sid
+        self.log.info("%s took seat %s", self.user.name, sid)
+
+    def get_state(self) -> dict[str, Any]:
+        """The state, with the seat's home when the learner took one (kept after stops too)."""
+        state = super().get_state()
+        if self.seat_home:
+            state["seat_home"] = self.seat_home
+        return state
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Restore the state: the seat's home too, so that it stays theirs."""
+        super().load_state(state)
+        self.seat_home = str(state.get("seat_home", ""))
+
+    async def create_object(self) -> dict[str, Any]:
+        """The learner's server: a ready seat's, taken, or a new one."""
+        if self._to_seat:
+            self._to_seat = False
+            async with _SEATING:
+                seat = await self.take_a_seat()
+            if seat is not None:
+                return seat
+            await self.no_seat()
+        return await super().create_object()
+
+    async def take_a_seat(self) -> dict[str, Any] | None:
+        """Take a ready seat for this learner; what the engine knows of it, or None."""
+        raise NotImplementedError
+
+    async def no_seat(self) -> None:
+        """Prepare a server of the learner's own: no seat was ready."""
+
+
+class QueuedDockerSpawner(SeatHome, StartQueue, DockerSpawner):
+    """A container per learner on this engine; a learner who joins takes a ready seat, if any."""
 
     async def start(self) -> tuple[str, int]:
         """Make the learner's home volume, labelled, before their first start.
@@ -182,19 +224,12 @@ class QueuedDockerSpawner(StartQueue, DockerSpawner):
     async def _create_home(self) -> None:
         await self.docker("create_volume", name=self.home_volume, labels=self.home_labels())
 
-    async def create_object(self) -> dict[str, Any]:
-        """The learner's container: a ready seat renamed to theirs, or a new one."""
-        if self._to_seat:
-            self._to_seat = False
-            async with _SEATING:
-                seat = await self._take_a_seat()
-            if seat is not None:
-                return seat
-            await self._create_home()  # no seat ready: a server of their own, as without seats
-        return await super().create_object()
+    async def no_seat(self) -> None:
+        """No seat was ready: the learner's own home, as without seats."""
+        await self._create_home()
 
-    async def _take_a_seat(self) -> dict[str, Any] | None:
-        """Take the first ready seat that accepts this learner's settings."""
+    async def take_a_seat(self) -> dict[str, Any] | None:
+        """Take the first ready seat that accepts this learner's settings: rename it theirs."""
         env = self.get_env()
         async for seat in ready_seats(self.docker, labels=LEARNER_LABELS, workshop=WORKSHOP,
                                       image=self.image, state_dir=STATE_DIR):  # fmt: skip
@@ -214,22 +249,9 @@ class QueuedDockerSpawner(StartQueue, DockerSpawner):
                 forget_taken(STATE_DIR, sid)
                 await self.docker("remove_container", seat["Id"], force=True)
                 continue
-            self.seat_home = seat_prefix(WORKSHOP) + sid  # the seat's home volume
-            self.log.info("%s took seat %s", self.user.name, sid)
+            self.took_seat(sid)
             return dict(seat)
         return None
-
-    def get_state(self) -> dict[str, Any]:
-        """The state, with the seat's home when the learner took one (kept after stops too)."""
-        state = super().get_state()
-        if self.seat_home:
-            state["seat_home"] = self.seat_home
-        return state
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        """Restore the state: the seat's home too, so that it stays theirs."""
-        super().load_state(state)
-        self.seat_home = str(state.get("seat_home", ""))
 
     @property
     def mounts(self) -> list[dict[str, Any]]:
@@ -238,8 +260,43 @@ class QueuedDockerSpawner(StartQueue, DockerSpawner):
                  "labels": self.home_labels()}]  # fmt: skip
 
 
-class QueuedSwarmSpawner(StartQueue, PinnedToNode, SwarmSpawner):
-    """A Swarm service per learner, always on the node that holds their home."""
+class QueuedSwarmSpawner(SeatHome, StartQueue, PinnedToNode, SwarmSpawner):
+    """A Swarm service per learner, always on the node that holds their home.
+
+    A learner new to the class takes a ready seat's service, if any: it keeps
+    its name (Swarm cannot rename a service), which the spawner's state keeps
+    as the learner's server's, and its node becomes theirs.
+    """
+
+    async def start(self) -> tuple[str, int]:
+        """A learner with no node yet may take a seat."""
+        self._to_seat = SEATS > 0 and not self.node_id and not self.seat_home
+        return await super().start()
+
+    async def take_a_seat(self) -> dict[str, Any] | None:
+        """Take the first ready seat that accepts this learner's settings."""
+        env = self.get_env()
+        async for seat in take_service_seat(self.docker, labels=LEARNER_LABELS,
+                                            image=self.image, state_dir=STATE_DIR):  # fmt: skip
+            sid, name = seat["Spec"]["Labels"][SEAT_LABEL], seat["Spec"]["Name"]
+            record_taken(STATE_DIR, sid, self.user.name)
+            try:
+                await asyncio.to_thread(hand_over, name, service_key(seat), env)
+            except OSError:
+                self.log.warning("Seat %s did not start %s's server; removed", sid, self.user.name)
+                forget_taken(STATE_DIR, sid)
+                await self.docker("remove_service", seat["ID"])
+                continue
+            self.object_name = name  # the server's service from now on (in the state too)
+            await self.settle_on(service_node(seat))
+            self.took_seat(sid)
+            return {"ID": seat["ID"]}
+        return None
+
+    def clear_state(self) -> None:
+        """A stopped server's service is gone: the next start makes one of the learner's name."""
+        super().clear_state()
+        self.object_name = self._object_name_default()
 
     @default("object_name")
     def _object_name_default(self) -> str:
@@ -346,7 +403,7 @@ c.JupyterHub.services = [
         ],
     },
 ]
-if SEATS and not SWARM:  # keeps spare seats ready: learners take them as they join
+if SEATS:  # keeps spare seats ready: learners take them as they join
     c.JupyterHub.services.append({
         "name": "wiw-seats",
         "command": [sys.executable, str(Path(__file__).with_name("wiw_seats.py"))],

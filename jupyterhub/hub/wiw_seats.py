@@ -11,6 +11,13 @@ the spawner's state and in ``seats-taken.json`` (where ``wiw`` reads whose
 home it is); a seat once taken is never offered again, since it no longer
 has a seat's name.
 
+On a swarm (``wiw up --swarm``) a seat is a service instead, placed on the
+node that holds the fewest learners and seats, so that the seats spread over
+the nodes (and each node has pulled the image before the class arrives). A
+service cannot be renamed: a taken seat keeps its name, and
+``seats-taken.json`` alone says it is taken. The spawner reaches it by that
+name, as it reaches every learner's service.
+
 This file runs twice in the hub's container: as the hub's managed service
 ``wiw-seats`` (``python wiw_seats.py``), which keeps spare seats ready, and
 imported by the hub's configuration, whose spawner takes them. Their only
@@ -27,6 +34,7 @@ import secrets
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -40,6 +48,7 @@ from wiw_contract import (
     SEATS_TAKEN,
     seat_prefix,
 )
+from wiw_swarm import choose_node
 
 if TYPE_CHECKING:
     from docker import APIClient
@@ -47,12 +56,16 @@ if TYPE_CHECKING:
 __all__ = [
     "Seat",
     "SeatPool",
+    "SwarmSeatPool",
     "confinement",
     "read_taken",
     "ready_seats",
     "record_taken",
     "seat_command",
     "seats_to_start",
+    "service_seats",
+    "swarm_seat",
+    "take_service_seat",
 ]
 
 log = logging.getLogger("wiw-seats")
@@ -118,6 +131,49 @@ def seats_of(listed: Iterable[Mapping[str, Any]]) -> list[Seat]:
 def name_of(listed: Mapping[str, Any]) -> str:
     """A container's name as the engine's API lists it (``/name``), without the slash."""
     return str((listed.get("Names") or ["/"])[0]).lstrip("/")
+
+
+def service_seats(listed: Iterable[Mapping[str, Any]]) -> list[Seat]:
+    """The seats among Swarm services as the engine's API lists them, oldest first.
+
+    Each keeps its seat's name for good (a service cannot be renamed), and its
+    image is named as the class gave it, without the digest Swarm may pin.
+    """
+    seats = []
+    for service in listed:
+        spec = service.get("Spec") or {}
+        sid = (spec.get("Labels") or {}).get(SEAT_LABEL)
+        if sid:
+            image = (spec.get("TaskTemplate") or {}).get("ContainerSpec", {}).get("Image", "")
+            seats.append(Seat(id=str(sid), container=str(service["ID"]),
+                              name=str(spec.get("Name", "")), image=str(image).partition("@")[0],
+                              created=_seconds(str(service.get("CreatedAt", "")))))  # fmt: skip
+    return sorted(seats, key=lambda s: (s.created, s.id))
+
+
+def _seconds(stamp: str) -> int:
+    """Seconds since the epoch of the engine's ``2026-12-06T04:05:06.123456789Z`` (0 if odd)."""
+    try:
+        when = datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return 0
+    return int(when.timestamp())
+
+
+def service_node(service: Mapping[str, Any]) -> str:
+    """The node a service is placed on (its ``node.id==`` constraint), or ``""``."""
+    task = (service.get("Spec") or {}).get("TaskTemplate") or {}
+    for rule in (task.get("Placement") or {}).get("Constraints") or []:
+        key, _, value = str(rule).replace(" ", "").partition("==")
+        if key == "node.id":
+            return value
+    return ""
+
+
+def service_key(service: Mapping[str, Any]) -> str:
+    """The secret a seat's service takes its learner's settings with, from its environment."""
+    task = (service.get("Spec") or {}).get("TaskTemplate") or {}
+    return _key_of(task.get("ContainerSpec", {}).get("Env"))
 
 
 def free(seats: Iterable[Seat], workshop: str) -> list[Seat]:
@@ -202,7 +258,11 @@ def seat_address(inspected: Mapping[str, Any], network: str) -> str:
 
 def seat_key(inspected: Mapping[str, Any]) -> str:
     """The secret a seat takes its learner's settings with, from its environment."""
-    for line in inspected["Config"]["Env"] or []:
+    return _key_of(inspected["Config"]["Env"])
+
+
+def _key_of(env: Iterable[str] | None) -> str:
+    for line in env or []:
         if line.startswith("WIW_SEAT_KEY="):
             return str(line.split("=", 1)[1])
     return ""
@@ -243,6 +303,27 @@ async def take_seat(
             yield await call("inspect_container", seat.container)
         except Exception:  # noqa: S112 - gone since it was listed: the next one
             continue
+
+
+async def take_service_seat(
+    call: Callable[..., Awaitable[Any]],
+    *,
+    labels: Mapping[str, str],
+    image: str,
+    state_dir: Path,
+) -> AsyncIterator[Mapping[str, Any]]:
+    """On a swarm: the ready seats' services a learner may take, as the engine lists them.
+
+    Free is what ``seats-taken.json`` does not name (a taken seat keeps its
+    name); ``call`` is the spawner's way to the engine (``SwarmSpawner.docker``).
+    """
+    found = await call("services", filters=seat_filter(labels))
+    by_id = {str(s["ID"]): s for s in found}
+    taken, answering = read_taken(state_dir), set(read_ready(state_dir))
+    wanted = image.partition("@")[0]
+    for seat in service_seats(found):
+        if seat.id not in taken and seat.id in answering and seat.image == wanted:
+            yield by_id[seat.container]
 
 
 class Settings(NamedTuple):
@@ -298,9 +379,9 @@ class SeatPool:
         """Look once: retire seats of an old image, probe the rest, start what is missing."""
         image = self.settings.image()
         waiting = []
-        for seat in free(self.listed(), self.settings.workshop):
+        for seat in self.free_seats(self.listed()):
             if seat.image != image:  # 'wiw update' switched the image: a seat of the new one
-                self.client.remove_container(seat.container, force=True)
+                self.retire(seat)
             else:
                 waiting.append(seat)
         self.answering = {s.id for s in waiting if s.id in self.answering or self.probe(s)}
@@ -320,13 +401,22 @@ class SeatPool:
         write_json(self.settings.state_dir / SEATS_STATUS, status)
         return status
 
+    def free_seats(self, seats: Iterable[Seat]) -> list[Seat]:
+        """The seats nobody took (a taken seat has its learner's name)."""
+        return free(seats, self.settings.workshop)
+
+    def retire(self, seat: Seat) -> None:
+        """Remove a free seat of an image the class no longer runs."""
+        self.client.remove_container(seat.container, force=True)
+
+    def address(self, seat: Seat) -> str:
+        """Where the hub reaches a seat: its address on the class's network."""
+        return seat_address(self.client.inspect_container(seat.container), self.settings.network)
+
     def probe(self, seat: Seat) -> bool:
         """Whether the seat's process has done its imports and waits (it answers its address)."""
         try:
-            address = seat_address(
-                self.client.inspect_container(seat.container), self.settings.network
-            )
-            url = f"http://{address}:{SEAT_PORT}{SEAT_PATH}"
+            url = f"http://{self.address(seat)}:{SEAT_PORT}{SEAT_PATH}"
             with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT) as answer:
                 return bool(answer.status == 200)  # noqa: PLR2004
         except Exception:
@@ -378,6 +468,91 @@ class SeatPool:
             time.sleep(TICK)
 
 
+class SwarmSeatPool(SeatPool):
+    """On a swarm: each seat a service, on the node with the fewest learners and seats."""
+
+    def listed(self) -> list[Seat]:
+        """Every seat of this class on the swarm, free or taken."""
+        return service_seats(self.services(seat_filter(self.settings.learner_labels)))
+
+    def services(self, filters: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+        """The swarm's services that match ``filters``."""
+        return list(self.client.services(filters=dict(filters)))
+
+    def learner_services(self) -> list[dict[str, Any]]:
+        """Every learner's service of this class, seats included."""
+        labels = self.settings.learner_labels
+        return self.services({"label": [f"{k}={v}" for k, v in sorted(labels.items())]})
+
+    def free_seats(self, seats: Iterable[Seat]) -> list[Seat]:
+        """The seats ``seats-taken.json`` does not name."""
+        taken = read_taken(self.settings.state_dir)
+        return [s for s in seats if s.id not in taken]
+
+    def retire(self, seat: Seat) -> None:
+        """Remove a free seat's service."""
+        self.client.remove_service(seat.container)
+
+    def address(self, seat: Seat) -> str:
+        """The seat's service name: the class's network resolves it to its task."""
+        return seat.name
+
+    def learners_running(self) -> int:
+        """Learners' services now, taken seats included (free seats not)."""
+        everyone = self.learner_services()
+        free_ids = {s.id for s in self.free_seats(service_seats(everyone))}
+        labels = [s.get("Spec", {}).get("Labels") or {} for s in everyone]
+        return sum(1 for found in labels if found.get(SEAT_LABEL) not in free_ids)
+
+    def start_seat(self, image: str) -> str:
+        """Start a seat's service on the node holding the fewest learners and seats.
+
+        Raises:
+            RuntimeError: No node of the swarm can take it now (the next look tries again).
+        """
+        placed = {str(s["ID"]): service_node(s) for s in self.learner_services()}
+        node = choose_node(self.client.nodes(), {k: v for k, v in placed.items() if v})
+        if node is None:
+            raise RuntimeError("no node of the swarm can start a seat now")
+        sid = secrets.token_hex(6)
+        self.client.create_service(**swarm_seat(self.settings, image, sid, node))
+        log.info("started seat %s on node %s", sid, node)
+        return sid
+
+
+def swarm_seat(settings: Settings, image: str, sid: str, node: str) -> dict[str, Any]:
+    """A seat's service: what SwarmSpawner makes for every learner, placed on ``node``.
+
+    The image's entry point runs first (it delivers the lessons); ``Args``
+    keeps it, where ``Command`` would replace it.
+    """
+    name = seat_prefix(settings.workshop) + sid
+    labels = {**settings.learner_labels, SEAT_LABEL: sid}
+    home = {"Type": "volume", "Source": name, "Target": HOME,
+            "VolumeOptions": {"Labels": {**settings.home_labels, SEAT_LABEL: sid}}}  # fmt: skip
+    container = {"Image": image, "Args": seat_command(), "Labels": labels,
+                 "Env": [f"WIW_SEAT_KEY={secrets.token_urlsafe(32)}"],
+                 "Mounts": [home], "CapabilityDrop": ["ALL"]}  # fmt: skip
+    return {
+        "name": name,
+        "labels": labels,
+        "task_template": {
+            "ContainerSpec": container,
+            "Resources": {
+                "Limits": {"NanoCPUs": int(settings.cpus * 1e9), "MemoryBytes": settings.memory}
+            },
+            "Placement": {"Constraints": [f"node.id=={node}"]},
+            "Networks": [{"Target": settings.network}],
+        },
+        "endpoint_spec": {"Mode": "dnsrr"},  # as every learner's: the hub reaches the task
+    }
+
+
+def pool_class(env: Mapping[str, str]) -> type[SeatPool]:
+    """The seats' keeper for the class's backend (``WIW_BACKEND``)."""
+    return SwarmSeatPool if env.get("WIW_BACKEND") == "swarm" else SeatPool
+
+
 def main() -> None:
     """The managed service: keep the class's spare seats ready."""
     import docker  # noqa: PLC0415 - the hub's image has it (DockerSpawner's); tests do not
@@ -390,7 +565,7 @@ def main() -> None:
         return switched.read_text().strip() if switched.exists() else os.environ["WIW_IMAGE"]
 
     client = docker.APIClient(base_url="unix:///var/run/docker.sock")
-    SeatPool(client, Settings.from_env(os.environ, image)).run()
+    pool_class(os.environ)(client, Settings.from_env(os.environ, image)).run()
 
 
 if __name__ == "__main__":

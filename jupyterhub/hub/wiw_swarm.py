@@ -98,6 +98,12 @@ class PinnedToNode(_Spawner):
             raise NodeUnavailable("No machine of this class can start a server now.")
         return chosen
 
+    async def settle_on(self, node_id: str) -> None:
+        """Make ``node_id`` this learner's node from now on (that of the seat they took)."""
+        self.node_id = node_id
+        self.node_name = _hostname(await self._node(node_id) or {})
+        self.pins[self._who] = node_id
+
     @property
     def _who(self) -> str:
         return str(self.user.name)

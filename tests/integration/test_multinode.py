@@ -13,16 +13,19 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 import wiw
 from tests.support.engine import free_port, require
-from tests.support.learners import SimLearner
+from tests.support.learners import SimLearner, join_and_write
 from tests.support.nodes import NODE_IMAGE, Swarm, docker, node_image, three_node_swarm
 from tests.support.registry import Registry, start_registry
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
+from wiw.classroom.seats import Seats, taken_seats
+from wiw.contract import SEAT_LABEL
 from wiw.waiting import poll
 
 pytestmark = pytest.mark.multinode
@@ -139,6 +142,64 @@ def test_a_class_on_three_nodes_keeps_everyones_work_through_a_worker_restart(
         assert {f.name for f in folders} == set(files)
         for folder in folders:
             assert (folder / files[folder.name]).read_text() == folder.name
+    finally:
+        for learner in learners:
+            learner.close()
+        room.destroy(confirm=True)
+    assert not image.engine.services_labelled(f"org.wiw.workshop={room.names.workshop}")
+
+
+def _seat_nodes(swarm: Swarm, workshop: str) -> dict[str, str]:
+    """Each seat's service (by seat id) and the node its task runs on."""
+
+    def manager(*args: str) -> str:
+        return swarm.manager.docker(swarm.host, *args)
+
+    found = {}
+    for name in manager("service", "ls", "--filter", f"label=org.wiw.workshop={workshop}",
+                        "--format", "{{.Name}}").split():  # fmt: skip
+        labels = json.loads(
+            manager("service", "inspect", name, "--format", "{{json .Spec.Labels}}")
+        )
+        if SEAT_LABEL in labels:
+            node = manager("service", "ps", name, "--filter", "desired-state=running",
+                           "--format", "{{.Node}}")  # fmt: skip
+            found[labels[SEAT_LABEL]] = node.strip()
+    return found
+
+
+def test_seats_on_a_swarm_are_ready_on_every_node_and_taken_by_name(
+    swarm: Swarm, image: wiw.Image, tmp_path: Path
+) -> None:
+    """One seat on each node before anyone joins; three learners at once take them by name."""
+    options = ClassroomOptions(backend="swarm", max_learners=5, seats=3)
+    room = Classroom.start(image, options, port=swarm.hub_port, public=True, host="127.0.0.1",
+                           engine=image.engine)  # fmt: skip
+    learners: list[SimLearner] = []
+    try:
+        join_url = room.wait_until_ready(timeout=240)
+        assert room.wait_for_seats(timeout=420) == Seats(ready=3, starting=0, taken=0, spare=3)
+        before = _seat_nodes(swarm, room.names.workshop)
+        assert sorted(before.values()) == ["manager", "worker-a", "worker-b"]
+        names = ["Ada", "Grace", "Émilie"]
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            learners = list(pool.map(lambda name: join_and_write(join_url, name), names))
+        taken = taken_seats(image.engine, room.names, lambda: image.ref)
+        assert sorted(taken.values()) == sorted(names)  # each on a seat, none shared
+        assert set(taken) <= set(before)
+        where = _nodes_of(room)
+        assert {where[who] for who in names} == {before[seat] for seat in taken}
+        for learner in learners:
+            files = learner.files()
+            assert f"mine-{learner.name}.txt" in files
+            assert "lesson01.ipynb" in files
+            assert not {f"mine-{other}.txt" for other in names if other != learner.name} & files
+        refilled = room.wait_for_seats(timeout=420)  # the cap leaves room for two spares
+        assert refilled == Seats(ready=2, starting=0, taken=3, spare=3)
+        folders = room.collect_work(tmp_path / "collected")
+        assert {f.name for f in folders} == set(names)
+        for folder in folders:
+            assert (folder / f"mine-{folder.name}.txt").read_text() == folder.name
     finally:
         for learner in learners:
             learner.close()

@@ -30,6 +30,9 @@ SUPPORT_MODULES = {
     "run_lessons": "lessons/run_lessons.py",
 }
 
+# The scripts each script imports by name (beside it in the image).
+IMPORTS = {"wiw_seats": ("wiw_swarm",)}
+
 
 def module_name(name: str) -> str:
     """The name a loaded script's functions carry as ``__module__``: its path in the repository.
@@ -47,9 +50,13 @@ def load_support_module(name: str) -> ModuleType:
     """The support script ``NAME.py``, imported from the folder shipped in the wheel.
 
     The hub-side scripts import the contract as ``wiw_contract`` (the image's
-    copy of :mod:`wiw.contract`): here it is wiw's own.
+    copy of :mod:`wiw.contract`): here it is wiw's own. The scripts it
+    imports by name (``IMPORTS``) are loaded first, under those names.
     """
     sys.modules.setdefault("wiw_contract", wiw.contract)
+    for needed in IMPORTS.get(name, ()):
+        if needed not in sys.modules:
+            sys.modules[needed] = load_support_module(needed)
     spec = importlib.util.spec_from_file_location(
         module_name(name), support_file(SUPPORT_MODULES[name])
     )

@@ -493,11 +493,6 @@ def refusal(ran: Ran) -> list[str]:
             "Give the certificate (with its chain) and its private key, both PEM files.",
         ),
         (
-            ["--seats", "2", "--swarm"],
-            "--seats is not offered with --swarm yet",
-            "Leave out --seats: on a Swarm, learners' servers start as they join.",
-        ),
-        (
             ["--seats", "13", "--max-learners", "12"],
             "--seats 13 is more than --max-learners 12",
             "Seats are learners' servers started ahead: keep --seats within --max-learners.",
@@ -603,6 +598,24 @@ def test_seats_are_waited_for_and_said_ready(up: Up) -> None:
         "Running. Stop with 'wiw down intro' (files are kept).",
     ]
     assert up.progress == [None]
+
+
+def test_on_a_swarm_the_seats_are_ready_before_the_url_goes_out(up: Up) -> None:
+    """--swarm --seats: the seats (on every node, each pulling the image) come first."""
+    up.fake.manager = True
+    up.seats = Seats(ready=3, starting=0, taken=0, spare=3)
+    ran = up.run("up", IMAGE, "--detach", "--swarm", "--seats", "3")
+    assert ran.code == 0, ran.err
+    assert up.options.backend == "swarm"
+    assert up.options.seats == 3
+    room = Classroom.attach("intro", engine=up.fake)
+    lines = ran.err.splitlines()
+    ready = lines.index("Seats ready: 3 (learners who join now start at once).")
+    assert ready < lines.index(f"Instructor URL (for you only, not in the QR code): "
+                               f"{room.instructor_url}")  # fmt: skip
+    assert ran.out.splitlines()[-2] == f"Workshop URL: {room.join_url}"
+    assert lines.count("Seats ready: 3 (learners who join now start at once).") == 1
+    assert len(up.progress) == 1
 
 
 def test_seats_not_reported_when_there_are_none(up: Up) -> None:

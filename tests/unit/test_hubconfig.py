@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import socket
 import sys
@@ -55,30 +56,52 @@ class StubConfig:
         return self.sections.setdefault(name, Section())
 
 
+class StubSpawner:
+    """DockerSpawner as far as the configuration uses it; records what it is asked."""
+
+    http_timeout = 120
+    volumes: ClassVar[set[str]] = set()  # the home volumes the engine holds
+    asked: ClassVar[list[tuple[Any, ...]]] = []
+    answers: ClassVar[dict[str, Any]] = {}  # what the engine answers, by method
+    log = logging.getLogger("spawner")
+
+    def get_env(self) -> dict[str, str]:
+        """The settings a server gets (one, here)."""
+        return {"JUPYTERHUB_USER": self.user.name}  # type: ignore[attr-defined]
+
+    async def create_object(self) -> dict[str, str]:
+        """Make a service of the learner's own."""
+        self.asked.append(("create_object",))
+        return {"ID": "own"}
+
+    def clear_state(self) -> None:
+        """Forget the server's service (recorded)."""
+        self.asked.append(("clear_state",))
+
+    def format_volume_name(self, template: str, spawner: object) -> str:
+        """The volume name, as DockerSpawner renders it."""
+        return template.replace("{username}", self.user.name)  # type: ignore[attr-defined]
+
+    async def start(self) -> tuple[str, int]:
+        """Record the start, with the image."""
+        self.asked.append(("start", self.image))  # type: ignore[attr-defined]
+        return "10.0.0.7", 8888
+
+    async def docker(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Record the call; answer as ``answers`` says (a missing volume: an error)."""
+        self.asked.append((method, *args, kwargs))
+        if method == "inspect_volume" and args[0] not in self.volumes:
+            raise Missing(self.not_found)  # type: ignore[attr-defined]
+        return self.answers.get(method)
+
+    def get_state(self) -> dict[str, Any]:
+        """The state the test gave."""
+        return dict(self.state)  # type: ignore[attr-defined]
+
+
 def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stand-ins for the hub-side packages the configuration imports."""
-
-    class Spawner:
-        """DockerSpawner as far as the configuration uses it; records what it is asked."""
-
-        http_timeout = 120
-        volumes: ClassVar[set[str]] = set()  # the home volumes the engine holds
-        asked: ClassVar[list[tuple[Any, ...]]] = []
-
-        def format_volume_name(self, template: str, spawner: object) -> str:
-            return template.replace("{username}", self.user.name)  # type: ignore[attr-defined]
-
-        async def start(self) -> tuple[str, int]:
-            self.asked.append(("start", self.image))  # type: ignore[attr-defined]
-            return "10.0.0.7", 8888
-
-        async def docker(self, method: str, *args: Any, **kwargs: Any) -> None:
-            self.asked.append((method, *args, kwargs))
-            if method == "inspect_volume" and args[0] not in self.volumes:
-                raise Missing(self.not_found)  # type: ignore[attr-defined]
-
-        def get_state(self) -> dict[str, Any]:
-            return dict(self.state)  # type: ignore[attr-defined]
+    Spawner = StubSpawner
 
     async def wait_for_http_server(url: str, *, timeout: int) -> None:
         Spawner.asked.append(("wait", url, timeout))
@@ -277,6 +300,7 @@ def learner_spawner(namespace: dict[str, Any], kind: str, name: str) -> Any:
     spawner.not_found = namespace["NOT_FOUND"]
     spawner.asked.clear()
     spawner.volumes.clear()
+    spawner.answers.clear()
     return spawner
 
 
@@ -402,3 +426,78 @@ def test_fresh_lookups_resolve_in_the_running_loop(
     plain, asked, loop = asyncio.run(lookups())
     assert plain == [("wiw-intro-ada", 0, socket.AF_INET, loop)]
     assert asked == [("wiw-intro-ada", 8888, socket.AF_INET6, loop)]
+
+
+def seat_service(sid: str, node: str) -> dict[str, Any]:
+    """A free seat's service as the engine lists it."""
+    labels = {"org.wiw.workshop": "intro", "org.wiw.role": "learner", wiw.contract.SEAT_LABEL: sid}
+    return {"ID": f"svc-{sid}", "CreatedAt": f"2026-12-06T04:00:0{sid[-1]}Z", "Spec": {
+        "Name": f"wiw-intro-seat-{sid}", "Labels": labels,
+        "TaskTemplate": {
+            "ContainerSpec": {"Image": "wiw/intro:1", "Env": [f"WIW_SEAT_KEY=k-{sid}"]},
+            "Placement": {"Constraints": [f"node.id=={node}"]},
+        },
+    }}  # fmt: skip
+
+
+def test_a_swarm_learner_takes_a_ready_seats_service_its_home_and_its_node(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first seat that takes the settings is theirs: its service, node and home, for good.
+
+    A seat that refuses them is forgotten and removed; a stop forgets the
+    seat's service name (a new service of the learner's own name follows).
+    """
+    _, namespace, _ = run_config(monkeypatch, tmp_path, ClassroomOptions(backend="swarm", seats=2))
+    state_dir = tmp_path / "srv" / "wiw"
+    (state_dir / "seats.json").write_text(json.dumps({"ready_ids": ["s1", "s2"]}))
+    handed: list[tuple[str, str, dict[str, str]]] = []
+
+    def hand_over(address: str, key: str, env: dict[str, str]) -> None:
+        handed.append((address, key, env))
+        if address.endswith("s1"):
+            raise OSError("the seat answered 409")
+
+    take = namespace["QueuedSwarmSpawner"].take_a_seat
+    monkeypatch.setitem(take.__globals__, "hand_over", hand_over)
+    ada = learner_spawner(namespace, "QueuedSwarmSpawner", "ada")
+    ada.answers.update(services=[seat_service("s1", "n1"), seat_service("s2", "n2")],
+                       inspect_node={"Description": {"Hostname": "worker-a"}})  # fmt: skip
+    ada.image, ada._to_seat = "wiw/intro:1", True  # as a start sets them
+    with caplog.at_level(logging.INFO, logger="spawner"):
+        assert asyncio.run(ada.create_object()) == {"ID": "svc-s2"}
+    assert caplog.messages == ["Seat s1 did not start ada's server; removed", "ada took seat s2"]
+    assert [h[:2] for h in handed] == [
+        ("wiw-intro-seat-s1", "k-s1"),
+        ("wiw-intro-seat-s2", "k-s2"),
+    ]
+    assert handed[1][2] == {"JUPYTERHUB_USER": "ada"}
+    assert ("remove_service", "svc-s1", {}) in ada.asked
+    assert json.loads((state_dir / "seats-taken.json").read_text()) == {"s2": "ada"}
+    assert (ada.object_name, ada.node_id, ada.node_name) == ("wiw-intro-seat-s2", "n2", "worker-a")
+    assert ada.home_volume == "wiw-intro-seat-s2"
+    ada.clear_state()
+    assert ada.object_name.startswith("wiw-intro-")
+    assert ada.object_name != "wiw-intro-seat-s2"
+    assert ada.home_volume == "wiw-intro-seat-s2"  # hers for good
+
+
+def test_a_swarm_learner_with_a_node_or_with_no_seat_ready_gets_a_service_of_their_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Only a learner new to the class takes a seat; none ready: their own service."""
+    _, namespace, _ = run_config(monkeypatch, tmp_path, ClassroomOptions(backend="swarm", seats=2))
+    bob = learner_spawner(namespace, "QueuedSwarmSpawner", "bob")
+    here = {"ID": "n1", "Description": {"Hostname": "m"}, "Status": {"State": "ready"}}
+    bob.answers.update(services=[], nodes=[here], inspect_node=here)
+    asyncio.run(bob.start())
+    assert bob._to_seat  # new to the class: may take one
+    bob._to_seat = True
+    assert asyncio.run(bob.create_object()) == {"ID": "own"}
+    assert not bob._to_seat
+    assert bob.seat_home == ""
+    settled = learner_spawner(namespace, "QueuedSwarmSpawner", "eve")
+    settled.node_id = "n1"
+    settled.answers.update(inspect_node=here)
+    asyncio.run(settled.start())
+    assert not settled._to_seat

@@ -69,14 +69,11 @@ def test_without_a_learner_cap_seats_go_up_to_the_spawn_limit() -> None:
     assert err.hint == "Give a number from 0 to 1000."
 
 
-def test_a_swarm_class_takes_no_seats() -> None:
-    """Seats on Swarm are refused with what to do instead; none is fine."""
+def test_a_swarm_class_takes_seats_within_its_cap() -> None:
+    """Seats on Swarm as on one engine: none by default, up to the cap."""
     assert ClassroomOptions(backend="swarm").seats == 0
-    err = refusal(backend="swarm", seats=1)
-    assert err.message == "Seats are not offered on a Swarm class yet."
-    assert err.hint == (
-        "Start the Swarm class without seats: learners' servers start as they join."
-    )
+    assert ClassroomOptions(backend="swarm", seats=8, max_learners=8).seats == 8
+    assert "seats" in refusal(backend="swarm", seats=9, max_learners=8).message
 
 
 def test_a_class_password_of_eight_characters_is_enough() -> None:

@@ -218,14 +218,15 @@ def test_the_seats_status_as_the_hub_writes_it() -> None:
     assert seats.to_dict() == {"ready": 3, "taken": 4, "total": 8, "starting": 1, "spare": 5}
 
 
-def test_seats_are_within_the_cap_and_not_on_swarm() -> None:
-    """More seats than the cap, or seats on Swarm, are refused with a hint."""
+def test_seats_are_within_the_cap_on_either_backend() -> None:
+    """More seats than the cap are refused with a hint; a Swarm class keeps seats too."""
     assert ClassroomOptions(max_learners=10, seats=10).seats == 10
-    with pytest.raises(errors.InvalidOption, match="seats"):
+    with pytest.raises(errors.InvalidOption, match="seats") as refused:
         ClassroomOptions(max_learners=10, seats=11)
-    with pytest.raises(errors.InvalidOption, match="Swarm") as refused:
-        ClassroomOptions(seats=2, backend="swarm")
     assert refused.value.hint
+    assert ClassroomOptions(seats=2, backend="swarm").seats == 2
+    with pytest.raises(errors.InvalidOption, match="seats"):
+        ClassroomOptions(max_learners=3, seats=4, backend="swarm")
 
 
 def test_the_plan_counts_the_seats() -> None:

@@ -238,3 +238,18 @@ def test_a_node_without_a_hostname_sorts_first_among_equals() -> None:
     named = node("y", "A-node")
     assert SWARM.choose_node([named, nameless], {}) == "z"
     assert SWARM.choose_node([named, nameless], {"ada": "z"}) == "y"
+
+
+def test_a_learner_who_takes_a_seat_settles_on_its_node(spawner_class: Any) -> None:
+    """The seat's node becomes theirs: named, pinned, kept in the state, counted by others."""
+    ada = spawner_class("ada")
+    asyncio.run(ada.settle_on("b"))
+    assert (ada.node_id, ada.node_name) == ("b", "worker-b")
+    assert SWARM.PinnedToNode.pins == {"ada": "b"}
+    asyncio.run(ada.start())
+    assert ada.started_with[-1] == {"constraints": ["node.id==b"]}
+    assert ada.get_state() == {"object_id": "service-id", "node_id": "b", "node_name": "worker-b"}
+    gone = spawner_class("bob")
+    asyncio.run(gone.settle_on("x"))  # a node that left since: no name, still pinned
+    assert (gone.node_id, gone.node_name) == ("x", "")
+    assert SWARM.PinnedToNode.pins == {"ada": "b", "bob": "x"}

@@ -138,11 +138,6 @@ class ClassroomOptions:
 
     def _check_seats(self) -> None:
         _check_range("The number of seats", self.seats, 0, self.max_learners or _MAX_SPAWNS)
-        if self.seats and self.backend == "swarm":
-            raise errors.InvalidOption(
-                "Seats are not offered on a Swarm class yet.",
-                hint="Start the Swarm class without seats: learners' servers start as they join.",
-            )
 
     def _check_roster(self) -> None:
         if self.roster and self.auth != "temporary":

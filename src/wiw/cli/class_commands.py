@@ -141,12 +141,7 @@ def _tls_pair(args: argparse.Namespace) -> None:
 
 
 def _seats_fit(args: argparse.Namespace) -> None:
-    """Refuse --seats beyond --max-learners, and on --swarm (not offered there yet)."""
-    if args.seats and args.swarm:
-        refuse(
-            "--seats is not offered with --swarm yet",
-            "Leave out --seats: on a Swarm, learners' servers start as they join.",
-        )
+    """Refuse --seats beyond --max-learners."""
     if args.max_learners and args.seats > args.max_learners:
         refuse(
             f"--seats {args.seats} is more than --max-learners {args.max_learners}",
@@ -211,15 +206,7 @@ def _serve_classroom(
     try:
         for notice in room.notices:
             output.err.print(f"[bold yellow]{escape(notice)}[/]")
-        again = f"wiw url {room.names.workshop} --qr FILE"
-        output.announce(room.wait_until_ready(timeout=args.timeout), args.qr, again=again)
-        _say_short_url(room, output)
-        output.err.print(
-            f"Instructor URL (for you only, not in the QR code): {room.instructor_url}",
-            markup=False,
-        )
-        if options.seats:
-            _wait_for_seats(room, output)
+        _say_where_to_join(room, options, args, output)
         if args.detach:
             stop = f"wiw down {room.names.workshop}"
             output.err.print(f"Running. Stop with '{stop}' (files are kept).")
@@ -236,6 +223,28 @@ def _serve_classroom(
     room.stop()
     output.emit("stopped", workshop=room.names.workshop)
     return 0
+
+
+def _say_where_to_join(
+    room: Classroom, options: ClassroomOptions, args: argparse.Namespace, output: Output
+) -> None:
+    """Once the hub answers: the join URL, the short address, the instructor's URL, the seats.
+
+    On a Swarm the seats spread over the nodes, each node pulling the image:
+    they are waited for before the URL goes out, so that nobody waits for a pull.
+    """
+    url = room.wait_until_ready(timeout=args.timeout)
+    seats_first = bool(options.seats) and options.backend == "swarm"
+    if seats_first:
+        _wait_for_seats(room, output)
+    output.announce(url, args.qr, again=f"wiw url {room.names.workshop} --qr FILE")
+    _say_short_url(room, output)
+    output.err.print(
+        f"Instructor URL (for you only, not in the QR code): {room.instructor_url}",
+        markup=False,
+    )
+    if options.seats and not seats_first:
+        _wait_for_seats(room, output)
 
 
 def _say_short_url(room: Classroom, output: Output) -> None:
