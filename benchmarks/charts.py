@@ -112,14 +112,19 @@ def _cost(results: dict[str, Any], out: Path) -> Path:
 
 def _sweep(results: dict[str, Any], out: Path) -> Path:
     learners = results["learners"]
-    runs = learners["sweep"]
     fig, ax = plt.subplots(figsize=(6, 3.2))
-    rates = [r["rate_per_min"] for r in runs]
-    p95 = [r["p95_first_output_s"] or 0 for r in runs]
-    ax.plot(rates, p95, marker="o", label="p95 arrival → first output")
-    for rate, value, run in zip(rates, p95, runs, strict=True):
-        if run["errors"]:
-            ax.annotate(f"{run['errors']} failed", (rate, value), color="red", fontsize=8)
+    seats = learners.get("capacity_with_seats", {}).get("seats")
+    for key, label in (("sweep", "p95 arrival → first output"),
+                       ("sweep_with_seats", f"the same, {seats} spare seats")):  # fmt: skip
+        runs = learners.get(key, [])
+        rates = [r["rate_per_min"] for r in runs]
+        p95 = [r["p95_first_output_s"] or 0 for r in runs]
+        ax.plot(rates, p95, marker="o", label=label)
+        for rate, value, run in zip(rates, p95, runs, strict=True):
+            if run["errors"]:
+                ax.annotate(f"{run['errors']} failed", (rate, value), color="red", fontsize=8)
+    plan = learners["capacity"]["plan_rate_per_min"]
+    ax.axvline(plan, color="green", linestyle="-.", linewidth=1, label=f"plan ({plan:g}/min)")
     ax.axhline(15, color="grey", linestyle="--", linewidth=1, label="bound (15 s)")
     limit = learners["capacity"]["cpu_bound_rate_per_min"]
     ax.axvline(limit, color="orange", linestyle=":", label=f"CPU-bound limit ({limit:g}/min)")

@@ -156,13 +156,20 @@ def _ratio(top: float | None, bottom: float | None) -> float | None:
     return round(top / bottom, 3) if top is not None and bottom else None
 
 
-def capacity_sweep(image: wiw.Image, rates: list[int], *, seconds: float, code: str,
-                   assets: list[str], seed: int) -> list[dict[str, Any]]:  # fmt: skip
-    """Classes arriving at rising rates (learners a minute); each run's p95 first output."""
+def capacity_sweep(
+    image: wiw.Image, rates: list[int], *, seconds: float, code: str, assets: list[str],
+    seed: int, seats: int = 0,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Classes arriving at rising rates (learners a minute); each run's p95 first output.
+
+    With ``seats``, each class keeps that many spare seats, ready before the
+    first arrival and refilled as learners take them.
+    """
     runs = []
     for rate in rates:
         learners = max(1, round(rate * seconds / 60))
-        run = class_run(image, learners, seconds, code=code, assets=assets, seed=seed)
+        run = class_run(image, learners, seconds, code=code, assets=assets, seed=seed,
+                        seats=seats)  # fmt: skip
         first = run["phases"].get("first_output", {})
         runs.append({
             "rate_per_min": rate, "learners": learners, "ok": run["ok"], "errors": run["errors"],
