@@ -77,9 +77,12 @@ def measure_learners(
         "floor": bare,
         "class": klass,
         "sweep": sweep,
-        "capacity": capacity(sweep, per_learner),
+        "capacity": capacity(sweep, per_learner, args.cpu_speed),
         "sweep_with_seats": seated,
-        "capacity_with_seats": {**capacity(seated, per_learner), "seats": args.sweep_seats},
+        "capacity_with_seats": {
+            **capacity(seated, per_learner, args.cpu_speed),
+            "seats": args.sweep_seats,
+        },
         "P6": klass["memory_mib_per_learner"],
         "P7": round(per_learner / bare["total"], 3),
     }
@@ -133,6 +136,7 @@ def run_burst(
 def _about(engine: wiw.Engine, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "cpu_speed": args.cpu_speed,
                     "platform": platform.platform(), "engine": engine.client_call},
         "config": {"learners": args.learners, "window_s": args.window, "seed": args.seed,
                    "rates_per_min": args.rates, "sweep_s": args.sweep_seconds,
@@ -179,6 +183,7 @@ def options() -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
+    args.cpu_speed = round(wiw.planning.cpu_speed(), 3)  # beside the plan's reference machine
     if args.quick:
         args.learners, args.window, args.repeats = 3, 5.0, 1
         args.burst, args.burst_window = 3, 5.0

@@ -1,8 +1,8 @@
 """Building and running the workshop image: build times, size, start-up, lessons.
 
 - P1: a rebuild after editing one lesson, over a cold build.
-- P9: a cold build installing the runtime with uv, over the same with pip
-  (same pinned lock, same run).
+- P9: the runtime's install with uv, over the same with pip (same pinned
+  lock, same run); the whole cold builds' ratio is kept beside it.
 - P2: the image's size, over the 2018 tutorial's image (1.09 GB).
 - P3: ``run`` to a working URL, over the floor (a container start and
   importing the server).
@@ -73,8 +73,8 @@ def cold_build_with(
 def measure_builds(folder: Path, tag: str, engine: wiw.Engine) -> dict[str, Any]:
     """Cold builds with uv and with pip, a warm build, and a rebuild after a lesson edit.
 
-    P9 compares whole cold builds; the runtime's own step is reported beside
-    it (the rest of a cold build is the same work for both installers).
+    P9 compares the runtime's installs (the rest of a cold build is the same
+    work for both installers); the whole cold builds' ratio is kept beside it.
     """
     workshop = wiw.Workshop(folder)
     with_pip = cold_build_with("pip", workshop, tag, engine)
@@ -91,13 +91,11 @@ def measure_builds(folder: Path, tag: str, engine: wiw.Engine) -> dict[str, Any]
     return {
         "cold_pip_s": with_pip["total_s"], "cold_uv_s": with_uv["total_s"], "cold_s": cold,
         "warm_s": warm, "content_s": content, "P1": round(content / cold, 4),
-        "P9": round(with_uv["total_s"] / with_pip["total_s"], 3),
+        "whole_build_ratio": round(with_uv["total_s"] / with_pip["total_s"], 3),
         "runtime_step_uv_s": uv_s, "runtime_step_pip_s": pip_s,
         "runtime_step_ratio": round(uv_s / pip_s, 3) if pip_s else None,
         "runtime_install_uv_s": uv_install, "runtime_install_pip_s": pip_install,
-        "runtime_install_ratio": (
-            round(uv_install / pip_install, 3) if uv_install and pip_install else None
-        ),
+        "P9": round(uv_install / pip_install, 3) if uv_install and pip_install else None,
         "steps_uv": with_uv["steps"], "steps_pip": with_pip["steps"],
     }  # fmt: skip
 

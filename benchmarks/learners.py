@@ -178,15 +178,23 @@ def capacity_sweep(
     return runs
 
 
-def capacity(runs: list[dict[str, Any]], cpu_per_learner: float) -> dict[str, Any]:
-    """P4: the best rate that held p95 within the bound, over the CPU-bound limit."""
+def capacity(
+    runs: list[dict[str, Any]], cpu_per_learner: float, cpu_speed: float = 1.0
+) -> dict[str, Any]:
+    """P4: the best rate that held p95 within the bound, over the CPU-bound limit.
+
+    Beside it, the rate the class plan gives this machine, at ``cpu_speed``
+    (:func:`wiw.planning.cpu_speed`, measured by the benchmark).
+    """
     cores = os.cpu_count() or 1
     limit = 60 * cores / cpu_per_learner
     held = [r["rate_per_min"] for r in runs
             if r["errors"] == 0 and (r["p95_first_output_s"] or 1e9) <= P95_BOUND]  # fmt: skip
     best = max(held, default=0)
     failed = [r["rate_per_min"] for r in runs if r["rate_per_min"] > best]
-    plan = wiw.plan_classroom(learners=1, host_memory=2**34, host_cpus=cores).joins_per_minute
+    plan = wiw.plan_classroom(
+        learners=1, host_memory=2**34, host_cpus=cores, cpu_speed=cpu_speed
+    ).joins_per_minute
     return {"best_rate_per_min": best, "cpu_bound_rate_per_min": round(limit, 1),
             "P4": round(best / limit, 3), "lowest_failed_rate_per_min": min(failed, default=None),
             "plan_rate_per_min": round(plan, 1)}  # fmt: skip

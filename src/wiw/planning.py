@@ -6,7 +6,10 @@ give; nothing here talks to an engine.
 
 from __future__ import annotations
 
+import json
+import marshal
 import re
+import time
 from dataclasses import dataclass
 
 from wiw import errors
@@ -20,8 +23,10 @@ __all__ = [
     "IDLE_LEARNER",
     "MIB",
     "QUEUE_BOUND",
+    "REFERENCE_WORK",
     "ClassPlan",
     "LearnerLimits",
+    "cpu_speed",
     "format_bytes",
     "memory_bytes",
     "plan_classroom",
@@ -41,16 +46,50 @@ HUB_OVERHEAD = 300 * MIB  # the hub, its proxy and the culler
 HEADROOM = 1.25  # what a learner is expected to use, above the measurement
 # CPU-seconds one learner costs from joining to their first output (hub,
 # proxy, their server starting, JupyterLab's page, a kernel, a cell), as
-# 'nox -s bench' measures it on a 2-core machine (docs/performance.md).
-CPU_PER_LEARNER = 3.7
+# 'nox -s bench' measures it on a 2-core machine (docs/performance.md), where
+# the small task of cpu_speed() took REFERENCE_WORK CPU-seconds. Machines of
+# one kind differ about 2x in speed: the plan scales the cost by cpu_speed().
+CPU_PER_LEARNER = 2.4
+REFERENCE_WORK = 0.0169
 # Of that CPU-bound rate, the share a class arriving at random gets in at while
 # the 95th percentile waits at most QUEUE_BOUND to a first output: starts
 # overlap and queue. The benchmark's sweep of arrival rates measures it (on 2
-# cores, 15 a minute held and 20 did not, of 33 CPU-bound: docs/performance.md).
-ARRIVAL_SHARE = 0.5
+# cores, 30 a minute held and 40 did not, of 50 CPU-bound: docs/performance.md).
+ARRIVAL_SHARE = 0.7
 ARRIVAL_WINDOW = 60.0  # seconds in which a class arrives, unless said otherwise
 QUEUE_BOUND = 15.0  # seconds the last learner may wait to start before the plan warns
 USABLE_SHARE = 0.9  # of the engine's memory; the rest is the system's
+
+
+_WORK_SOURCE = "\n".join(
+    f"def step{i}(value, scale={i % 7 + 1}):\n"
+    f"    found = {{'name': 'step{i}', 'parts': [value * scale + k for k in range(scale)]}}\n"
+    f"    return sorted(found['parts'], reverse=bool(value % 2))\n"
+    for i in range(150)
+)
+
+
+def _work() -> float:
+    """CPU-seconds of a small task made like a server's start: compile, unmarshal, JSON."""
+    start = time.process_time()
+    code = marshal.dumps(compile(_WORK_SOURCE, "<wiw-speed>", "exec"))
+    for _ in range(20):
+        marshal.loads(code)  # noqa: S302 - what compile() just made here
+    records = [
+        {"id": i, "name": f"learner-{i}", "cells": list(range(i % 13))} for i in range(2000)
+    ]
+    json.loads(json.dumps(records))
+    return time.process_time() - start
+
+
+def cpu_speed(repeats: int = 7) -> float:
+    """This machine's speed beside the benchmark's: 2.0 where the same work takes half the CPU.
+
+    The fastest of ``repeats`` runs of a small task (about 20 ms each), so a
+    busy moment does not count; the task leans on what a server's start does
+    most (compiling, unmarshalling and running Python, JSON).
+    """
+    return REFERENCE_WORK / max(1e-6, min(_work() for _ in range(repeats)))
 
 
 def memory_bytes(text: str) -> int:
@@ -128,7 +167,7 @@ class ClassPlan:
         host_memory: The engine's memory in bytes.
         host_cpus: The engine's CPUs.
         cpu_per_learner: CPU-seconds one learner costs from joining to their
-            first output.
+            first output, on this machine.
         arrival_window: Seconds in which the class is expected to arrive.
         seats: Learners' servers started ahead (``--seats``); each holds an idle
             server's memory, on top of the learners, while nobody takes it.
@@ -219,6 +258,7 @@ def plan_classroom(
     arrival_window: float = ARRIVAL_WINDOW,
     cpu_per_learner: float = CPU_PER_LEARNER,
     seats: int = 0,
+    cpu_speed: float = 1.0,
 ) -> ClassPlan:
     """Size a classroom from the lessons' measured memory and the machine's memory and CPUs.
 
@@ -230,8 +270,11 @@ def plan_classroom(
             (``LessonReport.lesson_peak``); a typical kernel's if not measured.
         cpus: CPU limit per learner.
         arrival_window: Seconds in which the class is expected to arrive.
-        cpu_per_learner: CPU-seconds one learner costs to their first output.
+        cpu_per_learner: CPU-seconds one learner costs to their first output,
+            on the benchmark's machine.
         seats: Learners' servers started ahead, counted on top of the learners.
+        cpu_speed: This machine's speed beside the benchmark's
+            (:func:`cpu_speed`); the cost per learner is divided by it.
 
     Returns:
         The plan: how many fit in memory, how fast the CPUs let them in, and
@@ -240,7 +283,10 @@ def plan_classroom(
     Raises:
         wiw.errors.InvalidOption: A count or size is not positive.
     """
-    if learners < 1 or seats < 0 or host_memory <= 0 or host_cpus < 1 or arrival_window <= 0:
+    if (
+        learners < 1 or seats < 0 or host_memory <= 0 or host_cpus < 1 or arrival_window <= 0
+        or not cpu_speed > 0
+    ):  # fmt: skip
         raise errors.InvalidOption(
             f"Cannot plan for {learners} learners on {host_memory} bytes and {host_cpus} CPUs.",
             hint="The class size, the memory and the CPU count must all be positive.",
@@ -251,6 +297,6 @@ def plan_classroom(
     limit_mib = max(512, -(-2 * per_learner // MIB // 128) * 128)  # 2x expected, 128 MiB steps
     limits = LearnerLimits(memory=f"{limit_mib}m", cpus=min(cpus, float(host_cpus)))
     return ClassPlan(
-        learners, fit, per_learner, limits, host_memory, host_cpus, cpu_per_learner,
-        arrival_window, seats,
+        learners, fit, per_learner, limits, host_memory, host_cpus,
+        round(cpu_per_learner / cpu_speed, 2), arrival_window, seats,
     )  # fmt: skip

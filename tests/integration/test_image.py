@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tarfile
 from pathlib import Path
@@ -154,3 +155,31 @@ def test_not_enough_disk_refuses_before_building(
     assert "GiB" in str(err)
     assert "wiw prune" in str(err)
     assert not wiw.Image(ref, engine=example_image.engine).exists
+
+
+# What a learner's server must not load as it starts: what a workshop does not use,
+# switched off by the server's configuration, and the optional format checks the
+# image leaves out. A version bump that brings one back fails here.
+NOT_AT_START = ("jupyter_lsp", "notebook_shim", "rfc3987_syntax", "lark")
+SERVER_START = """
+import json, sys
+from jupyter_server.serverapp import ServerApp
+app = ServerApp()
+app.initialize(argv=[], new_httpserver=False)
+print(json.dumps({"modules": sorted({m.split(".")[0] for m in sys.modules}),
+                  "extensions": sorted(app.extension_manager.extension_apps)}))
+"""
+
+
+def test_a_learners_server_starts_without_what_no_workshop_uses(example_image: wiw.Image) -> None:
+    """The image's server, configured and its extensions loaded: none of NOT_AT_START imported."""
+    ran = subprocess.run(
+        [*example_image.engine.client_call, "run", "--rm", "--entrypoint", "/opt/wiw/bin/python",
+         example_image.ref, "-c", SERVER_START],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    started = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert {"jupyterlab", "jupyter_server_terminals"} <= set(started["extensions"])
+    assert {"jupyterlab", "jupyter_server_terminals", "tornado"} <= set(started["modules"])
+    assert not set(NOT_AT_START) & set(started["modules"])

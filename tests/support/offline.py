@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 import pytest
 
 from tests.support.fakeengine import FakeEngine
-from wiw import errors
+from wiw import errors, planning
 from wiw._version import __version__
 from wiw.build import sources
 from wiw.build.context import DEFAULT_BASE_IMAGE
@@ -70,6 +70,8 @@ def seal(monkeypatch: pytest.MonkeyPatch) -> None:
         raise errors.SourceError(f"Cannot fetch {url}: this test is offline.")
 
     monkeypatch.setattr(sources, "fetch", no_fetch)
+    # The class plan's figures are the benchmark machine's, wherever the tests run.
+    monkeypatch.setattr(planning, "cpu_speed", lambda: 1.0)
 
 
 def workshop_engine() -> FakeEngine:

@@ -26,15 +26,21 @@ def run(rate: int, p95: float | None, errors: int = 0) -> dict[str, Any]:
 
 
 def test_the_best_rate_held_the_first_failed_and_the_plans(learners: Any) -> None:
-    """Held: no error and p95 within 15 s. The plan's rate is wiw's own, for these cores."""
+    """Held: no error and p95 within 15 s. The plan's rate is wiw's own, for these cores.
+
+    It is at this machine's speed: a slower one costs more CPU per learner.
+    """
     sweep = [run(10, 6.0), run(15, 15.0), run(20, 15.3), run(30, 9.0, errors=1), run(40, None)]
     found = learners.capacity(sweep, 3.7)
     assert found["best_rate_per_min"] == 15
     assert found["lowest_failed_rate_per_min"] == 20
     assert found["cpu_bound_rate_per_min"] == round(60 * 2 / 3.7, 1)
     assert found["P4"] == round(15 / (60 * 2 / 3.7), 3)
-    assert found["plan_rate_per_min"] == 16.2  # half of 120 / 3.7
-    assert learners.plan_is_honest(found)
+    assert found["plan_rate_per_min"] == 35.0  # the plan's own: 0.7 of 120 / 2.4
+    assert not learners.plan_is_honest(found)  # more than failed here
+    slow = learners.capacity(sweep, 3.7, cpu_speed=0.7)  # what the plan says on a slower machine
+    assert slow["plan_rate_per_min"] == 24.5  # 0.7 of 120 / (2.4 / 0.7)
+    assert slow["cpu_bound_rate_per_min"] == found["cpu_bound_rate_per_min"]
 
 
 def test_a_plan_above_the_failed_rate_or_below_the_held_one_is_not_honest(

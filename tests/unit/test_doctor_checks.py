@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.fakeengine import GIB, FakeEngine
 from tests.support.workshops import workshop_folder
-from wiw import errors
+from wiw import errors, planning
 from wiw._version import __version__
 from wiw.build.image import Image
 from wiw.build.workshop import Workshop
@@ -45,8 +45,9 @@ class PodmanWithBuildx(FakeEngine):
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
-    """A fake engine holding the base image, whose client is on PATH."""
+    """A fake engine holding the base image, whose client is on PATH; the plan's machine speed."""
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(planning, "cpu_speed", lambda: 1.0)
     engine = FakeEngine()
     engine.add_image(BASE)
     return engine

@@ -142,22 +142,22 @@ def _plan(
 
 
 def test_the_cpu_side_joins_per_minute_and_the_wait() -> None:
-    """Half of 60 x cores / CPU-s a minute; the wait is the starts beyond the window."""
-    assert ARRIVAL_SHARE == 0.5
-    plan = _plan(requested=25, fit=60, cpus=2, cpu_s=3.0, window=60.0)
-    assert plan.joins_per_minute == 20.0  # 60 x 2 / 3 = 40 the CPUs' own, half as they arrive
-    assert plan.queue_wait == 15.0  # 25 starts at 20 a minute: 75 s, in a 60 s window
+    """0.7 of 60 x cores / CPU-s a minute; the wait is the starts beyond the window."""
+    assert ARRIVAL_SHARE == 0.7
+    plan = _plan(requested=35, fit=60, cpus=2, cpu_s=3.0, window=60.0)
+    assert plan.joins_per_minute == pytest.approx(28.0)  # 0.7 of the CPUs' own 60 x 2 / 3 = 40
+    assert plan.queue_wait == pytest.approx(15.0)  # 35 starts at 28 a minute: 75 s, in 60 s
     assert not plan.queues  # exactly the bound is still fine
-    assert _plan(requested=26, fit=60).queues
+    assert _plan(requested=36, fit=60).queues
     assert _plan(requested=10, fit=60).queue_wait == 0.0
-    assert _plan(requested=20, fit=60).queue_wait == 0.0  # 60 s of starts: just in time
+    assert _plan(requested=28, fit=60).queue_wait == pytest.approx(0.0)  # 60 s: just in time
 
 
 def test_learners_who_take_a_seat_do_not_queue() -> None:
     """Seats start ahead: only the learners beyond them count towards the wait."""
-    assert _plan(requested=50, fit=90, seats=30).queue_wait == 0.0  # 20 start: 60 s
-    assert _plan(requested=50, fit=90, seats=20).queue_wait == 30.0  # 30 start: 90 s
-    assert _plan(requested=50, fit=90, seats=20).joins_per_minute == 20.0
+    assert _plan(requested=50, fit=90, seats=30).queue_wait == 0.0  # 20 start: 43 s
+    assert _plan(requested=50, fit=90, seats=8).queue_wait == pytest.approx(30.0)  # 42: 90 s
+    assert _plan(requested=50, fit=90, seats=8).joins_per_minute == pytest.approx(28.0)
     assert _plan(requested=20, fit=90, seats=40).queue_wait == 0.0  # more seats than learners
     seated = _plan(requested=50, fit=90, seats=30).summary()
     assert "as they arrive (3 CPU-seconds each, beyond those who take a ready seat). " in seated
@@ -179,13 +179,13 @@ def test_the_summary_says_memory_cpu_and_limits_and_warns_of_a_queue() -> None:
     calm = _plan(requested=10, fit=30).summary()
     assert calm.startswith("10 learners fits: this machine (8.0 GiB, 2 CPUs) holds about 30 ")
     assert "at 200 MiB each" in calm
-    assert "start about 20 learners a minute as they arrive (3 CPU-seconds each)." in calm
+    assert "start about 28 learners a minute as they arrive (3 CPU-seconds each)." in calm
     assert "wait" not in calm
     assert calm.endswith("limited to 1g memory, 1 CPU and 512 processes.")
     crowded = _plan(requested=60, fit=30).summary()
     assert crowded.startswith("60 learners does NOT fit")
     assert (
-        "Arriving within 60 s, the last learners would wait about 120 s to start: prepare "
+        "Arriving within 60 s, the last learners would wait about 69 s to start: prepare "
         "seats ahead, let the class join in groups, or use more CPUs. Each learner"
     ) in crowded
 
@@ -232,3 +232,31 @@ def test_the_memory_limit_is_twice_the_expected_use_rounded_up_to_128_mib() -> N
     plan = plan_classroom(learners=1, host_memory=64 * GIB, host_cpus=2, lesson_peak=406 * MIB)
     assert plan.per_learner == 645 * MIB
     assert plan.limits.memory == "1408m"
+
+
+def test_the_plan_scales_the_cost_per_learner_by_this_machines_speed() -> None:
+    """Twice as fast: half the CPU-seconds and twice the learners a minute; no speed: refused."""
+    here = plan_classroom(learners=10, host_memory=8 * GIB, host_cpus=2)
+    fast = plan_classroom(learners=10, host_memory=8 * GIB, host_cpus=2, cpu_speed=2.0)
+    assert here.cpu_per_learner == planning.CPU_PER_LEARNER
+    assert fast.cpu_per_learner == planning.CPU_PER_LEARNER / 2
+    assert fast.joins_per_minute == pytest.approx(2 * here.joins_per_minute)
+    assert f"({planning.CPU_PER_LEARNER / 2:g} CPU-seconds each)" in fast.summary()
+    slow = plan_classroom(learners=10, host_memory=8 * GIB, host_cpus=2, cpu_speed=0.7)
+    assert slow.cpu_per_learner == round(planning.CPU_PER_LEARNER / 0.7, 2)
+    for speed in (0.0, -1.0, float("nan")):
+        with pytest.raises(errors.InvalidOption):
+            plan_classroom(learners=10, host_memory=8 * GIB, host_cpus=2, cpu_speed=speed)
+
+
+def test_this_machines_speed_is_the_reference_work_over_the_fastest_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fastest of the runs counts (a busy moment does not); the work is real CPU work."""
+    runs = iter([0.02, planning.REFERENCE_WORK / 2, 0.05])
+    monkeypatch.setattr(planning, "_work", lambda: next(runs))
+    assert planning.cpu_speed(repeats=3) == pytest.approx(2.0)
+    monkeypatch.undo()
+    measured = planning._work()
+    assert 0 < measured < 5.0
+    assert 0.01 < planning.cpu_speed(repeats=1) < 100

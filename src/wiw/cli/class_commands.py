@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from wiw import classroom
+from wiw import classroom, planning
 from wiw.build.image import Image
 from wiw.classroom.lifecycle import Classroom, ClassroomOptions
 from wiw.classroom.listing import class_name
@@ -69,6 +69,7 @@ def _plan(image: Image, args: argparse.Namespace, output: Output) -> LearnerLimi
         cpus=args.cpus,
         arrival_window=args.arrival_window,
         seats=args.seats,
+        cpu_speed=planning.cpu_speed(),  # of the machine wiw runs on: the engine's, usually
     )
     if not args.force:
         plan.require_fit()

@@ -7,7 +7,7 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from wiw import errors
+from wiw import errors, planning
 from wiw.build.image import DEFAULT_MIN_FREE, Image, free_disk
 from wiw.build.targets import resolve_workshop
 from wiw.build.workshop import Workshop
@@ -125,7 +125,8 @@ def _dependency_warnings(workshop: Workshop) -> list[Finding]:
 
 def _capacity(engine: ContainerEngine, learners: int, peak: int | None) -> Finding:
     memory, cpus = engine.host_resources()
-    plan = plan_classroom(learners=learners, host_memory=memory, host_cpus=cpus, lesson_peak=peak)
+    plan = plan_classroom(learners=learners, host_memory=memory, host_cpus=cpus, lesson_peak=peak,
+                          cpu_speed=planning.cpu_speed())  # fmt: skip
     advice = "" if plan.fits else "Use a bigger machine, or several (see docs/deploy.md)."
     return Finding("capacity", plan.fits, plan.summary(), advice)
 
