@@ -36,10 +36,10 @@ def test_the_best_rate_held_the_first_failed_and_the_plans(learners: Any) -> Non
     assert found["lowest_failed_rate_per_min"] == 20
     assert found["cpu_bound_rate_per_min"] == round(60 * 2 / 3.7, 1)
     assert found["P4"] == round(15 / (60 * 2 / 3.7), 3)
-    assert found["plan_rate_per_min"] == 35.0  # the plan's own: 0.7 of 120 / 2.4
+    assert found["plan_rate_per_min"] == 30.0  # the plan's own: 0.6 of 120 / 2.4
     assert not learners.plan_is_honest(found)  # more than failed here
     slow = learners.capacity(sweep, 3.7, cpu_speed=0.7)  # what the plan says on a slower machine
-    assert slow["plan_rate_per_min"] == 24.5  # 0.7 of 120 / (2.4 / 0.7)
+    assert slow["plan_rate_per_min"] == 21.0  # 0.6 of 120 / (2.4 / 0.7)
     assert slow["cpu_bound_rate_per_min"] == found["cpu_bound_rate_per_min"]
 
 

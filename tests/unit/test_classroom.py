@@ -133,12 +133,12 @@ def test_plan_rejects_nonsense() -> None:
 def test_plan_counts_cpu_as_well_as_memory() -> None:
     """The CPU rate follows cores over CPU-seconds; both capacities are in the summary."""
     plan = plan_classroom(learners=20, host_memory=64 * 2**30, host_cpus=2, cpu_per_learner=3.0)
-    assert plan.joins_per_minute == pytest.approx(28.0)
+    assert plan.joins_per_minute == pytest.approx(24.0)
     doubled = plan_classroom(learners=20, host_memory=64 * 2**30, host_cpus=4, cpu_per_learner=3.0)
-    assert doubled.joins_per_minute == pytest.approx(56.0)
+    assert doubled.joins_per_minute == pytest.approx(48.0)
     text = plan.summary()
     assert f"holds about {plan.fit}" in text
-    assert "about 28 learners a minute" in text
+    assert "about 24 learners a minute" in text
     assert "3 CPU-seconds each" in text
 
 
@@ -152,8 +152,8 @@ def test_plan_warns_when_the_class_would_queue() -> None:
     rush = plan_classroom(learners=100, host_memory=64 * 2**30, host_cpus=2, cpu_per_learner=3.0)
     assert rush.fits
     assert rush.queues
-    assert rush.queue_wait == pytest.approx(100 * 60 / 28 - 60)
-    assert "would wait about 154 s" in rush.summary()
+    assert rush.queue_wait == pytest.approx(100 * 60 / 24 - 60)
+    assert "would wait about 190 s" in rush.summary()
     spread = plan_classroom(
         learners=100, host_memory=64 * 2**30, host_cpus=2, cpu_per_learner=3.0,
         arrival_window=300,
@@ -162,16 +162,16 @@ def test_plan_warns_when_the_class_would_queue() -> None:
     seated = plan_classroom(
         learners=100, host_memory=64 * 2**30, host_cpus=2, cpu_per_learner=3.0, seats=80
     )
-    assert not seated.queues  # 20 start beside the seats: 43 s
+    assert not seated.queues  # 20 start beside the seats: 50 s
     rush.require_fit()  # queueing is a warning, not a refusal
 
 
 def test_plan_queue_bound_is_strict() -> None:
     """Exactly the bound does not warn; a second more does."""
-    at = plan_classroom(learners=10, host_memory=64 * 2**30, host_cpus=1, cpu_per_learner=5.25,
+    at = plan_classroom(learners=10, host_memory=64 * 2**30, host_cpus=1, cpu_per_learner=4.5,
                         arrival_window=60)  # fmt: skip
     assert at.queue_wait == pytest.approx(QUEUE_BOUND)
     assert not at.queues
-    over = plan_classroom(learners=10, host_memory=64 * 2**30, host_cpus=1, cpu_per_learner=5.3,
+    over = plan_classroom(learners=10, host_memory=64 * 2**30, host_cpus=1, cpu_per_learner=4.55,
                           arrival_window=60)  # fmt: skip
     assert over.queues

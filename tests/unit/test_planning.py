@@ -142,22 +142,22 @@ def _plan(
 
 
 def test_the_cpu_side_joins_per_minute_and_the_wait() -> None:
-    """0.7 of 60 x cores / CPU-s a minute; the wait is the starts beyond the window."""
-    assert ARRIVAL_SHARE == 0.7
-    plan = _plan(requested=35, fit=60, cpus=2, cpu_s=3.0, window=60.0)
-    assert plan.joins_per_minute == pytest.approx(28.0)  # 0.7 of the CPUs' own 60 x 2 / 3 = 40
-    assert plan.queue_wait == pytest.approx(15.0)  # 35 starts at 28 a minute: 75 s, in 60 s
+    """0.6 of 60 x cores / CPU-s a minute; the wait is the starts beyond the window."""
+    assert ARRIVAL_SHARE == 0.6
+    plan = _plan(requested=30, fit=60, cpus=2, cpu_s=3.0, window=60.0)
+    assert plan.joins_per_minute == pytest.approx(24.0)  # 0.6 of the CPUs' own 60 x 2 / 3 = 40
+    assert plan.queue_wait == pytest.approx(15.0)  # 30 starts at 24 a minute: 75 s, in 60 s
     assert not plan.queues  # exactly the bound is still fine
-    assert _plan(requested=36, fit=60).queues
+    assert _plan(requested=31, fit=60).queues
     assert _plan(requested=10, fit=60).queue_wait == 0.0
-    assert _plan(requested=28, fit=60).queue_wait == pytest.approx(0.0)  # 60 s: just in time
+    assert _plan(requested=24, fit=60).queue_wait == pytest.approx(0.0)  # 60 s: just in time
 
 
 def test_learners_who_take_a_seat_do_not_queue() -> None:
     """Seats start ahead: only the learners beyond them count towards the wait."""
-    assert _plan(requested=50, fit=90, seats=30).queue_wait == 0.0  # 20 start: 43 s
-    assert _plan(requested=50, fit=90, seats=8).queue_wait == pytest.approx(30.0)  # 42: 90 s
-    assert _plan(requested=50, fit=90, seats=8).joins_per_minute == pytest.approx(28.0)
+    assert _plan(requested=50, fit=90, seats=30).queue_wait == 0.0  # 20 start: 50 s
+    assert _plan(requested=50, fit=90, seats=14).queue_wait == pytest.approx(30.0)  # 36: 90 s
+    assert _plan(requested=50, fit=90, seats=14).joins_per_minute == pytest.approx(24.0)
     assert _plan(requested=20, fit=90, seats=40).queue_wait == 0.0  # more seats than learners
     seated = _plan(requested=50, fit=90, seats=30).summary()
     assert "as they arrive (3 CPU-seconds each, beyond those who take a ready seat). " in seated
@@ -179,13 +179,13 @@ def test_the_summary_says_memory_cpu_and_limits_and_warns_of_a_queue() -> None:
     calm = _plan(requested=10, fit=30).summary()
     assert calm.startswith("10 learners fits: this machine (8.0 GiB, 2 CPUs) holds about 30 ")
     assert "at 200 MiB each" in calm
-    assert "start about 28 learners a minute as they arrive (3 CPU-seconds each)." in calm
+    assert "start about 24 learners a minute as they arrive (3 CPU-seconds each)." in calm
     assert "wait" not in calm
     assert calm.endswith("limited to 1g memory, 1 CPU and 512 processes.")
     crowded = _plan(requested=60, fit=30).summary()
     assert crowded.startswith("60 learners does NOT fit")
     assert (
-        "Arriving within 60 s, the last learners would wait about 69 s to start: prepare "
+        "Arriving within 60 s, the last learners would wait about 90 s to start: prepare "
         "seats ahead, let the class join in groups, or use more CPUs. Each learner"
     ) in crowded
 
