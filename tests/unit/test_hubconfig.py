@@ -14,6 +14,8 @@ import re
 import socket
 import sys
 import types
+import urllib.request
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -453,13 +455,23 @@ def test_a_swarm_learner_takes_a_ready_seats_service_its_home_and_its_node(
     (state_dir / "seats.json").write_text(json.dumps({"ready_ids": ["s1", "s2"]}))
     handed: list[tuple[str, str, dict[str, str]]] = []
 
-    def hand_over(address: str, key: str, env: dict[str, str]) -> None:
-        handed.append((address, key, env))
-        if address.endswith("s1"):
-            raise OSError("the seat answered 409")
+    class Answer:
+        status = HTTPStatus.ACCEPTED
 
-    take = namespace["QueuedSwarmSpawner"].take_a_seat
-    monkeypatch.setitem(take.__globals__, "hand_over", hand_over)
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    def urlopen(request: urllib.request.Request, timeout: float) -> Answer:
+        body = json.loads(request.data)  # type: ignore[arg-type]
+        handed.append((request.full_url, request.get_header("Authorization") or "", body["env"]))
+        if "seat-s1" in request.full_url:
+            raise OSError("the seat answered 409")
+        return Answer()
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     ada = learner_spawner(namespace, "QueuedSwarmSpawner", "ada")
     ada.answers.update(services=[seat_service("s1", "n1"), seat_service("s2", "n2")],
                        inspect_node={"Description": {"Hostname": "worker-a"}})  # fmt: skip
@@ -468,8 +480,8 @@ def test_a_swarm_learner_takes_a_ready_seats_service_its_home_and_its_node(
         assert asyncio.run(ada.create_object()) == {"ID": "svc-s2"}
     assert caplog.messages == ["Seat s1 did not start ada's server; removed", "ada took seat s2"]
     assert [h[:2] for h in handed] == [
-        ("wiw-intro-seat-s1", "k-s1"),
-        ("wiw-intro-seat-s2", "k-s2"),
+        ("http://wiw-intro-seat-s1:8888/wiw-seat", "token k-s1"),  # by its service's name
+        ("http://wiw-intro-seat-s2:8888/wiw-seat", "token k-s2"),
     ]
     assert handed[1][2] == {"JUPYTERHUB_USER": "ada"}
     assert ("remove_service", "svc-s1", {}) in ada.asked
