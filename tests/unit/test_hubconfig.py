@@ -94,11 +94,16 @@ class StubSpawner:
         self.asked.append((method, *args, kwargs))
         if method == "inspect_volume" and args[0] not in self.volumes:
             raise Missing(self.not_found)  # type: ignore[attr-defined]
-        return self.answers.get(method)
+        answer = self.answers.get(method)
+        return answer(*args, **kwargs) if callable(answer) else answer
 
     def get_state(self) -> dict[str, Any]:
         """The state the test gave."""
-        return dict(self.state)  # type: ignore[attr-defined]
+        return dict(self.state)
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Keep the state given."""
+        self.state = dict(state)
 
 
 def stub_modules(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -442,6 +447,131 @@ def seat_service(sid: str, node: str) -> dict[str, Any]:
     }}  # fmt: skip
 
 
+class Accepted:
+    """A seat's answer to its hand-over: taken."""
+
+    status = HTTPStatus.ACCEPTED
+
+    def __enter__(self) -> Accepted:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def seat_doors(
+    monkeypatch: pytest.MonkeyPatch, refusing: str
+) -> list[tuple[str, str, dict[str, str]]]:
+    """Seats' doors answering the hand-over (URL, key, settings recorded); ``refusing``'s fails."""
+    handed: list[tuple[str, str, dict[str, str]]] = []
+
+    def urlopen(request: urllib.request.Request, timeout: float) -> Accepted:
+        body = json.loads(request.data)  # type: ignore[arg-type]
+        handed.append((request.full_url, request.get_header("Authorization") or "", body["env"]))
+        if refusing in request.full_url:
+            raise OSError("the seat answered 409")
+        return Accepted()
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    return handed
+
+
+def seat_container(sid: str) -> dict[str, Any]:
+    """A free seat's container as the engine lists it."""
+    labels = {"org.wiw.workshop": "intro", "org.wiw.role": "learner", wiw.contract.SEAT_LABEL: sid}
+    return {"Id": f"c-{sid}", "Names": [f"/wiw-intro-seat-{sid}"], "ImageID": "sha256:one",
+            "Created": int(sid[-1]), "Labels": labels}  # fmt: skip
+
+
+def test_a_learner_takes_a_ready_seats_container_renamed_theirs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A seat another start renamed first is skipped; one that refuses the settings is removed.
+
+    The one taken gets the learner's name and CPU weight, their settings at
+    its address with its key, and its home is theirs, in the state for good.
+    """
+    _, namespace, _ = run_config(monkeypatch, tmp_path, ClassroomOptions(seats=3))
+    state_dir = tmp_path / "srv" / "wiw"
+    (state_dir / "seats.json").write_text(json.dumps({"ready_ids": ["s1", "s2", "s3"]}))
+    handed = seat_doors(monkeypatch, refusing="10.0.0.2")
+
+    def inspect(cid: str) -> dict[str, Any]:
+        return {"Id": cid, "Config": {"Labels": {wiw.contract.SEAT_LABEL: cid[2:]},
+                                      "Env": [f"WIW_SEAT_KEY=k-{cid}"]},
+                "NetworkSettings": {"Networks": {namespace["NETWORK"]: {
+                    "IPAddress": f"10.0.0.{cid[-1]}"}}}}  # fmt: skip
+
+    def rename(cid: str, name: str) -> None:
+        if cid == "c-s1":
+            raise RuntimeError("409 Conflict: the name is in use")
+
+    ada = learner_spawner(namespace, "QueuedDockerSpawner", "ada")
+    ada.answers.update(containers=[seat_container(s) for s in ("s3", "s1", "s2")],
+                       inspect_container=inspect, rename=rename)  # fmt: skip
+    ada.image, ada._to_seat, ada.state = "sha256:one", True, {}
+    ada.object_name = name = "wiw-intro-learner-ada"  # DockerSpawner's, from its template
+    with caplog.at_level(logging.INFO, logger="spawner"):
+        assert asyncio.run(ada.create_object())["Id"] == "c-s3"
+    changes = {"rename", "update_container", "remove_container"}
+    assert [a for a in ada.asked if a[0] in changes] == [
+        ("rename", "c-s1", name, {}), ("rename", "c-s2", name, {}),
+        ("update_container", "c-s2", {"cpu_shares": 1024}),
+        ("remove_container", "c-s2", {"force": True}),
+        ("rename", "c-s3", name, {}), ("update_container", "c-s3", {"cpu_shares": 1024}),
+    ]  # fmt: skip
+    assert [h[:2] for h in handed] == [
+        ("http://10.0.0.2:8888/wiw-seat", "token k-c-s2"),
+        ("http://10.0.0.3:8888/wiw-seat", "token k-c-s3"),
+    ]
+    assert caplog.messages == ["Seat s2 did not start ada's server; removed", "ada took seat s3"]
+    assert json.loads((state_dir / "seats-taken.json").read_text()) == {"s3": "ada"}
+    assert ada.home_volume == "wiw-intro-seat-s3"
+    state = ada.get_state()
+    assert state == {"seat_home": "wiw-intro-seat-s3"}
+    again = learner_spawner(namespace, "QueuedDockerSpawner", "ada")  # a restarted hub
+    again.load_state(state)
+    assert again.home_volume == "wiw-intro-seat-s3"
+    again.load_state({})
+    assert again.home_volume == "wiw-intro-home-ada"
+
+
+def test_no_seat_ready_gives_the_learner_a_home_of_their_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Seats kept, none ready: the learner's own labelled home, then their own container."""
+    _, namespace, _ = run_config(monkeypatch, tmp_path, ClassroomOptions(seats=3))
+    bob = learner_spawner(namespace, "QueuedDockerSpawner", "bob")
+    bob.answers.update(containers=[])
+    bob.image, bob._to_seat, bob.state = "sha256:one", True, {}
+    assert asyncio.run(bob.create_object()) == {"ID": "own"}
+    volume = [a for a in bob.asked if a[0] == "create_volume"]
+    assert volume == [("create_volume", {"name": "wiw-intro-home-bob",
+                                         "labels": bob.home_labels()})]  # fmt: skip
+    assert bob.asked[-1] == ("create_object",)
+    assert bob.get_state() == {}
+    assert not bob._to_seat
+
+
+@pytest.mark.parametrize(("seats", "node", "seat_home", "may_take"), [
+    (1, "", "", True), (0, "", "", False), (2, "n1", "", False),
+    (2, "", "wiw-intro-seat-s1", False),
+])  # fmt: skip
+def test_only_a_swarm_learner_new_to_a_class_with_seats_may_take_one(  # noqa: PLR0917
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seats: int, node: str, seat_home: str,
+    may_take: bool,
+) -> None:  # fmt: skip
+    """No node and no seat's home yet, in a class that keeps seats."""
+    _, namespace, _ = run_config(monkeypatch, tmp_path,
+                                 ClassroomOptions(backend="swarm", seats=seats))  # fmt: skip
+    eve = learner_spawner(namespace, "QueuedSwarmSpawner", "eve")
+    here = {"ID": "n1", "Description": {"Hostname": "m"}, "Status": {"State": "ready"}}
+    eve.answers.update(nodes=[here], inspect_node=here)
+    eve.node_id, eve.seat_home = node, seat_home
+    asyncio.run(eve.start())
+    assert eve._to_seat is may_take
+
+
 def test_a_swarm_learner_takes_a_ready_seats_service_its_home_and_its_node(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -453,25 +583,7 @@ def test_a_swarm_learner_takes_a_ready_seats_service_its_home_and_its_node(
     _, namespace, _ = run_config(monkeypatch, tmp_path, ClassroomOptions(backend="swarm", seats=2))
     state_dir = tmp_path / "srv" / "wiw"
     (state_dir / "seats.json").write_text(json.dumps({"ready_ids": ["s1", "s2"]}))
-    handed: list[tuple[str, str, dict[str, str]]] = []
-
-    class Answer:
-        status = HTTPStatus.ACCEPTED
-
-        def __enter__(self) -> Answer:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            pass
-
-    def urlopen(request: urllib.request.Request, timeout: float) -> Answer:
-        body = json.loads(request.data)  # type: ignore[arg-type]
-        handed.append((request.full_url, request.get_header("Authorization") or "", body["env"]))
-        if "seat-s1" in request.full_url:
-            raise OSError("the seat answered 409")
-        return Answer()
-
-    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    handed = seat_doors(monkeypatch, refusing="seat-s1")
     ada = learner_spawner(namespace, "QueuedSwarmSpawner", "ada")
     ada.answers.update(services=[seat_service("s1", "n1"), seat_service("s2", "n2")],
                        inspect_node={"Description": {"Hostname": "worker-a"}})  # fmt: skip
