@@ -25,6 +25,7 @@ from tests.support.fakeengine import FakeEngine
 from tests.support.offline import Ran, events, run_cli, seal, workshop_engine
 from tests.support.workshops import EXAMPLE, write_lesson
 from wiw import classroom as classroom_module
+from wiw import planning
 from wiw._version import __version__
 from wiw.build import sources
 from wiw.build.image import Image
@@ -164,6 +165,15 @@ def up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Up:
     monkeypatch.setattr(Classroom, "wait_for_seats", seats)
     monkeypatch.setattr(class_commands, "threading", CtrlC)  # serving ends at once
     return made
+
+
+def test_the_plan_is_made_at_this_machines_speed(up: Up, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twice the benchmark machine's speed: half the CPU-seconds, twice the learners a minute."""
+    monkeypatch.setattr(planning, "cpu_speed", lambda: 2.0)
+    ran = up.run("up", IMAGE, "--detach")
+    assert ran.code == 0, ran.err
+    assert ran.err.splitlines()[0] == planned(30, cpu_speed=2.0)
+    assert f"({planning.CPU_PER_LEARNER / 2:g} CPU-seconds each)" in ran.err
 
 
 def test_up_detached_says_where_to_join_and_how_to_stop(up: Up) -> None:

@@ -423,3 +423,16 @@ def test_the_class_size_given_is_planned(fake: FakeEngine) -> None:
     """--learners reaches the plan; 30 without it."""
     assert run_doctor(learners=7, ports=(), engine=fake)[-1].detail.startswith("7 learners fits")
     assert run_doctor(ports=(), engine=fake)[-1].detail.startswith("30 learners fits")
+
+
+def test_the_plan_is_at_this_machines_speed(
+    fake: FakeEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twice the benchmark machine's speed: half the CPU-seconds a learner, in the finding."""
+    monkeypatch.setattr(planning, "cpu_speed", lambda: 2.0)
+    finding = run_doctor(ports=(), engine=fake)[-1]
+    assert (
+        finding.detail
+        == plan_classroom(learners=30, host_memory=16 * GIB, host_cpus=4, cpu_speed=2.0).summary()
+    )
+    assert f"({planning.CPU_PER_LEARNER / 2:g} CPU-seconds each)" in finding.detail

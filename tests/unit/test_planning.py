@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import marshal
+import types
+from typing import Any
+
 import pytest
 
 from wiw import errors, planning
@@ -260,3 +265,43 @@ def test_this_machines_speed_is_the_reference_work_over_the_fastest_run(
     measured = planning._work()
     assert 0 < measured < 5.0
     assert 0.01 < planning.cpu_speed(repeats=1) < 100
+
+
+class Recorded:
+    """A module's functions, each call recorded with what the test wants to know of it."""
+
+    def __init__(self, calls: list[tuple[str, object]], **functions: Any) -> None:
+        self.calls = calls
+        self.functions = functions
+
+    def __getattr__(self, name: str) -> Any:
+        function, seen = self.functions[name]
+
+        def recorded(*args: Any) -> Any:
+            self.calls.append((name, seen(*args)))
+            return function(*args)
+
+        return recorded
+
+
+def test_the_speed_task_is_the_same_work_everywhere_and_counts_its_cpu_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The source compiled once, unmarshalled 20 times, the records through JSON; CPU-seconds."""
+    calls: list[tuple[str, object]] = []
+    clock = iter([100.0, 100.25])
+    blob = marshal.dumps(compile(planning._WORK_SOURCE, "<wiw-speed>", "exec"))
+    text = json.dumps(planning._WORK_RECORDS)
+    monkeypatch.setattr(planning, "time", types.SimpleNamespace(process_time=lambda: next(clock)))
+    builtins = Recorded(calls, compile=(compile, lambda source, *rest: (
+        source is planning._WORK_SOURCE, *rest)))  # fmt: skip
+    monkeypatch.setattr(planning, "compile", builtins.compile, raising=False)
+    monkeypatch.setattr(planning, "marshal", Recorded(
+        calls, dumps=(marshal.dumps, lambda code: type(code).__name__),
+        loads=(marshal.loads, lambda data: data == blob)))  # fmt: skip
+    monkeypatch.setattr(planning, "json", Recorded(
+        calls, dumps=(json.dumps, lambda data: data is planning._WORK_RECORDS),
+        loads=(json.loads, lambda data: data == text)))  # fmt: skip
+    assert planning._work() == pytest.approx(0.25)
+    assert calls == [("compile", (True, "<wiw-speed>", "exec")), ("dumps", "code"),
+                     *[("loads", True)] * 20, ("dumps", True), ("loads", True)]  # fmt: skip

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,12 +114,16 @@ def test_a_swarm_class_keeps_its_seats_as_services() -> None:
     assert issubclass(SEATS.SwarmSeatPool, SEATS.SeatPool)
 
 
-def test_a_seats_service_is_a_learners_on_the_emptiest_node(tmp_path: Path) -> None:
+def test_a_seats_service_is_a_learners_on_the_emptiest_node(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Its node (fewest learners and seats), limits, labels, home, entry point kept, key."""
     keeper, swarm = pool(tmp_path)
     swarm.services_["a"] = service("a", "wiw-intro-x1", LEARNER, node_id="n1")
     swarm.services_["b"] = service("b", PREFIX + "s2", {**LEARNER, SEAT_LABEL: "s2"}, node_id="n3")
-    sid = keeper.start_seat(IMAGE)
+    with caplog.at_level(logging.INFO, logger="wiw-seats"):
+        sid = keeper.start_seat(IMAGE)
+    assert caplog.messages == [f"started seat {sid} on node n2"]
     assert re.fullmatch(r"[0-9a-f]{12}", sid)
     ((spec),) = swarm.called("create_service")
     env = spec["task_template"]["ContainerSpec"]["Env"]
@@ -159,8 +166,9 @@ def test_seats_go_only_to_nodes_that_can_run_them(tmp_path: Path) -> None:
     spec = swarm.called("create_service")[0]
     assert spec["task_template"]["Placement"]["Constraints"] == ["node.id==n3"]
     swarm.nodes_ = swarm.nodes_[:2]
-    with pytest.raises(RuntimeError, match="no node of the swarm can start a seat now"):
+    with pytest.raises(RuntimeError) as none:
         keeper.start_seat(IMAGE)
+    assert str(none.value) == "no node of the swarm can start a seat now"
     assert len(swarm.called("create_service")) == 1
 
 
@@ -170,13 +178,14 @@ def test_a_taken_seat_keeps_its_name_and_is_told_by_the_record(tmp_path: Path) -
     for sid in ("s1", "s2", "s3"):
         swarm.services_[sid] = service(sid, PREFIX + sid, {**LEARNER, SEAT_LABEL: sid})
     swarm.services_["own"] = service("own", "wiw-intro-ab12", LEARNER)
+    swarm.services_["own2"] = service("own2", "wiw-intro-cd34", LEARNER)
     swarm.services_["other"] = service("other", "wiw-x-seat-s9", {"org.wiw.workshop": "x",
                                        "org.wiw.role": "learner", SEAT_LABEL: "s9"})  # fmt: skip
     SEATS.record_taken(tmp_path, "s2", "Ada")
     listed = keeper.listed()
     assert [s.id for s in listed] == ["s1", "s2", "s3"]
     assert [s.id for s in keeper.free_seats(listed)] == ["s1", "s3"]
-    assert keeper.learners_running() == 2  # Ada's seat and a learner's own service
+    assert keeper.learners_running() == 3  # Ada's seat and two learners' own services
     assert swarm.called("services")[0] == {"filters": {"label": [
         SEAT_LABEL, "org.wiw.role=learner", "org.wiw.workshop=intro"]}}  # fmt: skip
     assert swarm.called("services")[-1] == {"filters": {"label": [
@@ -217,6 +226,24 @@ def test_services_are_read_as_seats_whatever_the_listing_leaves_out() -> None:
         SEATS.Seat("sa", "a", "seat-a", IMAGE, 1_796_529_601),
         SEATS.Seat("sb", "b", "seat-b", IMAGE, 1_796_529_602),
     ]
+
+
+@pytest.fixture
+def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The hub's clock set to another time zone than the engine's UTC stamps."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("new_york")
+def test_a_seats_age_is_read_in_utc_whatever_the_hubs_time_zone() -> None:
+    """The engine stamps in UTC: the same second since the epoch in any zone."""
+    (seat,) = SEATS.service_seats([service("a", "seat-a", {SEAT_LABEL: "sa"},
+                                           created="2026-12-06T04:00:01Z")])  # fmt: skip
+    assert seat.created == 1_796_529_601
 
 
 def test_a_services_node_and_key_come_from_its_spec() -> None:
