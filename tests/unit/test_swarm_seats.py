@@ -20,26 +20,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.hubside import load_support_module
+from tests.unit.test_seat_pool import ENV as ONE_ENGINE
+from tests.unit.test_seat_pool import HOME, LEARNER, PREFIX, SEATS
+from tests.unit.test_swarm_pinning import node
 from wiw.contract import SEAT_LABEL
 
-SEATS = load_support_module("wiw_seats")
-PREFIX = "wiw-intro-seat-"
-LEARNER = {"org.wiw.workshop": "intro", "org.wiw.role": "learner"}
-HOME = {"org.wiw.workshop": "intro", "org.wiw.role": "learner-home"}
-ENV = {
-    "WIW_WORKSHOP": "intro", "WIW_NETWORK": "wiw-intro", "WIW_SEATS": "3",
-    "WIW_MAX_LEARNERS": "6", "WIW_MEM_LIMIT": str(2**30), "WIW_CPU_LIMIT": "1.5",
-    "WIW_PIDS_LIMIT": "256", "WIW_LEARNER_LABELS": json.dumps(LEARNER),
-    "WIW_HOME_LABELS": json.dumps(HOME),
-}  # fmt: skip
+ENV = {**ONE_ENGINE, "WIW_MAX_LEARNERS": "6"}
 IMAGE = "localhost:5000/wiw/intro:1"
-
-
-def node(ident: str, host: str, *, state: str = "ready", availability: str = "active") -> Any:
-    """A node as the Docker API lists it."""
-    return {"ID": ident, "Description": {"Hostname": host}, "Status": {"State": state},
-            "Spec": {"Availability": availability}}  # fmt: skip
 
 
 def service(
